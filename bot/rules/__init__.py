@@ -1,0 +1,1 @@
+"""Pure business rules: plates, amounts, liability and compensation arithmetic."""

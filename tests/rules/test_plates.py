@@ -1,0 +1,142 @@
+"""Plate parsing: every civil kind, normalisation, and refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.rules.plates import (
+    PLATE_EXAMPLE,
+    PROVINCES,
+    Plate,
+    PlateKind,
+    PlateRules,
+    normalize_plate,
+    parse_plate,
+)
+
+K = PlateKind
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical", "kind"),
+    [
+        ("湘C12345", "湘C12345", K.ORDINARY),
+        ("京A0B1C2", "京A0B1C2", K.ORDINARY),
+        ("粤BAB123", "粤BAB123", K.ORDINARY),
+        ("沪AD1234", "沪AD1234", K.ORDINARY),  # 7 chars: ordinary even with a D
+        ("粤BD12345", "粤BD12345", K.NEW_ENERGY_SMALL),
+        ("京AF01234", "京AF01234", K.NEW_ENERGY_SMALL),
+        ("京ADF1234", "京ADF1234", K.NEW_ENERGY_SMALL),
+        ("沪AA12345", "沪AA12345", K.NEW_ENERGY_SMALL),
+        ("浙AK12345", "浙AK12345", K.NEW_ENERGY_SMALL),
+        ("粤B12345D", "粤B12345D", K.NEW_ENERGY_LARGE),
+        ("粤B12345F", "粤B12345F", K.NEW_ENERGY_LARGE),
+        ("湘C1234挂", "湘C1234挂", K.TRAILER),
+        ("湘CA123挂", "湘CA123挂", K.TRAILER),
+        ("粤B1234学", "粤B1234学", K.LEARNER),
+        ("京A1234警", "京A1234警", K.POLICE),
+        ("苏E1234试", "苏E1234试", K.TRIAL),
+        ("粤Z1234港", "粤Z1234港", K.HK),
+        ("粤ZA123澳", "粤ZA123澳", K.MACAU),
+        ("沪A0012领", "沪A0012领", K.CONSULATE),
+        ("使014578", "使014578", K.EMBASSY),
+        ("014578使", "014578使", K.EMBASSY),
+    ],
+)
+def test_valid_plates(text: str, canonical: str, kind: PlateKind) -> None:
+    plate = parse_plate(text)
+    assert plate is not None
+    assert plate.text == canonical
+    assert plate.kind is kind
+    assert normalize_plate(text) == canonical
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "湘C·12345",
+        "湘c 12345",
+        "湘C 123 45",
+        "湘c·12345",
+        " 湘C12345 ",
+        "湘C-12345",
+        "湘C.12345",
+        "湘C•12345",
+        "湘C・12345",
+        "湘Ｃ１２３４５",  # full-width letter and digits
+        "湘\tC\u300012345",  # tab and ideographic space
+    ],
+)
+def test_separators_case_and_width_normalised(text: str) -> None:
+    assert normalize_plate(text) == "湘C12345"
+
+
+def test_plate_fields() -> None:
+    plate = parse_plate("湘c·12345")
+    assert plate == Plate(text="湘C12345", province="湘", kind=K.ORDINARY)
+    assert plate.authority == "C"
+    embassy = parse_plate("使014578")
+    assert embassy is not None and embassy.province is None and embassy.authority is None
+
+
+def test_example_is_valid() -> None:
+    assert normalize_plate(PLATE_EXAMPLE) == PLATE_EXAMPLE
+
+
+@pytest.mark.parametrize("province", list(PROVINCES))
+def test_every_province_accepted(province: str) -> None:
+    assert normalize_plate(f"{province}A12345") == f"{province}A12345"
+
+
+def test_province_list_has_31_entries() -> None:
+    assert len(set(PROVINCES)) == len(PROVINCES) == 31
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "湘C1234",  # too short
+        "湘C1234567",  # too long
+        "港C12345",  # not a province abbreviation
+        "AC12345",
+        "湘112345",  # authority must be a letter
+        "湘I12345",  # I excluded
+        "湘O12345",  # O excluded
+        "湘C1234I",
+        "湘CO2345",
+        "湘C12#45",
+        "湘CD1234A",  # small NEV: last four must be digits
+        "湘CX12345",  # X is not a NEV letter
+        "湘C1234XD",  # large NEV: first five must be digits
+        "湘C12345X",
+        "湘C12345I",
+        "湘CDI1234",
+        "湘C123挂",  # suffix plates need four characters before the suffix
+        "湘C12345挂",
+        "湘C1234军",  # unknown suffix
+        "湘Z1234港",  # 港/澳 only from 粤Z
+        "粤B1234港",
+        "沪AA012领",  # 领 takes four digits
+        "使01457",
+        "使0145789",
+        "使01457A",
+        "湘C12345" * 10,  # pasted junk
+        "WJ12345",  # armed police: not civil
+    ],
+)
+def test_invalid_plates(text: str) -> None:
+    assert parse_plate(text) is None
+    assert normalize_plate(text) is None
+
+
+def test_nev_letters_are_configurable() -> None:
+    strict = PlateRules(nev_small_letters="DF", nev_large_letters="D")
+    assert parse_plate("粤BA12345", strict) is None
+    assert parse_plate("粤BD12345", strict) is not None
+    assert parse_plate("粤B12345F", strict) is None
+    assert parse_plate("粤B12345D", strict) is not None
+    none_at_all = PlateRules(nev_small_letters="", nev_large_letters="")
+    assert parse_plate("粤BD12345", none_at_all) is None
+    assert parse_plate("粤B12345D", none_at_all) is None
