@@ -1,0 +1,26 @@
+"""Telegram update → use case. Each module covers one area."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, MessageHandler, TypeHandler, filters
+
+from bot.ingest import claim_update, mark_handled
+from handlers.help import help_command
+from handlers.photos import photo_message
+from handlers.setup import setup_command
+
+INGEST_GROUP = -1
+MAIN_GROUP = 0
+DONE_GROUP = 100
+
+
+def register(app: Application) -> None:
+    """Wire every handler into the application."""
+    app.add_handler(TypeHandler(Update, claim_update), group=INGEST_GROUP)
+    app.add_handler(CommandHandler("setup", setup_command), group=MAIN_GROUP)
+    app.add_handler(CommandHandler(["start", "help"], help_command), group=MAIN_GROUP)
+    app.add_handler(
+        MessageHandler(filters.PHOTO & filters.ChatType.GROUPS, photo_message), group=MAIN_GROUP
+    )
+    app.add_handler(TypeHandler(Update, mark_handled), group=DONE_GROUP)

@@ -1,0 +1,136 @@
+"""The app factory: builds the python-telegram-bot Application and Kuaipei's runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+
+import handlers
+from bot.clock import Clock, SystemClock
+from bot.deployment import Deployment
+from bot.ingest import Poller
+from bot.ordering import PerChatUpdateProcessor
+from bot.sender import Sender
+from bot.services import Services
+from bot.settings import Settings
+from bot.texts import t
+from bot.throttle import Throttle
+from storage.db import Database
+from storage.models import InboxUpdate
+
+log = logging.getLogger(__name__)
+
+
+def quiet_http_logs() -> None:
+    """httpx logs every request URL, and the URL holds the token: keep it at WARNING."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@dataclass
+class Runtime:
+    """Everything one running bot consists of."""
+
+    app: Application
+    services: Services
+    sender: Sender
+    poller: Poller
+
+    async def start(self) -> None:
+        """Connect to Telegram, register commands, start handling, sending and polling."""
+        await self.app.initialize()
+        await register_commands(self.app)
+        await self.app.start()
+        await self.sender.start()
+        await self.poller.start()
+        log.info("bot @%s is running", self.app.bot.username)
+
+    async def stop(self) -> None:
+        """Stop polling, let queued updates finish, flush the sender, close everything."""
+        await self.poller.stop()
+        for _ in range(100):  # give queued updates a moment to be handled
+            if self.app.update_queue.empty():
+                break
+            await asyncio.sleep(0.05)
+        await self.app.stop()
+        await self.sender.stop()
+        await self.app.shutdown()
+        await self.services.db.dispose()
+
+
+async def register_commands(app: Application) -> None:
+    """Publish the command list with descriptions, in Chinese and English."""
+    for lang in ("zh", "en"):
+        commands = [
+            BotCommand("setup", t("cmd.setup", lang)),
+            BotCommand("help", t("cmd.help", lang)),
+        ]
+        code = None if lang == "zh" else "en"
+        for scope in (BotCommandScopeDefault(), BotCommandScopeAllGroupChats()):
+            await app.bot.set_my_commands(commands, scope=scope, language_code=code)
+
+
+def build_runtime(
+    settings: Settings,
+    deployment: Deployment,
+    *,
+    clock: Clock | None = None,
+    db: Database | None = None,
+    poll_timeout: int = 10,
+) -> Runtime:
+    """Build the Application and its collaborators from settings (nothing is started)."""
+    quiet_http_logs()
+    tz = ZoneInfo(settings.timezone)
+    app = (
+        ApplicationBuilder()
+        .token(settings.token())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        .defaults(Defaults(tzinfo=tz, parse_mode=ParseMode.HTML))
+        .concurrent_updates(PerChatUpdateProcessor(64))
+        .updater(None)
+        .context_types(ContextTypes())
+        .connect_timeout(10)
+        .read_timeout(15)
+        .write_timeout(15)
+        .media_write_timeout(60)
+        .build()
+    )
+    svc = Services(
+        db=db or Database(settings.database_url),
+        clock=clock or SystemClock(),
+        deployment=deployment,
+        timezone=settings.timezone,
+        language=settings.language,
+    )
+    app.bot_data["services"] = svc
+    handlers.register(app)
+    app.add_error_handler(_log_error)
+    throttle = Throttle(
+        group_max_rate=settings.send_group_max_rate,
+        group_period=settings.send_group_period_seconds,
+        overall_max_rate=settings.send_overall_max_rate,
+        overall_period=settings.send_overall_period_seconds,
+    )
+    sender = Sender(app.bot, svc, throttle)
+    poller = Poller(app, svc, timeout=poll_timeout)
+    return Runtime(app=app, services=svc, sender=sender, poller=poller)
+
+
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    uid = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed", uid, exc_info=context.error)
+    svc: Services | None = context.bot_data.get("services")
+    if svc is None or uid is None:
+        return
+    async with svc.db.transaction() as session:
+        row = await session.get(InboxUpdate, uid)
+        if row is not None:
+            row.error = repr(context.error)[:500]
+            session.add(row)

@@ -1,0 +1,176 @@
+"""Use cases of the case thread: a photo opens a case or joins the one it belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.numbering import format_case_number, local_day
+from bot.services import Services
+from bot.texts import Raw, t
+from storage import queries as q
+from storage.models import Case, ChatGroup, Photo
+
+# One hint per chat in this window is enough; an album would otherwise get one per part.
+HINT_QUIET = timedelta(minutes=10)
+
+
+class PhotoOutcome(StrEnum):
+    OPENED = "opened"
+    ATTACHED = "attached"
+    DUPLICATE = "duplicate"
+    UNREGISTERED = "unregistered"
+
+
+@dataclass(frozen=True)
+class IncomingPhoto:
+    """A photo message as the handler saw it."""
+
+    chat_id: int
+    chat_title: str
+    chat_is_forum: bool
+    message_id: int
+    user_id: int
+    user_name: str
+    file_id: str
+    file_unique_id: str
+    media_group_id: str | None
+    # Only set when Telegram marks the message as a topic message.
+    topic_id: int | None
+    reply_to_message_id: int | None
+    # In a plain supergroup, the root of the reply chain the message is in.
+    chain_root_id: int | None
+
+
+async def _find_case(session: AsyncSession, p: IncomingPhoto) -> Case | None:
+    if p.media_group_id:
+        case = await q.case_of_album(session, chat_id=p.chat_id, media_group_id=p.media_group_id)
+        if case:
+            return case
+    if p.topic_id is not None:
+        case = await q.case_of_topic(session, chat_id=p.chat_id, thread_id=p.topic_id)
+        if case:
+            return case
+    for anchor in (p.reply_to_message_id, p.chain_root_id):
+        if anchor is not None:
+            case = await q.case_of_message(session, chat_id=p.chat_id, message_id=anchor)
+            if case:
+                return case
+    return None
+
+
+async def _open_case(
+    svc: Services, session: AsyncSession, group: ChatGroup, p: IncomingPhoto
+) -> Case:
+    now = svc.clock.now()
+    day = local_day(now, group.timezone)
+    seq = await q.next_sequence(session, prefix=group.case_prefix, day=day.isoformat())
+    case = Case(
+        number=format_case_number(group.case_prefix, day, seq),
+        chat_id=p.chat_id,
+        township_code=group.township_code,
+        status="collecting",
+        thread_mode="forum" if p.chat_is_forum else "reply",
+        origin_message_id=p.message_id,
+        media_group_id=p.media_group_id,
+        opened_by=p.user_id,
+        opened_by_name=p.user_name,
+        opened_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    await session.flush()
+    assert case.id is not None
+    q.audit(
+        session,
+        at=now,
+        kind="case.opened",
+        case_id=case.id,
+        chat_id=p.chat_id,
+        actor=p.user_id,
+        number=case.number,
+        thread_mode=case.thread_mode,
+    )
+    q.enqueue(
+        session,
+        at=now,
+        chat_id=p.chat_id,
+        kind="open_thread",
+        case_id=case.id,
+        dedupe_key=f"open_thread:{case.id}",
+    )
+    return case
+
+
+async def receive_photo(svc: Services, p: IncomingPhoto) -> PhotoOutcome:
+    """Attach a photo to its case, opening the case (and its thread) when it is the first."""
+
+    async def work(session: AsyncSession) -> PhotoOutcome:
+        now = svc.clock.now()
+        if await q.case_of_message(session, chat_id=p.chat_id, message_id=p.message_id):
+            return PhotoOutcome.DUPLICATE  # a replayed update: its effects already exist
+        group = await q.get_group(session, chat_id=p.chat_id)
+        if group is None:
+            if not await q.has_recent_outbox(
+                session, chat_id=p.chat_id, kind="send_text_hint", since=now - HINT_QUIET
+            ):
+                q.enqueue(
+                    session,
+                    at=now,
+                    chat_id=p.chat_id,
+                    kind="send_text_hint",
+                    text=Raw(t("hint.unregistered", svc.language)),
+                    reply_to=p.message_id,
+                    thread_id=p.topic_id,
+                )
+            return PhotoOutcome.UNREGISTERED
+        if group.is_forum != p.chat_is_forum:  # topics can be switched on or off any time
+            group.is_forum = p.chat_is_forum
+            session.add(group)
+        case = await _find_case(session, p)
+        outcome = PhotoOutcome.ATTACHED
+        if case is None:
+            case = await _open_case(svc, session, group, p)
+            outcome = PhotoOutcome.OPENED
+        assert case.id is not None
+        if not await q.case_has_photo(session, case_id=case.id, file_unique_id=p.file_unique_id):
+            session.add(
+                Photo(
+                    case_id=case.id,
+                    chat_id=p.chat_id,
+                    message_id=p.message_id,
+                    file_id=p.file_id,
+                    file_unique_id=p.file_unique_id,
+                    media_group_id=p.media_group_id,
+                    from_user_id=p.user_id,
+                    received_at=now,
+                )
+            )
+        await q.link_message(
+            session,
+            chat_id=p.chat_id,
+            message_id=p.message_id,
+            case_id=case.id,
+            from_bot=False,
+            kind="photo",
+        )
+        q.audit(
+            session,
+            at=now,
+            kind="photo.added",
+            case_id=case.id,
+            chat_id=p.chat_id,
+            actor=p.user_id,
+            message_id=p.message_id,
+            file_unique_id=p.file_unique_id,
+        )
+        if outcome is PhotoOutcome.ATTACHED:
+            case.updated_at = now
+            session.add(case)
+            q.enqueue(session, at=now, chat_id=p.chat_id, kind="edit_card", case_id=case.id)
+        return outcome
+
+    return await svc.in_transaction(work)

@@ -1,0 +1,98 @@
+"""Use cases about groups: registering a chat for a township."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.services import Services
+from bot.texts import Raw, t
+from storage import queries as q
+from storage.models import ChatGroup
+
+
+class SetupOutcome(StrEnum):
+    REGISTERED = "registered"
+    UPDATED = "updated"
+    NOT_ADMIN = "not_admin"
+    USAGE = "usage"
+    UNKNOWN_TOWNSHIP = "unknown_township"
+    PRIVATE = "private"
+
+
+@dataclass(frozen=True)
+class SetupRequest:
+    """A /setup command as the handler saw it (admin status checked with Telegram)."""
+
+    chat_id: int
+    chat_type: str
+    title: str
+    is_forum: bool
+    user_id: int
+    user_is_admin: bool
+    argument: str
+    message_id: int
+    thread_id: int | None
+
+
+async def setup_group(svc: Services, req: SetupRequest) -> SetupOutcome:
+    """Register (or re-register) a group for a township; always answer in the chat."""
+
+    async def work(session: AsyncSession) -> SetupOutcome:
+        now = svc.clock.now()
+        lang = svc.language
+        choices = "、".join(town.name for town in svc.deployment.townships)
+        township = svc.deployment.find_township(req.argument) if req.argument else None
+        if req.chat_type == "private":
+            outcome, text = SetupOutcome.PRIVATE, t("setup.private", lang)
+        elif not req.user_is_admin:
+            outcome, text = SetupOutcome.NOT_ADMIN, t("setup.not_admin", lang)
+        elif not req.argument:
+            outcome, text = SetupOutcome.USAGE, t("setup.usage", lang, townships=choices)
+        elif township is None:
+            outcome = SetupOutcome.UNKNOWN_TOWNSHIP
+            text = t("setup.unknown_township", lang, text=req.argument[:40], townships=choices)
+        else:
+            group = await q.get_group(session, chat_id=req.chat_id)
+            if group is None:
+                outcome = SetupOutcome.REGISTERED
+                group = ChatGroup(
+                    chat_id=req.chat_id,
+                    township_code=township.code,
+                    case_prefix=township.case_prefix,
+                    registered_by=req.user_id,
+                    registered_at=now,
+                    timezone=svc.timezone,
+                    language=lang,
+                )
+            else:
+                outcome = SetupOutcome.UPDATED
+            group.title = req.title
+            group.is_forum = req.is_forum
+            group.township_code = township.code
+            group.case_prefix = township.case_prefix
+            session.add(group)
+            key = "setup.done" if outcome is SetupOutcome.REGISTERED else "setup.updated"
+            text = t(key, lang, township=township.name)
+            q.audit(
+                session,
+                at=now,
+                kind=f"group.{outcome.value}",
+                chat_id=req.chat_id,
+                actor=req.user_id,
+                township=township.code,
+            )
+        q.enqueue(
+            session,
+            at=now,
+            chat_id=req.chat_id,
+            kind="send_text",
+            text=Raw(text),
+            reply_to=req.message_id,
+            thread_id=req.thread_id,
+        )
+        return outcome
+
+    return await svc.in_transaction(work)

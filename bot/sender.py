@@ -1,0 +1,337 @@
+"""The one sender: delivers the outbox to Telegram, in order per chat, within the limits.
+
+Each chat has a lane that sends its items one by one in the order they were recorded,
+so a case's topic exists before its card and its card before any edit. Lanes of
+different chats run side by side. Results (topic ids, card ids) are stored as soon as
+Telegram returns them, so a restart resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from sqlmodel import col, select
+from telegram import Bot, Message, ReplyParameters
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+
+from bot.services import Services
+from bot.telegram_errors import ThreadError, classify, retry_after_seconds
+from bot.throttle import Throttle
+from bot.views import card_text_for
+from storage import queries as q
+from storage.models import Case, OutboxItem
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_BACKOFF = timedelta(minutes=5)
+
+
+class _Retry(Exception):
+    """A transient failure: try the item again later."""
+
+
+class Sender:
+    """Delivers outbox items; start() it with the application, stop() it before shutdown."""
+
+    def __init__(self, bot: Bot, svc: Services, throttle: Throttle, poll_interval: float = 1.0):
+        self.bot = bot
+        self.svc = svc
+        self.throttle = throttle
+        self.poll_interval = poll_interval
+        self._lanes: dict[int, asyncio.Task[None]] = {}
+        self._main: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {
+            "open_thread": self._open_thread,
+            "edit_card": self._edit_card,
+            "send_text": self._send_text,
+            "send_text_hint": self._send_text,
+        }
+
+    async def start(self) -> None:
+        """Begin delivering in the background."""
+        self._stopping = False
+        self._main = asyncio.create_task(self._run(), name="kuaipei-sender")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Finish the items in flight and stop."""
+        self._stopping = True
+        self.svc.outbox_changed()
+        tasks = [t for t in (self._main, *self._lanes.values()) if t is not None]
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=timeout)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _run(self) -> None:
+        signal = self.svc.outbox_signal
+        while not self._stopping:
+            signal.clear()
+            try:
+                await self._spawn_lanes()
+            except Exception:  # one bad poll must not stop delivery for good
+                log.exception("sender poll failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(signal.wait(), timeout=self.poll_interval)
+
+    async def _spawn_lanes(self) -> None:
+        async with self.svc.db.session() as session:
+            stmt = select(OutboxItem.chat_id).where(OutboxItem.status == "pending").distinct()
+            chats = list((await session.exec(stmt)).all())
+        for chat_id in chats:
+            lane = self._lanes.get(chat_id)
+            if lane is None or lane.done():
+                self._lanes[chat_id] = asyncio.create_task(self._lane(chat_id))
+
+    async def _lane(self, chat_id: int) -> None:
+        while not self._stopping:
+            async with self.svc.db.session() as session:
+                stmt = (
+                    select(OutboxItem)
+                    .where(OutboxItem.chat_id == chat_id, OutboxItem.status == "pending")
+                    .order_by(col(OutboxItem.id))
+                    .limit(1)
+                )
+                item = (await session.exec(stmt)).first()
+            now = self.svc.clock.now()
+            if item is None or (item.not_before is not None and item.not_before > now):
+                return
+            await self._deliver(item)
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        handler = self.handlers.get(item.kind)
+        try:
+            if handler is None:
+                raise ValueError(f"no handler for outbox kind {item.kind!r}")
+            await handler(item)
+        except _Retry as exc:
+            await self._postpone(item, str(exc))
+            return
+        except (BadRequest, Forbidden, ValueError) as exc:
+            log.warning("outbox item %s (%s) failed for good: %s", item.id, item.kind, exc)
+            await self._finish(item, "failed", str(exc))
+            return
+        except Exception as exc:
+            log.exception("outbox item %s (%s) raised", item.id, item.kind)
+            await self._postpone(item, repr(exc))
+            return
+        await self._finish(item, "done", None)
+
+    async def _finish(self, item: OutboxItem, status: str, error: str | None) -> None:
+        async with self.svc.db.transaction() as session:
+            row = await session.get(OutboxItem, item.id)
+            if row is not None:
+                row.status, row.error, row.done_at = status, error, self.svc.clock.now()
+                session.add(row)
+
+    async def _postpone(self, item: OutboxItem, error: str) -> None:
+        async with self.svc.db.transaction() as session:
+            row = await session.get(OutboxItem, item.id)
+            if row is None:
+                return
+            row.attempts += 1
+            delay = min(timedelta(seconds=2 ** min(row.attempts, 10)), MAX_BACKOFF)
+            row.not_before = self.svc.clock.now() + delay
+            row.error = error
+            session.add(row)
+        log.info("outbox item %s postponed (%s attempts): %s", item.id, row.attempts, error)
+
+    async def call(self, chat_id: int, fn: Callable[..., Awaitable[T]], **kwargs: Any) -> T:
+        """One Bot API call into a chat: wait for the limits, wait out a 429, follow migrations."""
+        for _ in range(5):
+            await self.throttle.acquire(chat_id)
+            try:
+                return await fn(chat_id=chat_id, **kwargs)
+            except RetryAfter as exc:
+                seconds = retry_after_seconds(exc.retry_after)
+                log.warning("Telegram asked to wait %.0f s", seconds)
+                await asyncio.sleep(seconds)
+            except ChatMigrated as exc:
+                await self._migrate(chat_id, exc.new_chat_id)
+                raise _Retry(f"chat migrated to {exc.new_chat_id}") from exc
+            except NetworkError as exc:
+                if isinstance(exc, BadRequest | Forbidden):
+                    raise
+                raise _Retry(str(exc)) from exc
+        raise _Retry("rate limited repeatedly")
+
+    async def _migrate(self, old: int, new: int) -> None:
+        async with self.svc.db.transaction() as session:
+            await q.rewrite_chat_id(session, old=old, new=new)
+            q.audit(session, at=self.svc.clock.now(), kind="group.migrated", chat_id=new, old=old)
+        log.info("group %s became supergroup %s", old, new)
+
+    # --- the kinds of item -------------------------------------------------
+
+    async def _load_case(self, case_id: int | None) -> Case:
+        async with self.svc.db.session() as session:
+            case = await session.get(Case, case_id)
+        if case is None:
+            raise ValueError(f"case {case_id} not found")
+        return case
+
+    async def _save_case(self, case: Case, **changes: Any) -> Case:
+        async with self.svc.db.transaction() as session:
+            row = await session.get(Case, case.id)
+            assert row is not None
+            for key, value in changes.items():
+                setattr(row, key, value)
+            session.add(row)
+            if "card_message_id" in changes and changes["card_message_id"] is not None:
+                await q.link_message(
+                    session,
+                    chat_id=row.chat_id,
+                    message_id=changes["card_message_id"],
+                    case_id=row.id or 0,
+                    from_bot=True,
+                    kind="card",
+                )
+        return row
+
+    async def _fall_back_to_replies(self, case: Case, reason: str) -> Case:
+        async with self.svc.db.transaction() as session:
+            q.audit(
+                session,
+                at=self.svc.clock.now(),
+                kind="case.thread_fallback",
+                case_id=case.id,
+                chat_id=case.chat_id,
+                reason=reason,
+            )
+        log.info("case %s: falling back to a reply chain (%s)", case.number, reason)
+        return await self._save_case(case, thread_mode="reply", message_thread_id=None)
+
+    def _thread_kwargs(self, case: Case, *, is_card: bool = False) -> dict[str, Any]:
+        if case.thread_mode == "forum" and case.message_thread_id is not None:
+            return {"message_thread_id": case.message_thread_id}
+        anchor = (
+            case.origin_message_id if is_card else (case.card_message_id or case.origin_message_id)
+        )
+        return {"reply_parameters": ReplyParameters(anchor, allow_sending_without_reply=True)}
+
+    async def _open_thread(self, item: OutboxItem) -> None:
+        case = await self._load_case(item.case_id)
+        if case.thread_mode == "forum" and case.message_thread_id is None:
+            name = f"{case.number} {self.svc.township_name(case.township_code)}"[:128]
+            try:
+                topic = await self.call(case.chat_id, self.bot.create_forum_topic, name=name)
+            except BadRequest as exc:
+                if classify(exc) is not ThreadError.NO_TOPICS:
+                    raise
+                case = await self._fall_back_to_replies(case, str(exc))
+            else:
+                case = await self._save_case(case, message_thread_id=topic.message_thread_id)
+        if case.card_message_id is None:
+            await self._send_card(case)
+            case = await self._load_case(case.id)
+        if not case.card_pinned:
+            try:
+                await self.call(
+                    case.chat_id,
+                    self.bot.pin_chat_message,
+                    message_id=case.card_message_id,
+                    disable_notification=True,
+                )
+            except BadRequest as exc:  # no right to pin: the card still works unpinned
+                log.info("case %s: card not pinned: %s", case.number, exc)
+            await self._save_case(case, card_pinned=True)
+
+    async def _send_card(self, case: Case) -> None:
+        text = await card_text_for(self.svc, case)
+        try:
+            msg: Message = await self.call(
+                case.chat_id,
+                self.bot.send_message,
+                text=text,
+                **self._thread_kwargs(case, is_card=True),
+            )
+        except BadRequest as exc:
+            if classify(exc) is not ThreadError.THREAD_GONE:
+                raise
+            case = await self._fall_back_to_replies(case, str(exc))
+            msg = await self.call(
+                case.chat_id,
+                self.bot.send_message,
+                text=text,
+                **self._thread_kwargs(case, is_card=True),
+            )
+        await self._save_case(
+            case, card_message_id=msg.message_id, card_text=text, card_pinned=False
+        )
+
+    async def _edit_card(self, item: OutboxItem) -> None:
+        case = await self._load_case(item.case_id)
+        await self._supersede_older_edits(item)
+        if case.card_message_id is None:
+            return  # the card is not out yet; sending it will show the current state
+        text = await card_text_for(self.svc, case)
+        if text == case.card_text:
+            return
+        try:
+            await self.call(
+                case.chat_id, self.bot.edit_message_text, message_id=case.card_message_id, text=text
+            )
+        except BadRequest as exc:
+            kind = classify(exc)
+            if kind is ThreadError.NOT_MODIFIED:
+                pass
+            elif kind is ThreadError.MESSAGE_GONE:  # someone deleted the card: post it again
+                case = await self._save_case(case, card_message_id=None, card_pinned=False)
+                await self._send_card(case)
+                return
+            else:
+                raise
+        await self._save_case(case, card_text=text)
+
+    async def _supersede_older_edits(self, item: OutboxItem) -> None:
+        # Later edits of the same card are covered by this one: it renders current state.
+        async with self.svc.db.transaction() as session:
+            stmt = select(OutboxItem).where(
+                OutboxItem.case_id == item.case_id,
+                OutboxItem.kind == "edit_card",
+                OutboxItem.status == "pending",
+                col(OutboxItem.id) > (item.id or 0),
+            )
+            for row in (await session.exec(stmt)).all():
+                row.status, row.done_at = "superseded", self.svc.clock.now()
+                session.add(row)
+
+    async def _send_text(self, item: OutboxItem) -> None:
+        payload = item.payload
+        kwargs: dict[str, Any] = {"text": payload["text"]}
+        case = await self._load_case(item.case_id) if item.case_id else None
+        if case is not None:
+            kwargs.update(self._thread_kwargs(case))
+        else:
+            if payload.get("thread_id"):
+                kwargs["message_thread_id"] = payload["thread_id"]
+            if payload.get("reply_to"):
+                kwargs["reply_parameters"] = ReplyParameters(
+                    payload["reply_to"], allow_sending_without_reply=True
+                )
+        try:
+            msg: Message = await self.call(item.chat_id, self.bot.send_message, **kwargs)
+        except BadRequest as exc:
+            if classify(exc) is not ThreadError.THREAD_GONE or "message_thread_id" not in kwargs:
+                raise
+            kwargs.pop("message_thread_id")
+            msg = await self.call(item.chat_id, self.bot.send_message, **kwargs)
+        if case is not None and case.id is not None:
+            async with self.svc.db.transaction() as session:
+                await q.link_message(
+                    session,
+                    chat_id=case.chat_id,
+                    message_id=msg.message_id,
+                    case_id=case.id,
+                    from_bot=True,
+                    kind=item.kind,
+                )

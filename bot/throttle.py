@@ -1,0 +1,77 @@
+"""Telegram's flood limits as sliding windows, so the sender waits instead of drawing 429s."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+
+
+class SlidingWindow:
+    """At most `max_rate` events in any `period` seconds (stricter than a leaky bucket)."""
+
+    def __init__(self, max_rate: int, period: float, monotonic: Callable[[], float]) -> None:
+        if max_rate < 1 or period <= 0:
+            raise ValueError("max_rate must be >= 1 and period > 0")
+        self.max_rate = max_rate
+        self.period = period
+        self._monotonic = monotonic
+        self._events: deque[float] = deque()
+
+    def wait_time(self) -> float:
+        """Seconds until one more event fits; 0 when it fits now."""
+        now = self._monotonic()
+        while self._events and self._events[0] <= now - self.period:
+            self._events.popleft()
+        if len(self._events) < self.max_rate:
+            return 0.0
+        return self._events[0] + self.period - now
+
+    def record(self) -> None:
+        """Count one event now."""
+        self._events.append(self._monotonic())
+
+
+class Throttle:
+    """Per-group and overall windows shared by every send of one bot."""
+
+    def __init__(
+        self,
+        *,
+        group_max_rate: int = 20,
+        group_period: float = 60.0,
+        overall_max_rate: int = 30,
+        overall_period: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        margin: float = 0.05,
+    ) -> None:
+        self._group_args = (group_max_rate, group_period)
+        self._monotonic = monotonic
+        self._overall = SlidingWindow(overall_max_rate, overall_period, monotonic)
+        self._groups: dict[int, SlidingWindow] = {}
+        self._lock = asyncio.Lock()
+        # Clocks on both ends are not identical; a small margin keeps us inside the window.
+        self._margin = margin
+
+    def _group(self, chat_id: int) -> SlidingWindow | None:
+        if chat_id >= 0:  # private chats only have the overall limit
+            return None
+        window = self._groups.get(chat_id)
+        if window is None:
+            window = self._groups[chat_id] = SlidingWindow(*self._group_args, self._monotonic)
+        return window
+
+    async def acquire(self, chat_id: int, count: int = 1) -> None:
+        """Wait until `count` more messages into `chat_id` fit in every window, then count them."""
+        for _ in range(count):
+            while True:
+                async with self._lock:
+                    group = self._group(chat_id)
+                    wait = max(self._overall.wait_time(), group.wait_time() if group else 0.0)
+                    if wait <= 0:
+                        self._overall.record()
+                        if group:
+                            group.record()
+                        break
+                await asyncio.sleep(wait + self._margin)

@@ -1,0 +1,32 @@
+"""What every handler needs: the services and a display name for a user."""
+
+from __future__ import annotations
+
+from telegram import Chat, Message, User
+from telegram.ext import ContextTypes
+
+from bot.services import Services
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    """The use cases' collaborators, stored on the application at build time."""
+    return context.bot_data["services"]
+
+
+def display_name(user: User | None) -> str:
+    """A person's name as the group sees it."""
+    if user is None:
+        return ""
+    return user.full_name or (user.username or str(user.id))
+
+
+def topic_id(message: Message) -> int | None:
+    """The forum topic of a message; never trust message_thread_id outside topics."""
+    return message.message_thread_id if message.is_topic_message else None
+
+
+def chain_root(message: Message) -> int | None:
+    """In a plain supergroup, Telegram's reply-chain root of a message, if any."""
+    if message.is_topic_message or message.chat.type != Chat.SUPERGROUP:
+        return None
+    return message.message_thread_id

@@ -1,0 +1,36 @@
+"""Photos in a group: open a case or add to the one they belong to."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.cases import IncomingPhoto, receive_photo
+from handlers.common import chain_root, display_name, services, topic_id
+
+
+async def photo_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Hand a group photo to the case use case."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or not message.photo:
+        return
+    largest = message.photo[-1]
+    await receive_photo(
+        services(context),
+        IncomingPhoto(
+            chat_id=chat.id,
+            chat_title=chat.title or "",
+            chat_is_forum=bool(chat.is_forum),
+            message_id=message.message_id,
+            user_id=message.from_user.id if message.from_user else 0,
+            user_name=display_name(message.from_user),
+            file_id=largest.file_id,
+            file_unique_id=largest.file_unique_id,
+            media_group_id=message.media_group_id,
+            topic_id=topic_id(message),
+            reply_to_message_id=(
+                message.reply_to_message.message_id if message.reply_to_message else None
+            ),
+            chain_root_id=chain_root(message),
+        ),
+    )

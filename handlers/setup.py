@@ -1,0 +1,34 @@
+"""/setup: a chat administrator registers the group for a township."""
+
+from __future__ import annotations
+
+from telegram import ChatMember, Update
+from telegram.ext import ContextTypes
+
+from bot.groups import SetupRequest, setup_group
+from handlers.common import services, topic_id
+
+
+async def setup_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Register the group, after asking Telegram whether the sender is an administrator."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    is_admin = False
+    if chat.type != chat.PRIVATE:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+        is_admin = member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
+    await setup_group(
+        services(context),
+        SetupRequest(
+            chat_id=chat.id,
+            chat_type=chat.type,
+            title=chat.title or "",
+            is_forum=bool(chat.is_forum),
+            user_id=user.id,
+            user_is_admin=is_admin,
+            argument=" ".join(context.args or []).strip(),
+            message_id=message.message_id,
+            thread_id=topic_id(message),
+        ),
+    )

@@ -1,0 +1,94 @@
+"""Engine and sessions: async SQLModel over SQLite (default) or PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+def async_url(url: str) -> str:
+    """Map a plain SQLAlchemy URL to its asyncio driver (aiosqlite / asyncpg)."""
+    u = make_url(url)
+    driver = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}.get(u.drivername)
+    if driver is None and u.drivername in ("postgres",):
+        driver = "postgresql+asyncpg"
+    return u.set(drivername=driver).render_as_string(hide_password=False) if driver else url
+
+
+def sync_url(url: str) -> str:
+    """Map an asyncio URL back to the plain dialect name, for display and checks."""
+    u = make_url(url)
+    return u.set(drivername=u.get_backend_name()).render_as_string(hide_password=False)
+
+
+def is_sqlite(url: str) -> bool:
+    """Tell whether a URL points at SQLite."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _prepare_sqlite_file(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """Create the async engine; SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE."""
+    aurl = async_url(url)
+    if not is_sqlite(aurl):
+        return create_async_engine(aurl, pool_pre_ping=True, **kwargs)
+    _prepare_sqlite_file(aurl)
+    engine = create_async_engine(aurl, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A deferred transaction that reads and then writes can fail with "database is
+        # locked" instead of waiting; IMMEDIATE takes the write lock up front.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Database:
+    """The engine plus a session factory; one per process."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = create_engine(url, **engine_kwargs)
+        self._sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success, roll back on any exception."""
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads (still one transaction, closed at the end)."""
+        async with self._sessions() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

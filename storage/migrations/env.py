@@ -1,0 +1,63 @@
+"""Alembic environment: runs migrations over the async engine of storage.db."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from storage.db import create_engine, is_sqlite
+from storage.types import UTCDateTime
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _render_item(type_: str, obj: object, _autogen_context: object) -> str | bool:
+    # Migrations must not import application code: write the plain column type.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def _configure(connection: Connection | None = None, url: str | None = None) -> None:
+    context.configure(
+        connection=connection,
+        url=url,
+        target_metadata=target_metadata,
+        render_as_batch=is_sqlite(config.get_main_option("sqlalchemy.url") or "sqlite://"),
+        compare_type=True,
+        render_item=_render_item,
+    )
+
+
+def run_migrations_offline() -> None:
+    """Emit SQL to stdout instead of touching a database."""
+    _configure(url=config.get_main_option("sqlalchemy.url"), connection=None)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run_sync(connection: Connection) -> None:
+    _configure(connection=connection)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_async() -> None:
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run_sync)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    asyncio.run(_run_async())

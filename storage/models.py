@@ -1,0 +1,183 @@
+"""SQLModel tables. Telegram ids are 64-bit, money is integer fen, times are UTC-aware."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Any:
+    # Aware datetimes: SQLite keeps the offset in the text, PostgreSQL uses timestamptz.
+    return Field(
+        default=None if nullable else ...,
+        sa_column=Column(UTCDateTime(), nullable=nullable, index=index),
+    )
+
+
+def _tg_id(nullable: bool = False, index: bool = False) -> Any:
+    return Field(
+        default=None if nullable else ...,
+        sa_column=Column(BigInteger, nullable=nullable, index=index),
+    )
+
+
+class ChatGroup(SQLModel, table=True):
+    """A Telegram group registered for one township."""
+
+    __tablename__ = "chat_group"
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    title: str = ""
+    township_code: str
+    case_prefix: str
+    is_forum: bool = False
+    timezone: str = "Asia/Shanghai"
+    language: str = "zh"
+    registered_by: int = _tg_id()
+    registered_at: datetime = _ts()
+
+
+class Member(SQLModel, table=True):
+    """A person's role in a group (assistant, adjuster, police ...)."""
+
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("chat_id", "user_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = _tg_id(index=True)
+    user_id: int = _tg_id(index=True)
+    display_name: str = ""
+    role: str
+    insurer_code: str | None = None
+    created_at: datetime = _ts()
+
+
+class InsurerRow(SQLModel, table=True):
+    """An insurer of the deployment, kept so cases can reference it."""
+
+    __tablename__ = "insurer"
+    code: str = Field(primary_key=True)
+    name: str
+    short_name: str
+
+
+class Case(SQLModel, table=True):
+    """One accident = one case = one thread."""
+
+    __tablename__ = "accident_case"
+    __table_args__ = (UniqueConstraint("chat_id", "origin_message_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, index=True)
+    chat_id: int = _tg_id(index=True)
+    township_code: str
+    status: str = Field(default="collecting", index=True)
+    # "forum": a topic of its own; "reply": a reply chain anchored on the first photo.
+    thread_mode: str = "reply"
+    message_thread_id: int | None = _tg_id(nullable=True)
+    origin_message_id: int = _tg_id()
+    card_message_id: int | None = _tg_id(nullable=True)
+    card_pinned: bool = False
+    card_text: str | None = None
+    media_group_id: str | None = Field(default=None, index=True)
+    opened_by: int = _tg_id()
+    opened_by_name: str = ""
+    opened_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class CaseCounter(SQLModel, table=True):
+    """The last sequence number used for a case prefix on a local date."""
+
+    __tablename__ = "case_counter"
+    prefix: str = Field(primary_key=True)
+    day: str = Field(primary_key=True)
+    last: int = 0
+
+
+class Party(SQLModel, table=True):
+    """A vehicle and its driver in a case (甲/乙/丙)."""
+
+    __tablename__ = "party"
+    __table_args__ = (UniqueConstraint("case_id", "label"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="accident_case.id", index=True)
+    label: str
+    plate: str | None = None
+    insurer_code: str | None = Field(default=None, foreign_key="insurer.code")
+    driver_name: str | None = None
+    phone: str | None = None
+    estimate_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class Photo(SQLModel, table=True):
+    """A piece of photo evidence attached to a case."""
+
+    __tablename__ = "photo"
+    __table_args__ = (UniqueConstraint("case_id", "file_unique_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="accident_case.id", index=True)
+    chat_id: int = _tg_id()
+    message_id: int = _tg_id()
+    file_id: str
+    file_unique_id: str
+    media_group_id: str | None = None
+    from_user_id: int = _tg_id()
+    received_at: datetime = _ts()
+
+
+class AuditEvent(SQLModel, table=True):
+    """What happened, who did it and when; appended in the same transaction as the change."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="accident_case.id", index=True)
+    chat_id: int | None = _tg_id(nullable=True)
+    at: datetime = _ts()
+    actor_user_id: int | None = _tg_id(nullable=True)
+    kind: str
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class InboxUpdate(SQLModel, table=True):
+    """A raw update, stored before it is handled; `update_id` makes handling once-only."""
+
+    __tablename__ = "inbox_update"
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = _ts()
+    claimed_at: datetime | None = _ts(nullable=True)
+    handled_at: datetime | None = _ts(nullable=True, index=True)
+    error: str | None = None
+
+
+class OutboxItem(SQLModel, table=True):
+    """Something the bot must say or do in a chat, recorded before it is sent."""
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = _tg_id(index=True)
+    case_id: int | None = Field(default=None, foreign_key="accident_case.id", index=True)
+    kind: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    dedupe_key: str | None = Field(default=None, unique=True)
+    status: str = Field(default="pending", index=True)
+    attempts: int = 0
+    not_before: datetime | None = _ts(nullable=True)
+    created_at: datetime = _ts()
+    done_at: datetime | None = _ts(nullable=True)
+    error: str | None = None
+
+
+class CaseMessage(SQLModel, table=True):
+    """Which case a chat message belongs to: every bot message and every case photo."""
+
+    __tablename__ = "case_message"
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    message_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    case_id: int = Field(foreign_key="accident_case.id", index=True)
+    from_bot: bool = False
+    kind: str = ""

@@ -1,0 +1,161 @@
+"""Small data functions over one session; the use cases compose them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, text, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    AuditEvent,
+    Case,
+    CaseMessage,
+    ChatGroup,
+    OutboxItem,
+    Photo,
+)
+
+
+async def get_group(session: AsyncSession, *, chat_id: int) -> ChatGroup | None:
+    """The registered group of a chat, if any."""
+    return (await session.exec(select(ChatGroup).where(ChatGroup.chat_id == chat_id))).first()
+
+
+async def case_of_message(session: AsyncSession, *, chat_id: int, message_id: int) -> Case | None:
+    """The case a chat message belongs to, if any."""
+    stmt = (
+        select(Case)
+        .join(CaseMessage, col(CaseMessage.case_id) == col(Case.id))
+        .where(CaseMessage.chat_id == chat_id, CaseMessage.message_id == message_id)
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def case_of_album(session: AsyncSession, *, chat_id: int, media_group_id: str) -> Case | None:
+    """The case that already holds a photo of this album, if any."""
+    stmt = (
+        select(Case)
+        .join(Photo, col(Photo.case_id) == col(Case.id))
+        .where(Photo.chat_id == chat_id, Photo.media_group_id == media_group_id)
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def case_of_topic(session: AsyncSession, *, chat_id: int, thread_id: int) -> Case | None:
+    """The case whose forum topic this is, if any."""
+    stmt = select(Case).where(
+        Case.chat_id == chat_id, Case.thread_mode == "forum", Case.message_thread_id == thread_id
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def case_has_photo(session: AsyncSession, *, case_id: int, file_unique_id: str) -> bool:
+    """Whether the case already holds this exact Telegram file."""
+    stmt = select(Photo.id).where(Photo.case_id == case_id, Photo.file_unique_id == file_unique_id)
+    return (await session.exec(stmt)).first() is not None
+
+
+async def photo_count(session: AsyncSession, *, case_id: int) -> int:
+    """How many photos a case holds."""
+    stmt = select(func.count()).select_from(Photo).where(Photo.case_id == case_id)
+    return int((await session.exec(stmt)).one())
+
+
+async def link_message(
+    session: AsyncSession, *, chat_id: int, message_id: int, case_id: int, from_bot: bool, kind: str
+) -> None:
+    """Remember that a message belongs to a case (idempotent)."""
+    if await session.get(CaseMessage, (chat_id, message_id)) is None:
+        session.add(
+            CaseMessage(
+                chat_id=chat_id,
+                message_id=message_id,
+                case_id=case_id,
+                from_bot=from_bot,
+                kind=kind,
+            )
+        )
+
+
+async def next_sequence(session: AsyncSession, *, prefix: str, day: str) -> int:
+    """Atomically take the next case sequence number for a prefix and day."""
+    bump = text(
+        "UPDATE case_counter SET last = last + 1 WHERE prefix = :p AND day = :d RETURNING last"
+    )
+    conn = await session.connection()
+    row = (await conn.execute(bump, {"p": prefix, "d": day})).first()
+    if row is not None:
+        return int(row[0])
+    # First case of the day: a concurrent insert fails on the primary key and the
+    # caller's transaction is retried.
+    await conn.execute(
+        text("INSERT INTO case_counter (prefix, day, last) VALUES (:p, :d, 1)"),
+        {"p": prefix, "d": day},
+    )
+    return 1
+
+
+def audit(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    kind: str,
+    case_id: int | None = None,
+    chat_id: int | None = None,
+    actor: int | None = None,
+    **data: Any,
+) -> None:
+    """Append an audit event to the current transaction."""
+    session.add(
+        AuditEvent(
+            case_id=case_id, chat_id=chat_id, at=at, actor_user_id=actor, kind=kind, data=data
+        )
+    )
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    chat_id: int,
+    kind: str,
+    case_id: int | None = None,
+    dedupe_key: str | None = None,
+    **payload: Any,
+) -> None:
+    """Record a chat effect in the outbox, in the current transaction."""
+    session.add(
+        OutboxItem(
+            chat_id=chat_id,
+            case_id=case_id,
+            kind=kind,
+            payload=payload,
+            dedupe_key=dedupe_key,
+            created_at=at,
+        )
+    )
+
+
+async def has_recent_outbox(
+    session: AsyncSession, *, chat_id: int, kind: str, since: datetime
+) -> bool:
+    """Whether an effect of this kind was recorded for the chat since `since`."""
+    stmt = (
+        select(OutboxItem.id)
+        .where(OutboxItem.chat_id == chat_id, OutboxItem.kind == kind)
+        .where(col(OutboxItem.created_at) >= since)
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first() is not None
+
+
+async def rewrite_chat_id(session: AsyncSession, *, old: int, new: int) -> None:
+    """Follow a group's migration to a supergroup in every table that names the chat."""
+    conn = await session.connection()
+    for model in (ChatGroup, Case, Photo, OutboxItem, CaseMessage):
+        await conn.execute(
+            update(model).where(col(model.chat_id) == old).values(chat_id=new)  # type: ignore[attr-defined]
+        )

@@ -1,0 +1,87 @@
+"""End-to-end fixtures: the local Telegram, the bot on python-telegram-bot's real HTTP stack."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.app import Runtime, build_runtime
+from bot.deployment import EXAMPLE_FILE, load_deployment
+from bot.settings import Settings
+from sandbox import Sandbox
+
+TOKEN = "987654:E2E-secret-token-value"
+# Telegram's per-group limit, on a 2 s window instead of 60 s so tests run in seconds.
+GROUP_RATE = (20, 2.0)
+
+
+@dataclass
+class World:
+    """The people and chats of a small township."""
+
+    sb: Sandbox
+    admin: int
+    assistant: int
+    villager: int
+    forum: int
+    plain: int
+    stray: int
+
+
+@pytest.fixture
+async def sb() -> AsyncIterator[Sandbox]:
+    async with Sandbox(token=TOKEN, bot_username="kuaipei_bot", group_rate=GROUP_RATE) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def world(sb: Sandbox) -> World:
+    admin = sb.create_user("李队长", username="li_dz")
+    assistant = sb.create_user("王协理", username="wang_xl")
+    villager = sb.create_user("赵师傅", username="zhao_sf")
+    people = [admin, assistant, villager]
+    forum = sb.create_chat(
+        "supergroup", title="花石镇快处快赔群", is_forum=True, members=people, admins=[admin]
+    )
+    plain = sb.create_chat("supergroup", title="射埠镇快处群", members=people, admins=[admin])
+    stray = sb.create_chat("group", title="村民闲聊群", members=people, admins=[admin])
+    return World(sb, admin, assistant, villager, forum, plain, stray)
+
+
+def bot_settings(sb: Sandbox, database_url: str, media: Path) -> Settings:
+    """Settings that point the bot at the local Telegram."""
+    return Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=sb.base_url,
+        TELEGRAM_FILE_BASE_URL=sb.file_base_url,
+        DATABASE_URL=database_url,
+        MEDIA_DIR=media,
+        SEND_GROUP_MAX_RATE=GROUP_RATE[0],
+        SEND_GROUP_PERIOD_SECONDS=GROUP_RATE[1],
+    )
+
+
+@pytest.fixture
+async def bot(sb: Sandbox, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
+    runtime = build_runtime(
+        bot_settings(sb, database_url, tmp_path / "media"),
+        load_deployment(EXAMPLE_FILE),
+        poll_timeout=1,
+    )
+    await runtime.start()
+    yield runtime
+    await runtime.stop()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+    """Wait until an async check holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.1)

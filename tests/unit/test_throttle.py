@@ -1,0 +1,59 @@
+import pytest
+
+from bot.throttle import SlidingWindow, Throttle
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_window_allows_max_rate_then_waits_for_the_oldest_to_expire():
+    clock = FakeTime()
+    w = SlidingWindow(3, 10.0, clock)
+    for _ in range(3):
+        assert w.wait_time() == 0
+        w.record()
+        clock.t += 1
+    assert w.wait_time() == pytest.approx(7.0)  # first event at 1000, now 1003
+    clock.t = 1010.0
+    assert w.wait_time() == 0
+
+
+def test_window_never_exceeds_rate_in_any_period():
+    clock = FakeTime()
+    w = SlidingWindow(20, 60.0, clock)
+    times = []
+    for _ in range(100):
+        wait = w.wait_time()
+        clock.t += wait
+        w.record()
+        times.append(clock.t)
+    for i, start in enumerate(times):
+        in_window = [t for t in times[i:] if t < start + 60.0]
+        assert len(in_window) <= 20
+
+
+def test_window_rejects_nonsense():
+    with pytest.raises(ValueError):
+        SlidingWindow(0, 1.0, FakeTime())
+
+
+async def test_throttle_limits_groups_but_not_private_chats_per_group_window():
+    clock = FakeTime()
+    throttle = Throttle(
+        group_max_rate=2,
+        group_period=100.0,
+        overall_max_rate=100,
+        overall_period=1.0,
+        monotonic=clock,
+    )
+    await throttle.acquire(-100)
+    await throttle.acquire(-100)
+    for _ in range(5):
+        await throttle.acquire(42)  # private chats only count overall
+    assert throttle._group(-100).wait_time() == pytest.approx(100.0)
+    assert throttle._group(42) is None
