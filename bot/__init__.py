@@ -1,0 +1,1 @@
+"""Kuaipei: the application (settings, use cases, rules, sender, jobs, CLI)."""

@@ -1,12 +1,23 @@
-"""The case card: a pure rendering of case state into Telegram HTML."""
+"""The case card: a pure rendering of case state into Telegram HTML and buttons."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.texts import Raw, t
+
+
+@dataclass(frozen=True)
+class CardPart:
+    """A block of the card contributed by one area (evidence, parties, money ...).
+
+    `lines` are safe HTML; `buttons` are rows of (label, callback data).
+    """
+
+    lines: tuple[str, ...] = ()
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -20,6 +31,7 @@ class CardView:
     opened_by: str
     photo_count: int
     thread_mode: str
+    parts: tuple[CardPart, ...] = field(default=())
 
 
 def render_card(view: CardView, *, lang: str = "zh", timezone: str = "Asia/Shanghai") -> str:
@@ -31,6 +43,14 @@ def render_card(view: CardView, *, lang: str = "zh", timezone: str = "Asia/Shang
         t("card.opened", lang, time=opened, who=view.opened_by),
         t("card.photos", lang, count=view.photo_count),
     ]
+    for part in view.parts:
+        if part.lines:
+            lines += ["", *part.lines]
     if view.status == "collecting":
         lines += ["", t("card.next", lang, thread=Raw(t(f"thread.{view.thread_mode}", lang)))]
     return "\n".join(lines)
+
+
+def card_buttons(view: CardView) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """All button rows of the card, in the order of its parts."""
+    return tuple(row for part in view.parts for row in part.buttons)

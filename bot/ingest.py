@@ -118,7 +118,7 @@ class Poller:
                 )
                 await store_updates(self.svc, list(updates))
             except RetryAfter as exc:
-                await asyncio.sleep(retry_after_seconds(exc.retry_after))
+                await asyncio.sleep(retry_after_seconds(exc))
                 continue
             except (NetworkError, TelegramError) as exc:
                 log.warning("getUpdates failed: %s; retrying in %.0f s", exc, backoff)

@@ -22,7 +22,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot.services import Services
 from bot.telegram_errors import ThreadError, classify, retry_after_seconds
 from bot.throttle import Throttle
-from bot.views import card_text_for
+from bot.views import card_for
 from storage import queries as q
 from storage.models import Case, OutboxItem
 
@@ -152,7 +152,7 @@ class Sender:
             try:
                 return await fn(chat_id=chat_id, **kwargs)
             except RetryAfter as exc:
-                seconds = retry_after_seconds(exc.retry_after)
+                seconds = retry_after_seconds(exc)
                 log.warning("Telegram asked to wait %.0f s", seconds)
                 await asyncio.sleep(seconds)
             except ChatMigrated as exc:
@@ -233,25 +233,31 @@ class Sender:
         if case.card_message_id is None:
             await self._send_card(case)
             case = await self._load_case(case.id)
-        if not case.card_pinned:
-            try:
-                await self.call(
-                    case.chat_id,
-                    self.bot.pin_chat_message,
-                    message_id=case.card_message_id,
-                    disable_notification=True,
-                )
-            except BadRequest as exc:  # no right to pin: the card still works unpinned
-                log.info("case %s: card not pinned: %s", case.number, exc)
-            await self._save_case(case, card_pinned=True)
+        await self._pin(case.id)
+
+    async def _pin(self, case_id: int | None) -> None:
+        case = await self._load_case(case_id)
+        if case.card_pinned or case.card_message_id is None:
+            return
+        try:
+            await self.call(
+                case.chat_id,
+                self.bot.pin_chat_message,
+                message_id=case.card_message_id,
+                disable_notification=True,
+            )
+        except BadRequest as exc:  # no right to pin: the card still works unpinned
+            log.info("case %s: card not pinned: %s", case.number, exc)
+        await self._save_case(case, card_pinned=True)
 
     async def _send_card(self, case: Case) -> None:
-        text = await card_text_for(self.svc, case)
+        text, markup, signature = await card_for(self.svc, case)
         try:
             msg: Message = await self.call(
                 case.chat_id,
                 self.bot.send_message,
                 text=text,
+                reply_markup=markup,
                 **self._thread_kwargs(case, is_card=True),
             )
         except BadRequest as exc:
@@ -262,10 +268,15 @@ class Sender:
                 case.chat_id,
                 self.bot.send_message,
                 text=text,
+                reply_markup=markup,
                 **self._thread_kwargs(case, is_card=True),
             )
         await self._save_case(
-            case, card_message_id=msg.message_id, card_text=text, card_pinned=False
+            case,
+            card_message_id=msg.message_id,
+            card_text=text,
+            card_signature=signature,
+            card_pinned=False,
         )
 
     async def _edit_card(self, item: OutboxItem) -> None:
@@ -273,12 +284,16 @@ class Sender:
         await self._supersede_older_edits(item)
         if case.card_message_id is None:
             return  # the card is not out yet; sending it will show the current state
-        text = await card_text_for(self.svc, case)
-        if text == case.card_text:
+        text, markup, signature = await card_for(self.svc, case)
+        if signature == case.card_signature:
             return
         try:
             await self.call(
-                case.chat_id, self.bot.edit_message_text, message_id=case.card_message_id, text=text
+                case.chat_id,
+                self.bot.edit_message_text,
+                message_id=case.card_message_id,
+                text=text,
+                reply_markup=markup,
             )
         except BadRequest as exc:
             kind = classify(exc)
@@ -287,10 +302,11 @@ class Sender:
             elif kind is ThreadError.MESSAGE_GONE:  # someone deleted the card: post it again
                 case = await self._save_case(case, card_message_id=None, card_pinned=False)
                 await self._send_card(case)
+                await self._pin(case.id)
                 return
             else:
                 raise
-        await self._save_case(case, card_text=text)
+        await self._save_case(case, card_text=text, card_signature=signature)
 
     async def _supersede_older_edits(self, item: OutboxItem) -> None:
         # Later edits of the same card are covered by this one: it renders current state.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from enum import Enum
 
-from telegram.error import TelegramError
+from telegram.error import RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 
 class ThreadError(Enum):
@@ -36,7 +38,13 @@ def classify(error: TelegramError) -> ThreadError:
     return ThreadError.OTHER
 
 
-def retry_after_seconds(value: object) -> float:
-    """RetryAfter.retry_after as seconds (an int today, a timedelta with PTB_TIMEDELTA=1)."""
+def retry_after_seconds(error: RetryAfter) -> float:
+    """How long Telegram asked us to wait, in seconds.
+
+    PTB 22 returns an int and warns that it will become a timedelta; read either.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
     seconds = getattr(value, "total_seconds", None)
-    return float(seconds()) if callable(seconds) else float(value)  # type: ignore[arg-type]
+    return float(seconds()) if callable(seconds) else float(value)

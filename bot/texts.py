@@ -50,6 +50,14 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "cmd.setup": {"zh": "登记本群（管理员）：/setup 乡镇名", "en": "Register this group (admins)"},
     "cmd.help": {"zh": "使用说明", "en": "How to use the bot"},
+    "button.unknown": {
+        "zh": "这个按钮已失效，请使用案件卡片上的最新按钮。",
+        "en": "This button is no longer valid; use the buttons on the current case card.",
+    },
+    "button.expired": {
+        "zh": "这个按钮已过期。",
+        "en": "This button has expired.",
+    },
     "status.collecting": {"zh": "采集证据中", "en": "Collecting evidence"},
     "status.ready": {"zh": "材料齐全", "en": "Ready"},
     "status.awaiting_insurer": {"zh": "等待保险公司", "en": "Awaiting insurer"},

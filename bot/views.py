@@ -1,19 +1,43 @@
-"""Read models: turn database state into what the chat shows."""
+"""Read models: turn database state into what the chat shows.
+
+Each area of the product contributes a part of the case card through a section
+function listed in SECTIONS; the card is re-rendered from the database every time.
+"""
 
 from __future__ import annotations
 
-from bot.card import CardView, render_card
+import json
+from collections.abc import Awaitable, Callable
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.card import CardPart, CardView, card_buttons, render_card
 from bot.services import Services
 from storage import queries as q
 from storage.models import Case
 
+Section = Callable[[AsyncSession, Services, Case], Awaitable[CardPart | None]]
+SECTIONS: list[Section] = []
 
-async def card_text_for(svc: Services, case: Case) -> str:
-    """Render the current card of a case from the database."""
+
+def section(fn: Section) -> Section:
+    """Register a card section (in import order)."""
+    SECTIONS.append(fn)
+    return fn
+
+
+async def card_for(svc: Services, case: Case) -> tuple[str, InlineKeyboardMarkup | None, str]:
+    """Render the current card of a case: text, keyboard, and a signature of both."""
     assert case.id is not None
-    async with svc.db.session() as session:
+    async with svc.db.transaction() as session:  # sections may issue button tokens
         photos = await q.photo_count(session, case_id=case.id)
         group = await q.get_group(session, chat_id=case.chat_id)
+        parts = []
+        for fn in SECTIONS:
+            part = await fn(session, svc, case)
+            if part is not None:
+                parts.append(part)
     view = CardView(
         number=case.number,
         township=svc.township_name(case.township_code),
@@ -22,7 +46,21 @@ async def card_text_for(svc: Services, case: Case) -> str:
         opened_by=case.opened_by_name,
         photo_count=photos,
         thread_mode=case.thread_mode,
+        parts=tuple(parts),
     )
     lang = group.language if group else svc.language
     timezone = group.timezone if group else svc.timezone
-    return render_card(view, lang=lang, timezone=timezone)
+    text = render_card(view, lang=lang, timezone=timezone)
+    rows = card_buttons(view)
+    markup = (
+        InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                for row in rows
+            ]
+        )
+        if rows
+        else None
+    )
+    signature = json.dumps([text, rows], ensure_ascii=False)
+    return text, markup, signature

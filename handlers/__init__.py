@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.ingest import claim_update, mark_handled
+from handlers.buttons import button_pressed
 from handlers.help import help_command
 from handlers.photos import photo_message
 from handlers.setup import setup_command
@@ -23,4 +31,6 @@ def register(app: Application) -> None:
     app.add_handler(
         MessageHandler(filters.PHOTO & filters.ChatType.GROUPS, photo_message), group=MAIN_GROUP
     )
+    # Every press is answered, forged data included: the token lookup refuses it.
+    app.add_handler(CallbackQueryHandler(button_pressed), group=MAIN_GROUP)
     app.add_handler(TypeHandler(Update, mark_handled), group=DONE_GROUP)

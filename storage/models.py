@@ -82,6 +82,8 @@ class Case(SQLModel, table=True):
     card_message_id: int | None = _tg_id(nullable=True)
     card_pinned: bool = False
     card_text: str | None = None
+    # Text plus buttons of the card as last sent, to skip edits that change nothing.
+    card_signature: str | None = None
     media_group_id: str | None = Field(default=None, index=True)
     opened_by: int = _tg_id()
     opened_by_name: str = ""
@@ -181,3 +183,19 @@ class CaseMessage(SQLModel, table=True):
     case_id: int = Field(foreign_key="accident_case.id", index=True)
     from_bot: bool = False
     kind: str = ""
+
+
+class Button(SQLModel, table=True):
+    """An inline button: the callback data carries only this opaque token."""
+
+    __tablename__ = "button"
+    __table_args__ = (UniqueConstraint("chat_id", "action", "args_key"),)
+    token: str = Field(primary_key=True)
+    chat_id: int = _tg_id(index=True)
+    case_id: int | None = Field(default=None, foreign_key="accident_case.id", index=True)
+    action: str
+    # Canonical JSON of args, so the same button on a re-rendered card keeps its token.
+    args_key: str
+    args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+    expires_at: datetime | None = _ts(nullable=True)

@@ -28,6 +28,7 @@ async def test_album_of_six_opens_one_case_topic_and_pinned_card(world: World, b
     sb.send_album(world.forum, world.assistant, [scene_photo(i) for i in range(6)])
 
     await eventually(lambda: card_shows(sb, world.forum, 6))
+    await sb.wait_for(lambda: cards(sb, world.forum)[0]["pinned"], timeout=10)
     cases = await cases_in(bot, world.forum)
     assert len(cases) == 1
     case = cases[0]
@@ -42,7 +43,6 @@ async def test_album_of_six_opens_one_case_topic_and_pinned_card(world: World, b
     card = in_topic[0]
     assert card["message_thread_id"] == case.message_thread_id
     assert card["pinned"] is True
-    assert card["edited"] >= 1  # the count was edited in, not re-posted
     assert len(calls(sb, "sendMessage", world.forum)) == 2  # setup answer + card
     assert sb.rate_limited() == 0
 
@@ -58,6 +58,7 @@ async def test_later_photo_in_topic_joins_case_and_edits_card(world: World, bot:
     await eventually(lambda: card_shows(sb, world.forum, 3))
     assert len(await cases_in(bot, world.forum)) == 1
     assert len(cards(sb, world.forum)) == 1
+    assert cards(sb, world.forum)[0]["edited"] >= 1  # edited in place, not re-posted
 
     # A photo outside any case thread (the General topic) is a new accident.
     sb.send_photo(world.forum, world.assistant, scene_photo(4))
@@ -75,6 +76,7 @@ async def test_plain_group_uses_reply_chain(world: World, bot: Runtime):
     await register(world, world.plain, "射埠镇")
     first = sb.send_photo(world.plain, world.assistant, scene_photo(1))
     await eventually(lambda: card_shows(sb, world.plain, 1))
+    await sb.wait_for(lambda: cards(sb, world.plain)[0]["pinned"], timeout=10)
     card = cards(sb, world.plain)[0]
     assert card["reply_to_message_id"] == first["message_id"]
     assert card["pinned"] is True

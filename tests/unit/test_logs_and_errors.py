@@ -1,6 +1,6 @@
 import logging
 
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
 
 from bot.logs import RedactingFilter
 from bot.telegram_errors import ThreadError, classify, retry_after_seconds
@@ -49,5 +49,5 @@ def test_classify_known_telegram_errors():
 def test_retry_after_seconds_accepts_int_and_timedelta():
     from datetime import timedelta
 
-    assert retry_after_seconds(3) == 3.0
-    assert retry_after_seconds(timedelta(seconds=2.5)) == 2.5
+    assert retry_after_seconds(RetryAfter(3)) == 3.0
+    assert retry_after_seconds(RetryAfter(timedelta(seconds=2.5))) == 2.5

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 12:27:49.909394
+Create Date: 2026-11-29
 """
 from collections.abc import Sequence
 
@@ -31,6 +31,7 @@ def upgrade() -> None:
     sa.Column('card_message_id', sa.BigInteger(), nullable=True),
     sa.Column('card_pinned', sa.Boolean(), nullable=False),
     sa.Column('card_text', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('card_signature', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('media_group_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('opened_by', sa.BigInteger(), nullable=False),
     sa.Column('opened_by_name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -111,6 +112,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_case_id'), ['case_id'], unique=False)
+
+    op.create_table('button',
+    sa.Column('token', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('chat_id', sa.BigInteger(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('args_key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('args', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['accident_case.id'], ),
+    sa.PrimaryKeyConstraint('token'),
+    sa.UniqueConstraint('chat_id', 'action', 'args_key')
+    )
+    with op.batch_alter_table('button', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_button_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_button_chat_id'), ['chat_id'], unique=False)
 
     op.create_table('case_message',
     sa.Column('chat_id', sa.BigInteger(), autoincrement=False, nullable=False),
@@ -203,6 +221,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_case_message_case_id'))
 
     op.drop_table('case_message')
+    with op.batch_alter_table('button', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_button_chat_id'))
+        batch_op.drop_index(batch_op.f('ix_button_case_id'))
+
+    op.drop_table('button')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_case_id'))
 

@@ -1,0 +1,118 @@
+"""Inline buttons whose callback data is an opaque token looked up on the server.
+
+Anyone in a group can press any button, and a modified client can send any data;
+so the data names nothing but a random token, and the action, its case and its
+arguments come from the database, where each action re-checks who is pressing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.services import Services
+from storage import queries as q
+from storage.models import Button
+
+PREFIX = "b:"
+DATA_PATTERN = re.compile(r"^b:[A-Za-z0-9_-]{12}$")
+
+
+@dataclass(frozen=True)
+class Press:
+    """Who pressed which button where."""
+
+    token: str
+    chat_id: int
+    message_id: int | None
+    user_id: int
+    user_name: str
+
+
+@dataclass(frozen=True)
+class PressResult:
+    """What the presser sees: a short toast, or an alert they must dismiss."""
+
+    text: str = ""
+    alert: bool = False
+
+
+Action = Callable[[AsyncSession, Services, Press, Button], Awaitable[PressResult]]
+ACTIONS: dict[str, Action] = {}
+
+
+def action(name: str) -> Callable[[Action], Action]:
+    """Register the use case run when a button of this action is pressed."""
+
+    def register(fn: Action) -> Action:
+        ACTIONS[name] = fn
+        return fn
+
+    return register
+
+
+async def button_data(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    chat_id: int,
+    action_name: str,
+    case_id: int | None = None,
+    expires_at: datetime | None = None,
+    **args: Any,
+) -> str:
+    """The callback data for a button; the same action and arguments reuse their token."""
+    key = json.dumps({"case": case_id, **args}, sort_keys=True, ensure_ascii=False)
+    stmt = select(Button).where(
+        Button.chat_id == chat_id, Button.action == action_name, Button.args_key == key
+    )
+    existing = (await session.exec(stmt)).first()
+    if existing is not None:
+        return PREFIX + existing.token
+    token = secrets.token_urlsafe(9)  # 12 characters, 72 random bits
+    session.add(
+        Button(
+            token=token,
+            chat_id=chat_id,
+            case_id=case_id,
+            action=action_name,
+            args_key=key,
+            args=args,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    return PREFIX + token
+
+
+async def press_button(svc: Services, press: Press, *, texts: dict[str, str]) -> PressResult:
+    """Run the action behind a pressed button, after checking the token belongs here."""
+
+    async def work(session: AsyncSession) -> PressResult:
+        now = svc.clock.now()
+        button = await session.get(Button, press.token)
+        fn = ACTIONS.get(button.action) if button else None
+        if button is None or fn is None or button.chat_id != press.chat_id:
+            q.audit(
+                session,
+                at=now,
+                kind="button.refused",
+                chat_id=press.chat_id,
+                actor=press.user_id,
+                reason="unknown",
+                token=press.token,
+            )
+            return PressResult(texts["unknown"], alert=True)
+        if button.expires_at is not None and button.expires_at <= now:
+            return PressResult(texts["expired"], alert=True)
+        return await fn(session, svc, press, button)
+
+    return await svc.in_transaction(work)

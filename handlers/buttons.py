@@ -1,0 +1,34 @@
+"""Inline button presses: answered at once, then run through the button's use case."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.buttons import PREFIX, Press, press_button
+from bot.texts import t
+from handlers.common import display_name, services
+
+
+async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Look the token up, run its action, and answer the query with the outcome."""
+    query = update.callback_query
+    if query is None or query.data is None or query.message is None:
+        return
+    svc = services(context)
+    result = await press_button(
+        svc,
+        Press(
+            token=query.data.removeprefix(PREFIX),
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+            user_id=query.from_user.id,
+            user_name=display_name(query.from_user),
+        ),
+        texts={
+            "unknown": t("button.unknown", svc.language),
+            "expired": t("button.expired", svc.language),
+        },
+    )
+    # Callback queries expire within seconds; the answer goes straight back.
+    await query.answer(result.text or None, show_alert=result.alert)
