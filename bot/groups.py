@@ -96,3 +96,22 @@ async def setup_group(svc: Services, req: SetupRequest) -> SetupOutcome:
         return outcome
 
     return await svc.in_transaction(work)
+
+
+async def follow_migration(svc: Services, *, old_chat_id: int, new_chat_id: int) -> bool:
+    """A basic group became a supergroup: move every row of the old chat id to the new one."""
+
+    async def work(session: AsyncSession) -> bool:
+        if await q.get_group(session, chat_id=old_chat_id) is None:
+            return False
+        await q.rewrite_chat_id(session, old=old_chat_id, new=new_chat_id)
+        q.audit(
+            session,
+            at=svc.clock.now(),
+            kind="group.migrated",
+            chat_id=new_chat_id,
+            old=old_chat_id,
+        )
+        return True
+
+    return await svc.in_transaction(work)

@@ -15,6 +15,7 @@ from telegram.ext import (
 from bot.ingest import claim_update, mark_handled
 from handlers.buttons import button_pressed
 from handlers.help import help_command
+from handlers.migration import migrated
 from handlers.photos import photo_message
 from handlers.setup import setup_command
 
@@ -26,6 +27,7 @@ DONE_GROUP = 100
 def register(app: Application) -> None:
     """Wire every handler into the application."""
     app.add_handler(TypeHandler(Update, claim_update), group=INGEST_GROUP)
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated), group=MAIN_GROUP)
     app.add_handler(CommandHandler("setup", setup_command), group=MAIN_GROUP)
     app.add_handler(CommandHandler(["start", "help"], help_command), group=MAIN_GROUP)
     app.add_handler(
