@@ -15,7 +15,8 @@ Choices where domain.md is silent (all deterministic; ties go to input order):
   no-fault vehicles pro rata to their unused limits and, with 无责代赔, is advanced by
   the victim's own insurer (``advanced_by``); the no-fault insurer pays no cash.
 - The rest of each loss is split over ALL vehicles by their commercial ratio (normalised,
-  so 3 × 同等 means a third each; there is no collision graph). Others' parts are 三者
+  so 3 × 同等 means a third each; 无责 is 0 whatever the deployment's ``none`` ratio says;
+  there is no collision graph). Others' parts are 三者
   (after deductibles, then capped per payer at the sum insured pro rata; the excess is
   paid by the at-fault party itself: PARTY_DIRECT). The victim's own part goes to its
   车损险 for the vehicle and is SELF_BORNE for other property (split pro rata V:P).

@@ -41,6 +41,30 @@ K = PlateKind
         ("沪A0012领", "沪A0012领", K.CONSULATE),
         ("使014578", "使014578", K.EMBASSY),
         ("014578使", "014578使", K.EMBASSY),
+        ("京A00001", "京A00001", K.ORDINARY),
+        ("沪B99999", "沪B99999", K.ORDINARY),
+        ("津C2J345", "津C2J345", K.ORDINARY),
+        ("冀R12A45", "冀R12A45", K.ORDINARY),
+        ("藏AH1234", "藏AH1234", K.ORDINARY),
+        ("蒙K3456Z", "蒙K3456Z", K.ORDINARY),
+        ("京a·12345", "京A12345", K.ORDINARY),  # lower case and middle dot
+        ("京Ａ１２３４５", "京A12345", K.ORDINARY),  # full width
+        ("川AG12345", "川AG12345", K.NEW_ENERGY_SMALL),
+        ("鄂AJ12345", "鄂AJ12345", K.NEW_ENERGY_SMALL),
+        ("湘AEA1234", "湘AEA1234", K.NEW_ENERGY_SMALL),
+        ("粤b d12345", "粤BD12345", K.NEW_ENERGY_SMALL),
+        ("京A54321D", "京A54321D", K.NEW_ENERGY_LARGE),
+        ("浙a-12345f", "浙A12345F", K.NEW_ENERGY_LARGE),
+        ("鲁B1234挂", "鲁B1234挂", K.TRAILER),
+        ("湘C 1234 挂", "湘C1234挂", K.TRAILER),
+        ("  川a 1234学 ", "川A1234学", K.LEARNER),
+        ("闽A0001警", "闽A0001警", K.POLICE),
+        ("辽B1234试", "辽B1234试", K.TRIAL),
+        ("粤Z1A23港", "粤Z1A23港", K.HK),
+        ("粤Z1234澳", "粤Z1234澳", K.MACAU),
+        ("粤A0001领", "粤A0001领", K.CONSULATE),
+        ("使123456", "使123456", K.EMBASSY),
+        ("224001使", "224001使", K.EMBASSY),
     ],
 )
 def test_valid_plates(text: str, canonical: str, kind: PlateKind) -> None:
@@ -124,6 +148,31 @@ def test_province_list_has_31_entries() -> None:
         "使01457A",
         "湘C12345" * 10,  # pasted junk
         "WJ12345",  # armed police: not civil
+        "WJ京12345",
+        "湘C12 34",  # separators removed: too short
+        "京A-1234",
+        "京AI1234",  # I is never read as 1
+        "京O12345",
+        "京A1234O",
+        "台A12345",  # not one of the 31 provinces
+        "沪",
+        "12345",
+        "使12345",
+        "使A12345",
+        "粤Z12345港",
+        "粤Z123港",
+        "京A1234港",
+        "粤Y1234澳",
+        "沪A12A4领",
+        "京AL12345",  # L is not a small-NEV letter
+        "京A1234D5",
+        "京AD123456",
+        "京AD12345F",
+        "京A12345!",
+        "京A１２３４",
+        "京A1234挂挂",
+        "挂A12345",
+        "京A12345\n京B54321",  # two plates pasted together
     ],
 )
 def test_invalid_plates(text: str) -> None:
