@@ -14,7 +14,12 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 import handlers
 from bot.clock import Clock, SystemClock
 from bot.deployment import Deployment
+from bot.evidence.card import sender_kinds as evidence_sender_kinds
+from bot.evidence.geocoder import build_geocoder
+from bot.evidence.worker import Downloader
 from bot.ingest import Poller
+from bot.insurers import sync_insurers
+from bot.logs import RedactingFilter
 from bot.ordering import PerChatUpdateProcessor
 from bot.sender import Sender
 from bot.services import Services
@@ -41,13 +46,18 @@ class Runtime:
     services: Services
     sender: Sender
     poller: Poller
+    downloader: Downloader | None = None
 
     async def start(self) -> None:
         """Connect to Telegram, register commands, start handling, sending and polling."""
+        await sync_insurers(self.services)
         await self.app.initialize()
+        self.services.bot_username = self.app.bot.username
         await register_commands(self.app)
         await self.app.start()
         await self.sender.start()
+        if self.downloader is not None:
+            await self.downloader.start()
         await self.poller.start()
         log.info("bot @%s is running", self.app.bot.username)
 
@@ -59,6 +69,8 @@ class Runtime:
                 break
             await asyncio.sleep(0.05)
         await self.app.stop()
+        if self.downloader is not None:
+            await self.downloader.stop()
         await self.sender.stop()
         await self.app.shutdown()
         await self.services.db.dispose()
@@ -76,6 +88,15 @@ async def register_commands(app: Application) -> None:
             await app.bot.set_my_commands(commands, scope=scope, language_code=code)
 
 
+def redact_bot_logs(token: str) -> None:
+    """PTB logs getFile's answer at DEBUG, and its file URL holds the token: mask it at the source."""
+    for name in ("telegram.Bot", "telegram.ext.ExtBot"):
+        logger = logging.getLogger(name)
+        known = [f for f in logger.filters if isinstance(f, RedactingFilter)]
+        if not any(token in f._secrets for f in known):
+            logger.addFilter(RedactingFilter([token]))
+
+
 def build_runtime(
     settings: Settings,
     deployment: Deployment,
@@ -86,6 +107,7 @@ def build_runtime(
 ) -> Runtime:
     """Build the Application and its collaborators from settings (nothing is started)."""
     quiet_http_logs()
+    redact_bot_logs(settings.token())
     tz = ZoneInfo(settings.timezone)
     app = (
         ApplicationBuilder()
@@ -108,6 +130,8 @@ def build_runtime(
         deployment=deployment,
         timezone=settings.timezone,
         language=settings.language,
+        media_dir=settings.media_dir,
+        geocoder=build_geocoder(deployment.geocoder),
     )
     app.bot_data["services"] = svc
     handlers.register(app)
@@ -119,8 +143,10 @@ def build_runtime(
         overall_period=settings.send_overall_period_seconds,
     )
     sender = Sender(app.bot, svc, throttle)
+    sender.handlers.update(evidence_sender_kinds(sender.handlers["send_text"], svc))
     poller = Poller(app, svc, timeout=poll_timeout)
-    return Runtime(app=app, services=svc, sender=sender, poller=poller)
+    downloader = Downloader(app.bot, svc)
+    return Runtime(app=app, services=svc, sender=sender, poller=poller, downloader=downloader)
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.evidence import intake
 from bot.numbering import format_case_number, local_day
 from bot.services import Services
 from bot.texts import Raw, t
@@ -23,6 +24,7 @@ class PhotoOutcome(StrEnum):
     ATTACHED = "attached"
     DUPLICATE = "duplicate"
     UNREGISTERED = "unregistered"
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,11 @@ class IncomingPhoto:
     reply_to_message_id: int | None
     # In a plain supergroup, the root of the reply chain the message is in.
     chain_root_id: int | None
+    # "photo" (compressed), "document" (a file) or "video"; documents keep their EXIF.
+    kind: str = "photo"
+    file_size: int | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
 
 
 async def _find_case(session: AsyncSession, p: IncomingPhoto) -> Case | None:
@@ -50,16 +57,10 @@ async def _find_case(session: AsyncSession, p: IncomingPhoto) -> Case | None:
         case = await q.case_of_album(session, chat_id=p.chat_id, media_group_id=p.media_group_id)
         if case:
             return case
-    if p.topic_id is not None:
-        case = await q.case_of_topic(session, chat_id=p.chat_id, thread_id=p.topic_id)
-        if case:
-            return case
-    for anchor in (p.reply_to_message_id, p.chain_root_id):
-        if anchor is not None:
-            case = await q.case_of_message(session, chat_id=p.chat_id, message_id=anchor)
-            if case:
-                return case
-    return None
+    return await q.case_in_thread(
+        session, chat_id=p.chat_id, topic_id=p.topic_id,
+        anchors=(p.reply_to_message_id, p.chain_root_id),
+    )
 
 
 async def _open_case(
@@ -113,6 +114,11 @@ async def receive_photo(svc: Services, p: IncomingPhoto) -> PhotoOutcome:
         if await q.case_of_message(session, chat_id=p.chat_id, message_id=p.message_id):
             return PhotoOutcome.DUPLICATE  # a replayed update: its effects already exist
         group = await q.get_group(session, chat_id=p.chat_id)
+        refusal = intake.precheck(
+            svc, kind=p.kind, file_size=p.file_size, file_name=p.file_name, mime=p.mime_type
+        )
+        if group is None and refusal == "not_image":
+            return PhotoOutcome.REFUSED  # not evidence, in a group we do not serve
         if group is None:
             if not await q.has_recent_outbox(
                 session, chat_id=p.chat_id, kind="send_text_hint", since=now - HINT_QUIET
@@ -131,24 +137,50 @@ async def receive_photo(svc: Services, p: IncomingPhoto) -> PhotoOutcome:
             group.is_forum = p.chat_is_forum
             session.add(group)
         case = await _find_case(session, p)
+        if refusal is not None:  # nothing of it is kept; say why where it was posted
+            if case is not None:
+                await q.link_message(
+                    session, chat_id=p.chat_id, message_id=p.message_id, case_id=case.id or 0,
+                    from_bot=False, kind="refused",
+                )
+                intake.refuse_in_case(
+                    session, svc, case=case, message_id=p.message_id, actor=p.user_id,
+                    reason=refusal, photo_kind=p.kind, mime_type=p.mime_type, file_size=p.file_size,
+                )
+            elif refusal != "not_image":
+                q.enqueue(
+                    session, at=now, chat_id=p.chat_id, kind="send_text",
+                    text=Raw(intake.refusal_text(svc, refusal, group.language)),
+                    reply_to=p.message_id, thread_id=p.topic_id,
+                )
+            return PhotoOutcome.REFUSED
         outcome = PhotoOutcome.ATTACHED
         if case is None:
             case = await _open_case(svc, session, group, p)
             outcome = PhotoOutcome.OPENED
         assert case.id is not None
+        slot = None
         if not await q.case_has_photo(session, case_id=case.id, file_unique_id=p.file_unique_id):
-            session.add(
-                Photo(
-                    case_id=case.id,
-                    chat_id=p.chat_id,
-                    message_id=p.message_id,
-                    file_id=p.file_id,
-                    file_unique_id=p.file_unique_id,
-                    media_group_id=p.media_group_id,
-                    from_user_id=p.user_id,
-                    received_at=now,
-                )
+            photo = Photo(
+                case_id=case.id,
+                chat_id=p.chat_id,
+                message_id=p.message_id,
+                file_id=p.file_id,
+                file_unique_id=p.file_unique_id,
+                media_group_id=p.media_group_id,
+                from_user_id=p.user_id,
+                received_at=now,
+                kind=p.kind,
+                file_size=p.file_size,
+                mime_type=p.mime_type,
             )
+            if not await intake.admit(session, svc, case, photo, actor=p.user_id):
+                await q.link_message(
+                    session, chat_id=p.chat_id, message_id=p.message_id, case_id=case.id,
+                    from_bot=False, kind="refused",
+                )
+                return PhotoOutcome.REFUSED
+            slot = photo.slot
         await q.link_message(
             session,
             chat_id=p.chat_id,
@@ -166,6 +198,8 @@ async def receive_photo(svc: Services, p: IncomingPhoto) -> PhotoOutcome:
             actor=p.user_id,
             message_id=p.message_id,
             file_unique_id=p.file_unique_id,
+            photo_kind=p.kind,
+            slot=slot,
         )
         if outcome is PhotoOutcome.ATTACHED:
             case.updated_at = now
@@ -173,4 +207,6 @@ async def receive_photo(svc: Services, p: IncomingPhoto) -> PhotoOutcome:
             q.enqueue(session, at=now, chat_id=p.chat_id, kind="edit_card", case_id=case.id)
         return outcome
 
-    return await svc.in_transaction(work)
+    outcome = await svc.in_transaction(work)
+    svc.media_changed()  # wake the download worker
+    return outcome

@@ -53,6 +53,87 @@ class Rules(_Strict):
     evidence_max_distance_km: float = Field(default=5, gt=0)
     repeat_accident_window_hours: float = Field(default=48, gt=0)
     fast_path_ceiling_yuan: int = Field(default=10000, gt=0)
+    # The parties' own confirmation (deep link or paper) is needed before `ready`.
+    require_confirmations: bool = True
+    pending_question_minutes: float = Field(default=120, gt=0)
+    vehicle_types: tuple[str, ...] = ("小型轿车", "小型普通客车", "轻型货车", "重型货车", "二轮摩托车", "其他")
+
+
+class Person(_Strict):
+    """Someone with a role everywhere in the deployment (more roles can be given in chat)."""
+
+    user_id: int
+    name: str
+    role: str = Field(pattern=r"^(assistant|adjuster|supervisor|police|liaison|admin)$")
+    insurer: str | None = None
+    townships: tuple[str, ...] = ()  # empty: every township
+
+
+class EvidenceSlot(_Strict):
+    """One required shot of the checklist (domain.md §3.2); per_party slots repeat per party."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    zh: str
+    en: str
+    per_party: bool = False
+
+
+def _default_slots() -> tuple[EvidenceSlot, ...]:
+    return (
+        EvidenceSlot(code="front_oblique", zh="侧前方全景", en="side-front panorama"),
+        EvidenceSlot(code="rear_oblique", zh="侧后方全景", en="side-rear panorama"),
+        EvidenceSlot(code="impact", zh="碰撞部位", en="point of impact"),
+        EvidenceSlot(code="plate", zh="车牌", en="plate", per_party=True),
+        EvidenceSlot(code="driving_licence", zh="驾驶证", en="driving licence", per_party=True),
+        EvidenceSlot(code="vehicle_licence", zh="行驶证", en="vehicle licence", per_party=True),
+    )
+
+
+def _default_scenarios() -> dict[str, tuple[EvidenceSlot, ...]]:
+    base = _default_slots()
+    junction = (
+        *base[:3],
+        EvidenceSlot(code="signal", zh="信号灯状态", en="signal state"),
+        EvidenceSlot(code="positions", zh="车辆在路口的位置", en="positions in the junction"),
+        *base[3:],
+    )
+    return {"default": base, "junction": junction}
+
+
+class Evidence(_Strict):
+    """The required shots and the checks on photos (domain.md §3.2; 12123 and [S39])."""
+
+    scenarios: dict[str, tuple[EvidenceSlot, ...]] = Field(default_factory=_default_scenarios)
+    # Per-party shots are asked for this many parties until the case names its parties.
+    default_parties: int = Field(default=2, ge=1, le=4)
+    formats: tuple[str, ...] = ("JPEG", "PNG", "WEBP")
+    max_download_mb: float = Field(default=20, gt=0)  # Bot API getFile limit
+    max_image_pixels: int = Field(default=40_000_000, gt=0)
+    thumbnail_px: int = Field(default=400, ge=32)
+    # Perceptual hashes this close (bits of 64) are the same picture.
+    hash_distance_max: int = Field(default=6, ge=0, le=32)
+    download_max_attempts: int = Field(default=8, ge=1)
+
+    @model_validator(mode="after")
+    def _scenarios_are_usable(self) -> Evidence:
+        if "default" not in self.scenarios:
+            raise ValueError("evidence.scenarios needs a 'default' scenario")
+        for name, slots in self.scenarios.items():
+            codes = [s.code for s in slots]
+            if not codes or len(set(codes)) != len(codes):
+                raise ValueError(f"evidence scenario {name}: slots missing or repeated")
+        return self
+
+
+class Geocoder(_Strict):
+    """Online reverse geocoding (disabled by default; the offline nearest point always works)."""
+
+    enabled: bool = False
+    provider: str = Field(default="baidu", pattern=r"^baidu$")
+    # Names of environment variables holding the keys, never the keys themselves.
+    api_key_env: str = "BAIDU_MAP_AK"
+    security_key_env: str = "BAIDU_MAP_SK"
+    timeout_seconds: float = Field(default=3, gt=0, le=30)
 
 
 class MutualSelfSettlement(_Strict):
@@ -68,6 +149,17 @@ class Compensation(_Strict):
     )
     no_fault_proxy_payment: bool = True
     mutual_self_settlement: MutualSelfSettlement = MutualSelfSettlement()
+
+    @model_validator(mode="after")
+    def _ratios_are_grades(self) -> Compensation:
+        ratios = self.commercial_ratios_percent
+        if set(ratios) != {"full", "major", "equal", "minor", "none"}:
+            raise ValueError("commercial_ratios_percent needs full, major, equal, minor, none")
+        if ratios["none"] != 0:  # domain.md §4.1: no fault, no commercial cover
+            raise ValueError("commercial_ratios_percent.none must be 0")
+        if not all(0 <= v <= 100 for v in ratios.values()):
+            raise ValueError("commercial ratios are percentages (0-100)")
+        return self
 
 
 class Sla(_Strict):
@@ -88,6 +180,9 @@ class Deployment(_Strict):
     rules: Rules = Rules()
     compensation: Compensation = Compensation()
     sla: Sla = Sla()
+    evidence: Evidence = Evidence()
+    geocoder: Geocoder = Geocoder()
+    people: tuple[Person, ...] = ()
 
     @model_validator(mode="after")
     def _codes_are_consistent(self) -> Deployment:
@@ -101,12 +196,32 @@ class Deployment(_Strict):
                 raise ValueError(f"duplicate {what} codes: {sorted(dupes)}")
         towns = {t.code for t in self.townships}
         insurers = {i.code for i in self.insurers}
+        for person in self.people:
+            if person.insurer is not None and person.insurer not in insurers:
+                raise ValueError(f"person {person.user_id}: unknown insurer {person.insurer}")
+            if unknown := set(person.townships) - towns:
+                raise ValueError(f"person {person.user_id}: unknown townships {sorted(unknown)}")
         for p in self.service_points:
             if p.township not in towns:
                 raise ValueError(f"service point {p.code}: unknown township {p.township}")
             if p.insurer is not None and p.insurer not in insurers:
                 raise ValueError(f"service point {p.code}: unknown insurer {p.insurer}")
         return self
+
+    def find_insurer(self, text: str) -> Insurer | None:
+        """Find an insurer by code, short name, full name or alias."""
+        key = text.strip()
+        for ins in self.insurers:
+            if key.upper() == ins.code or key in (ins.short_name, ins.name, *ins.aliases):
+                return ins
+        return None
+
+    def people_with(self, role: str, township: str | None = None) -> tuple[Person, ...]:
+        """The deployment's people with a role (for a township, if given)."""
+        return tuple(
+            p for p in self.people
+            if p.role == role and (not p.townships or township is None or township in p.townships)
+        )
 
     def find_township(self, text: str) -> Township | None:
         """Find a township by its name (with or without 镇/乡), code or case prefix."""

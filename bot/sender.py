@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from telegram import Bot, Message, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
+from bot.keyboards import keyboard
 from bot.services import Services
 from bot.telegram_errors import ThreadError, classify, retry_after_seconds
 from bot.throttle import Throttle
@@ -52,6 +53,7 @@ class Sender:
             "edit_card": self._edit_card,
             "send_text": self._send_text,
             "send_text_hint": self._send_text,
+            "edit_text": self._edit_text,
         }
 
     async def start(self) -> None:
@@ -324,16 +326,17 @@ class Sender:
     async def _send_text(self, item: OutboxItem) -> None:
         payload = item.payload
         kwargs: dict[str, Any] = {"text": payload["text"]}
+        if payload.get("buttons"):
+            kwargs["reply_markup"] = keyboard(payload["buttons"])
         case = await self._load_case(item.case_id) if item.case_id else None
         if case is not None:
             kwargs.update(self._thread_kwargs(case))
-        else:
-            if payload.get("thread_id"):
-                kwargs["message_thread_id"] = payload["thread_id"]
-            if payload.get("reply_to"):
-                kwargs["reply_parameters"] = ReplyParameters(
-                    payload["reply_to"], allow_sending_without_reply=True
-                )
+        elif payload.get("thread_id"):
+            kwargs["message_thread_id"] = payload["thread_id"]
+        if payload.get("reply_to"):
+            kwargs["reply_parameters"] = ReplyParameters(
+                payload["reply_to"], allow_sending_without_reply=True
+            )
         try:
             msg: Message = await self.call(item.chat_id, self.bot.send_message, **kwargs)
         except BadRequest as exc:
@@ -351,3 +354,18 @@ class Sender:
                     from_bot=True,
                     kind=item.kind,
                 )
+
+    async def _edit_text(self, item: OutboxItem) -> None:
+        payload = item.payload
+        try:
+            await self.call(
+                item.chat_id,
+                self.bot.edit_message_text,
+                message_id=payload["message_id"],
+                text=payload["text"],
+                reply_markup=keyboard(payload.get("buttons") or []),
+            )
+        except BadRequest as exc:
+            if classify(exc) is not ThreadError.NOT_MODIFIED:
+                raise
+

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,11 +27,22 @@ class Services:
     deployment: Deployment
     timezone: str = "Asia/Shanghai"
     language: str = "zh"
+    # Known after the first getMe; deep links (t.me/<bot>?start=...) need it.
+    bot_username: str = "kuaipei_bot"
     outbox_signal: asyncio.Event = field(default_factory=asyncio.Event)
+    # Evidence: where originals and thumbnails are kept, the download worker's wake-up,
+    # and the optional online geocoder (bot/evidence/geocoder.py; None = offline only).
+    media_dir: Path = Path("./data/media")
+    media_signal: asyncio.Event = field(default_factory=asyncio.Event)
+    geocoder: Any = None
 
     def outbox_changed(self) -> None:
         """Wake the sender: something new is waiting in the outbox."""
         self.outbox_signal.set()
+
+    def media_changed(self) -> None:
+        """Wake the download worker: a photo is waiting to be fetched."""
+        self.media_signal.set()
 
     def township_name(self, code: str) -> str:
         """The display name of a township code of the deployment."""

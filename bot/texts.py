@@ -93,3 +93,11 @@ def t(key: str, lang: str = "zh", **values: Any) -> str:
 
 class Raw(str):
     """A value that is already safe HTML and must not be escaped again."""
+
+
+def extend(texts: dict[str, dict[str, str]]) -> None:
+    """Add an area's texts to the catalogue (each area keeps its own texts module)."""
+    clash = set(texts) & set(CATALOG)
+    if clash:
+        raise ValueError(f"text keys defined twice: {sorted(clash)}")
+    CATALOG.update(texts)

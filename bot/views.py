@@ -10,9 +10,10 @@ import json
 from collections.abc import Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.card import CardPart, CardView, card_buttons, render_card
+from bot.keyboards import keyboard
 from bot.services import Services
 from storage import queries as q
 from storage.models import Case
@@ -31,6 +32,8 @@ async def card_for(svc: Services, case: Case) -> tuple[str, InlineKeyboardMarkup
     """Render the current card of a case: text, keyboard, and a signature of both."""
     assert case.id is not None
     async with svc.db.transaction() as session:  # sections may issue button tokens
+        # Read the case afresh: the caller's copy may predate changes the card must show.
+        case = await session.get(Case, case.id) or case
         photos = await q.photo_count(session, case_id=case.id)
         group = await q.get_group(session, chat_id=case.chat_id)
         parts = []
@@ -52,15 +55,6 @@ async def card_for(svc: Services, case: Case) -> tuple[str, InlineKeyboardMarkup
     timezone = group.timezone if group else svc.timezone
     text = render_card(view, lang=lang, timezone=timezone)
     rows = card_buttons(view)
-    markup = (
-        InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                for row in rows
-            ]
-        )
-        if rows
-        else None
-    )
+    markup = keyboard(rows)
     signature = json.dumps([text, rows], ensure_ascii=False)
     return text, markup, signature

@@ -12,10 +12,15 @@ from telegram.ext import (
     filters,
 )
 
+import bot.parties.actions
+import bot.parties.card
+import bot.parties.confirm  # noqa: F401  (these register the parties' buttons and card section)
 from bot.ingest import claim_update, mark_handled
 from handlers.buttons import button_pressed
+from handlers.evidence import document_message, location_message
 from handlers.help import help_command
 from handlers.migration import migrated
+from handlers.parties import confirmation_link, group_text
 from handlers.photos import photo_message
 from handlers.setup import setup_command
 
@@ -29,9 +34,31 @@ def register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, claim_update), group=INGEST_GROUP)
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated), group=MAIN_GROUP)
     app.add_handler(CommandHandler("setup", setup_command), group=MAIN_GROUP)
+    app.add_handler(
+        CommandHandler(
+            "start", confirmation_link,
+            filters=filters.ChatType.PRIVATE & filters.Regex(r"^/start\s+cf_[\w-]+$"),
+        ),
+        group=MAIN_GROUP,
+    )
     app.add_handler(CommandHandler(["start", "help"], help_command), group=MAIN_GROUP)
     app.add_handler(
         MessageHandler(filters.PHOTO & filters.ChatType.GROUPS, photo_message), group=MAIN_GROUP
+    )
+    app.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS, group_text),
+        group=MAIN_GROUP,
+    )
+    app.add_handler(
+        MessageHandler(
+            (filters.Document.ALL | filters.VIDEO | filters.VIDEO_NOTE) & filters.ChatType.GROUPS,
+            document_message,
+        ),
+        group=MAIN_GROUP,
+    )
+    app.add_handler(
+        MessageHandler(filters.LOCATION & filters.ChatType.GROUPS, location_message),
+        group=MAIN_GROUP,
     )
     # Every press is answered, forged data included: the token lookup refuses it.
     app.add_handler(CallbackQueryHandler(button_pressed), group=MAIN_GROUP)

@@ -89,6 +89,22 @@ class Case(SQLModel, table=True):
     opened_by_name: str = ""
     opened_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # Eligibility answers (domain.md §2.1), question code -> True/False.
+    eligibility: dict[str, bool] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    # "preset" when the grades were proposed from situations, "direct" when set by hand.
+    liability_source: str | None = None
+    ready_at: datetime | None = _ts(nullable=True)
+    # Evidence and scene (issue 4): the checklist scenario and where the accident happened.
+    scenario: str = "default"
+    scene_lat: float | None = None
+    scene_lon: float | None = None
+    scene_source: str | None = None  # "location", "venue" or "photo"
+    scene_title: str | None = None
+    scene_address: str | None = None
+    scene_set_at: datetime | None = _ts(nullable=True)
+    scene_set_by: int | None = _tg_id(nullable=True)
 
 
 class CaseCounter(SQLModel, table=True):
@@ -112,7 +128,19 @@ class Party(SQLModel, table=True):
     insurer_code: str | None = Field(default=None, foreign_key="insurer.code")
     driver_name: str | None = None
     phone: str | None = None
+    vehicle_type: str | None = None
+    policy_number: str | None = None
+    # Loss estimates (估损) by the assistant; the insurer's assessment (定损) is kept apart.
     estimate_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    other_property_fen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    situations: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    grade: str | None = None
+    confirmed_at: datetime | None = _ts(nullable=True)
+    # "telegram" (the driver's own account, through the deep link) or "paper".
+    confirmed_via: str | None = None
+    confirmed_by: int | None = _tg_id(nullable=True)
+    refused_at: datetime | None = _ts(nullable=True)
+    confirm_token: str | None = Field(default=None, unique=True)
 
 
 class Photo(SQLModel, table=True):
@@ -129,6 +157,28 @@ class Photo(SQLModel, table=True):
     media_group_id: str | None = None
     from_user_id: int = _tg_id()
     received_at: datetime = _ts()
+    # Evidence (issue 4). "photo" (compressed: Telegram strips EXIF) or "document" (a file).
+    kind: str = "photo"
+    file_size: int | None = None
+    mime_type: str | None = None
+    # Checklist slot, e.g. "impact" or "plate:甲"; None for an extra photo.
+    slot: str | None = None
+    # pending (to download) -> stored; failed after too many attempts. Refused photos are deleted.
+    status: str = Field(default="pending", index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _ts(nullable=True)
+    last_error: str | None = None
+    sha256: str | None = Field(default=None, index=True)
+    phash: str | None = Field(default=None, index=True)
+    image_format: str | None = None
+    width: int | None = None
+    height: int | None = None
+    has_metadata: bool = False
+    taken_at: datetime | None = _ts(nullable=True)
+    taken_offset: str | None = None
+    gps_lat: float | None = None
+    gps_lon: float | None = None
+    stored_at: datetime | None = _ts(nullable=True)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -199,3 +249,34 @@ class Button(SQLModel, table=True):
     args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _ts()
     expires_at: datetime | None = _ts(nullable=True)
+
+
+class PendingInput(SQLModel, table=True):
+    """A question the bot asked one person in one case, waiting for their reply."""
+
+    __tablename__ = "pending_input"
+    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="accident_case.id", index=True)
+    chat_id: int = _tg_id()
+    user_id: int = _tg_id()
+    question: str
+    party_label: str | None = None
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts()
+
+
+class PhotoFlag(SQLModel, table=True):
+    """A fraud guard's finding on a photo: reused elsewhere, taken too early, too far away."""
+
+    __tablename__ = "photo_flag"
+    __table_args__ = (UniqueConstraint("photo_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="accident_case.id", index=True)
+    photo_id: int = Field(foreign_key="photo.id", index=True)
+    # "reused" (file_unique_id, sha256 or phash), "too_old", "too_far"
+    kind: str
+    other_case_id: int | None = Field(default=None, foreign_key="accident_case.id")
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+

@@ -159,3 +159,19 @@ async def rewrite_chat_id(session: AsyncSession, *, old: int, new: int) -> None:
         await conn.execute(
             update(model).where(col(model.chat_id) == old).values(chat_id=new)  # type: ignore[attr-defined]
         )
+
+
+async def case_in_thread(
+    session: AsyncSession, *, chat_id: int, topic_id: int | None, anchors: tuple[int | None, ...]
+) -> Case | None:
+    """The case whose thread a message is in: its forum topic, or a message it replies to."""
+    if topic_id is not None:
+        case = await case_of_topic(session, chat_id=chat_id, thread_id=topic_id)
+        if case:
+            return case
+    for anchor in anchors:
+        if anchor is not None:
+            case = await case_of_message(session, chat_id=chat_id, message_id=anchor)
+            if case:
+                return case
+    return None

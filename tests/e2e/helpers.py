@@ -67,3 +67,27 @@ async def all_handled(runtime: Runtime) -> bool:
     async with runtime.services.db.session() as s:
         stmt = select(func.count()).select_from(InboxUpdate).where(InboxUpdate.handled_at.is_(None))
         return int((await s.exec(stmt)).one()) == 0
+
+
+def button_data_of(message: dict[str, Any], label: str) -> str:
+    """The callback data (or url) of the button whose label contains `label`."""
+    for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+        for button in row:
+            if label in button["text"]:
+                return button.get("callback_data") or button.get("url")
+    raise AssertionError(f"no button {label!r} in {message.get('buttons')}")
+
+
+def last_bot_message(sb: Sandbox, chat_id: int, containing: str) -> dict[str, Any]:
+    """The newest bot message whose text contains `containing`."""
+    for m in reversed(bot_messages(sb, chat_id)):
+        if containing in text_of(m):
+            return m
+    raise AssertionError(f"no bot message containing {containing!r}")
+
+
+async def press(sb: Sandbox, chat_id: int, user: int, message: dict[str, Any], label: str) -> str:
+    """Press a button as a person would, and wait for the bot to answer the query."""
+    qid = sb.press_button(chat_id, user, message["message_id"], button_data_of(message, label))
+    await sb.wait_for(lambda: sb.callback_answer(qid) is not None, timeout=10)
+    return qid

@@ -78,3 +78,11 @@ def test_empty_optional_settings_mean_unset(monkeypatch):
     monkeypatch.setenv("WEBHOOK_URL", "")
     s = Settings(_env_file=None)
     assert s.kuaipei_config is None and s.webhook_url is None
+
+
+def test_no_fault_commercial_ratio_must_be_zero(tmp_path: Path):
+    text = EXAMPLE_FILE.read_text(encoding="utf-8").replace("none: 0}", "none: 10}")
+    bad = tmp_path / "k.yaml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(DeploymentError, match="none must be 0"):
+        load_deployment(bad)

@@ -1,0 +1,1 @@
+"""Parties, eligibility, liability, estimates and the money: who pays whom how much."""

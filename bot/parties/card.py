@@ -1,0 +1,177 @@
+"""The parties' part of the case card: parties, eligibility, liability, money, what is missing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html import escape
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.buttons import button_data
+from bot.card import CardPart
+from bot.parties import eligibility, flow, store
+from bot.parties.labels import next_label
+from bot.parties.masking import mask_name, mask_phone
+from bot.parties.money import compute, grade_of, policy_from, table_lines
+from bot.parties.readiness import missing
+from bot.rules.amounts import format_fen
+from bot.rules.compensation import Party as RuleParty
+from bot.rules.compensation import insurer_totals
+from bot.rules.presets import PRESETS_BY_CODE
+from bot.services import Services
+from bot.texts import t
+from bot.views import section
+from storage.models import Case, Party
+
+
+def _party_line(svc: Services, p: Party, insurers: dict[str, str]) -> str:
+    lang = svc.language
+    if not (p.plate or p.insurer_code or p.phone):
+        return t("p.empty", lang, label=p.label)
+    bits = [f"<b>{escape(p.label)}</b> {escape(p.plate or '?')}"]
+    if p.insurer_code:
+        bits.append(escape(insurers.get(p.insurer_code, p.insurer_code)))
+    if p.vehicle_type:
+        bits.append(escape(p.vehicle_type))
+    if p.driver_name or p.phone:
+        bits.append(escape(f"{mask_name(p.driver_name)} {mask_phone(p.phone)}".strip()))
+    if p.estimate_fen is not None:
+        bits.append(t("p.estimate", lang, amount=format_fen(p.estimate_fen)))
+    if p.other_property_fen:
+        bits.append(t("p.other", lang, amount=format_fen(p.other_property_fen)))
+    grade = grade_of(p.grade)
+    if grade is not None:
+        bits.append(escape(grade.label_zh + "责任"))
+    if p.confirmed_at is not None:
+        bits.append(t("p.confirmed", lang, via=t(f"p.via.{p.confirmed_via}", lang)))
+    elif p.refused_at is not None:
+        bits.append(t("p.refused", lang))
+    else:
+        bits.append(t("p.unconfirmed", lang))
+    return " · ".join(bits)
+
+
+async def _repeat_lines(session: AsyncSession, svc: Services, case: Case,
+                        parties: list[Party]) -> list[str]:
+    hours = svc.deployment.rules.repeat_accident_window_hours
+    since = case.opened_at - timedelta(hours=hours)
+    lines = []
+    for p in parties:
+        for other, what in await store.recent_cases_with(
+            session, case_id=case.id or 0, since=since, plate=p.plate, phone=p.phone
+        ):
+            shown = p.plate if what == "plate" else mask_phone(p.phone)
+            lines.append(t("p.repeat", svc.language, what=shown, hours=f"{hours:g}",
+                           other=_case_ref(other)))
+    return lines
+
+
+def _case_ref(case: Case) -> str:
+    """The case number, linked to its card when Telegram can link to it."""
+    return case.number  # escaped by t(); links to private supergroups need a member anyway
+
+
+def _money_lines(svc: Services, parties: list[Party], insurers: dict[str, str]) -> list[str]:
+    rule_parties = []
+    for p in parties:
+        grade = grade_of(p.grade)
+        if grade is None or p.estimate_fen is None or not p.insurer_code:
+            return []
+        rule_parties.append(RuleParty(p.label, p.insurer_code, grade, p.estimate_fen,
+                                      p.other_property_fen))
+    try:
+        payments = compute(rule_parties, policy_from(svc.deployment.compensation))
+    except ValueError:
+        return []
+    lines = [t("m.section", svc.language)] + [escape(x) for x in table_lines(payments, insurers)]
+    totals = insurer_totals(payments)
+    lines.append(t("m.totals", svc.language, totals="；".join(
+        f"{insurers.get(code, code)} {format_fen(fen)}" for code, fen in totals.items())))
+    return lines
+
+
+@section
+async def parties_section(session: AsyncSession, svc: Services, case: Case) -> CardPart | None:
+    """Render the parties' block of the card and the buttons to fill it in."""
+    assert case.id is not None
+    lang = svc.language
+    insurers = {i.code: i.short_name for i in svc.deployment.insurers}
+    parties = await store.parties_of(session, case_id=case.id)
+    shown = {p.label: p for p in parties}
+    for label in ("甲", "乙"):
+        shown.setdefault(label, Party(case_id=case.id, label=label))
+    ordered = sorted(shown.values(), key=lambda p: "甲乙丙丁".find(p.label))
+    lines = [t("p.section", lang), *(_party_line(svc, p, insurers) for p in ordered)]
+    lines += await _repeat_lines(session, svc, case, parties)
+
+    lines += ["", t("e.section", lang)]
+    failed = eligibility.failures(case.eligibility)
+    nxt = eligibility.next_question(case.eligibility)
+    if failed:
+        lines.append(t("e.failed", lang, reasons="、".join(
+            t(f"e.a.{f.code}.{case.eligibility[f.code]}", lang) for f in failed)))
+    elif nxt is None:
+        lines.append(t("e.ok", lang))
+    else:
+        lines.append(t("e.next", lang, question=t(f"e.q.{nxt.code}", lang)))
+
+    lines += ["", t("l.section", lang)]
+    grades = [f"{p.label} {grade_of(p.grade).label_zh if grade_of(p.grade) else t('l.none', lang)}"
+              for p in ordered]
+    lines.append(escape(" / ".join(grades)))
+    tags = [f"{p.label}：{PRESETS_BY_CODE[c].label_zh}" for p in ordered for c in p.situations
+            if c in PRESETS_BY_CODE]
+    if tags:
+        lines.append(t("l.from_preset", lang, items="；".join(tags)))
+    facts = await flow.facts(session, svc, case)
+    gaps = missing(facts)
+    if "liability_invalid" in gaps:
+        lines.append(t("l.invalid", lang))
+
+    money = _money_lines(svc, parties, insurers)
+    if money:
+        lines += ["", *money]
+    if case.status in ("collecting", "ready"):
+        lines += ["", t("r.ready", lang) if not gaps else t(
+            "r.missing", lang, items="、".join(_gap_text(g, lang) for g in gaps))]
+    buttons = await _buttons(session, svc, case, ordered, nxt) if case.status in flow.EDITABLE else ()
+    return CardPart(lines=tuple(lines), buttons=buttons)
+
+
+def _gap_text(gap: str, lang: str) -> str:
+    kind, _, label = gap.partition(":")
+    key = {"party": "r.item.party", "estimate": "r.item.estimate",
+           "confirm": "r.item.confirm"}.get(kind, f"r.item.{kind}")
+    return t(key, lang, label=label)
+
+
+async def _buttons(session: AsyncSession, svc: Services, case: Case, parties: list[Party],
+                   nxt: eligibility.Question | None) -> tuple[tuple[tuple[str, str], ...], ...]:
+    lang, now = svc.language, svc.clock.now()
+
+    async def b(name: str, **args: object) -> str:
+        return await button_data(session, now=now, chat_id=case.chat_id, case_id=case.id,
+                                 action_name=name, **args)
+
+    rows: list[tuple[tuple[str, str], ...]] = []
+    row = [(t("b.party", lang, label=p.label), await b("party.edit", label=p.label))
+           for p in parties]
+    extra = next_label({p.label for p in parties})
+    if extra is not None:
+        row.append((t("b.add_party", lang, label=extra), await b("party.add")))
+    rows.append(tuple(row))
+    if nxt is not None:
+        answers = []
+        for value in (nxt.fast, not nxt.fast):  # the fast-path answer first
+            data = await b("elig.answer", question=nxt.code, value=value)
+            answers.append((t(f"e.a.{nxt.code}.{value}", lang), data))
+        rows.append(tuple(answers))
+    rows.append(((t("b.situation", lang), await b("liab.menu")),
+                 (t("b.direct", lang), await b("liab.direct")),
+                 (t("b.estimate", lang), await b("est.ask"))))
+    confirm_row = [(t("b.links", lang), await b("confirm.links"))]
+    confirm_row += [(t("b.paper", lang, label=p.label), await b("confirm.paper", label=p.label))
+                    for p in parties if p.confirmed_at is None and p.id is not None]
+    rows.append(tuple(confirm_row[:3]))
+    rows.append(((t("b.other", lang), await b("other.ask")),))
+    return tuple(rows)

@@ -1,0 +1,299 @@
+"""Text in a case thread: the answer to a pending question, or a quick-form line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.buttons import button_data
+from bot.parties import flow, store
+from bot.parties.labels import parse_label
+from bot.parties.quickform import QuickForm, parse_phone, parse_quick_form
+from bot.rules.amounts import AmountError, format_fen, parse_amount
+from bot.rules.plates import PLATE_EXAMPLE, normalize_plate
+from bot.services import Services
+from bot.texts import t
+from storage import queries as q
+from storage.models import Case, Party, PendingInput
+
+_NAME = re.compile(r"^[\u4e00-\u9fff·A-Za-z]{2,12}$")
+NEXT_QUESTION = {"plate": "insurer", "insurer": "driver", "driver": "vehicle", "vehicle": None}
+
+
+@dataclass(frozen=True)
+class IncomingText:
+    """A text message in a group, as the handler saw it."""
+
+    chat_id: int
+    message_id: int
+    user_id: int
+    user_name: str
+    text: str
+    topic_id: int | None
+    reply_to_message_id: int | None
+    chain_root_id: int | None
+
+
+async def receive_text(svc: Services, m: IncomingText) -> str:
+    """Route a text to its case's pending question or quick form; return what happened."""
+
+    async def work(session: AsyncSession) -> str:
+        now = svc.clock.now()
+        if await q.get_group(session, chat_id=m.chat_id) is None:
+            return "unregistered"
+        case = await q.case_in_thread(
+            session, chat_id=m.chat_id, topic_id=m.topic_id,
+            anchors=(m.reply_to_message_id, m.chain_root_id),
+        )
+        pending = None
+        if case is not None and case.id is not None:
+            pending = await store.pending_for(session, case_id=case.id, user_id=m.user_id, now=now)
+        else:
+            # In a plain group someone may answer without replying: their one open question.
+            pending = await store.only_pending_in_chat(
+                session, chat_id=m.chat_id, user_id=m.user_id, now=now
+            )
+            if pending is not None:
+                case = await session.get(Case, pending.case_id)
+        if case is None or case.id is None:
+            return "ignored"
+        await q.link_message(session, chat_id=m.chat_id, message_id=m.message_id,
+                             case_id=case.id, from_bot=False, kind="text")
+        form = parse_quick_form(m.text, find_insurer=_insurer_finder(svc),
+                                vehicle_types=svc.deployment.rules.vehicle_types)
+        if form is None and pending is None:
+            return "ignored"
+        if case.status not in flow.EDITABLE:
+            flow.say(session, svc, case, t("err.not_collecting", svc.language),
+                     reply_to=m.message_id)
+            return "refused"
+        if form is not None:
+            return await apply_quick_form(session, svc, case, form, m)
+        assert pending is not None
+        return await answer(session, svc, case, pending, m)
+
+    return await svc.in_transaction(work)
+
+
+def _insurer_finder(svc: Services):  # noqa: ANN202
+    def find(text: str) -> str | None:
+        found = svc.deployment.find_insurer(text)
+        return found.code if found else None
+
+    return find
+
+
+async def apply_quick_form(
+    session: AsyncSession, svc: Services, case: Case, form: QuickForm, m: IncomingText
+) -> str:
+    """Set what a quick-form line says about a party."""
+    assert case.id is not None
+    if form.unknown:
+        flow.say(session, svc, case, t("err.quick", svc.language, tokens=" ".join(form.unknown)),
+                 reply_to=m.message_id)
+        return "refused"
+    party = await store.party(session, case_id=case.id, label=form.label)
+    fields = {k: v for k, v in (
+        ("plate", form.plate), ("insurer_code", form.insurer), ("phone", form.phone),
+        ("driver_name", form.driver_name), ("vehicle_type", form.vehicle_type),
+        ("policy_number", form.policy_number),
+    ) if v is not None}
+    await set_fields(session, svc, case, party, actor=m.user_id, source="quick_form", **fields)
+    pending = await store.pending_for(session, case_id=case.id, user_id=m.user_id,
+                                      now=svc.clock.now())
+    if pending is not None and pending.party_label == form.label and flow.party_complete(party):
+        await store.clear_pending(session, case_id=case.id, user_id=m.user_id)
+    if flow.party_complete(party):
+        flow.say(session, svc, case, t("a.done", svc.language, label=form.label),
+                 reply_to=m.message_id)
+    else:
+        await ask_next_for_party(session, svc, case, party, m.user_id, m.user_name, m.message_id)
+    return "quick_form"
+
+
+async def set_fields(
+    session: AsyncSession, svc: Services, case: Case, party: Party, *, actor: int | None,
+    source: str, **fields: object,
+) -> None:
+    """Change a party's fields, flag a repeat plate or phone, and run what follows a change."""
+    for key, value in fields.items():
+        setattr(party, key, value)
+    session.add(party)
+    await session.flush()
+    await flag_repeats(session, svc, case, party, actor=actor)
+    await flow.changed(session, svc, case, actor=actor, kind="party.updated", label=party.label,
+                       source=source, fields=sorted(fields))
+
+
+async def flag_repeats(
+    session: AsyncSession, svc: Services, case: Case, party: Party, *, actor: int | None
+) -> None:
+    """Audit a plate or phone seen in another case within the configured window."""
+    hours = svc.deployment.rules.repeat_accident_window_hours
+    since = case.opened_at - timedelta(hours=hours)
+    assert case.id is not None
+    for other, what in await store.recent_cases_with(
+        session, case_id=case.id, since=since, plate=party.plate, phone=party.phone
+    ):
+        q.audit(session, at=svc.clock.now(), kind="party.repeat_flagged", case_id=case.id,
+                chat_id=case.chat_id, actor=actor, label=party.label, what=what,
+                other_case=other.number)
+
+
+async def ask_next_for_party(
+    session: AsyncSession, svc: Services, case: Case, party: Party, user_id: int, user_name: str,
+    reply_to: int | None,
+) -> None:
+    """Ask the first thing still missing about a party."""
+    if not party.plate:
+        question = "plate"
+    elif not party.insurer_code:
+        question = "insurer"
+    elif not (party.driver_name and party.phone):
+        question = "driver"
+    elif not party.vehicle_type:
+        question = "vehicle"
+    else:
+        await store.clear_pending(session, case_id=case.id or 0, user_id=user_id)
+        return
+    await ask_party_question(session, svc, case, party.label, question, user_id, user_name,
+                             reply_to)
+
+
+async def ask_party_question(
+    session: AsyncSession, svc: Services, case: Case, label: str, question: str, user_id: int,
+    user_name: str, reply_to: int | None,
+) -> None:
+    """Ask one of the party questions, with buttons where a choice is quicker than typing."""
+    now = svc.clock.now()
+    buttons: list[list[list[str]]] = []
+    if question == "insurer":
+        row: list[list[str]] = []
+        for ins in svc.deployment.insurers:
+            data = await button_data(session, now=now, chat_id=case.chat_id, case_id=case.id,
+                                     action_name="party.insurer", label=label, insurer=ins.code)
+            row.append([ins.short_name, data])
+            if len(row) == 3:
+                buttons.append(row)
+                row = []
+        if row:
+            buttons.append(row)
+    elif question == "vehicle":
+        row = []
+        for kind in svc.deployment.rules.vehicle_types:
+            data = await button_data(session, now=now, chat_id=case.chat_id, case_id=case.id,
+                                     action_name="party.vehicle", label=label, vehicle=kind)
+            row.append([kind, data])
+            if len(row) == 3:
+                buttons.append(row)
+                row = []
+        if row:
+            buttons.append(row)
+    await flow.ask(session, svc, case, user_id=user_id, user_name=user_name, question=question,
+                   label=label, reply_to=reply_to, buttons=buttons, example=PLATE_EXAMPLE)
+
+
+async def answer(
+    session: AsyncSession, svc: Services, case: Case, pending: PendingInput, m: IncomingText
+) -> str:
+    """Take a reply to a pending question; a bad reply gets one clear line and changes nothing."""
+    assert case.id is not None
+    lang, text = svc.language, m.text.strip()
+    label = pending.party_label or "甲"
+    party = await store.party(session, case_id=case.id, label=label)
+    if pending.question == "plate":
+        plate = normalize_plate(text)
+        if plate is None:
+            return _refuse(session, svc, case, m, t("err.plate", lang, text=text[:20],
+                                                    example=PLATE_EXAMPLE))
+        await set_fields(session, svc, case, party, actor=m.user_id, source="reply", plate=plate)
+    elif pending.question == "insurer":
+        found = svc.deployment.find_insurer(text)
+        if found is None:
+            return _refuse(session, svc, case, m, t("err.insurer", lang, text=text[:20]))
+        await set_fields(session, svc, case, party, actor=m.user_id, source="reply",
+                         insurer_code=found.code)
+    elif pending.question == "driver":
+        tokens = text.replace("，", " ").split()
+        phones = [p for p in (parse_phone(tok) for tok in tokens) if p]
+        names = [tok for tok in tokens if _NAME.match(tok)]
+        if len(phones) != 1 or len(names) > 1 or len(tokens) != len(phones) + len(names):
+            return _refuse(session, svc, case, m, t("err.phone", lang))
+        fields: dict[str, object] = {"phone": phones[0]}
+        if names:
+            fields["driver_name"] = names[0]
+        await set_fields(session, svc, case, party, actor=m.user_id, source="reply", **fields)
+    elif pending.question == "vehicle":
+        await set_fields(session, svc, case, party, actor=m.user_id, source="reply",
+                         vehicle_type=text[:20])
+    elif pending.question == "estimate":
+        return await _answer_estimate(session, svc, case, party, m)
+    elif pending.question == "other":
+        return await _answer_other(session, svc, case, m)
+    await ask_next_for_party(session, svc, case, party, m.user_id, m.user_name, m.message_id)
+    if flow.party_complete(party):
+        flow.say(session, svc, case, t("a.done", lang, label=label), reply_to=m.message_id)
+    return "answered"
+
+
+def _refuse(session: AsyncSession, svc: Services, case: Case, m: IncomingText, text: str) -> str:
+    flow.say(session, svc, case, text, reply_to=m.message_id)
+    q.audit(session, at=svc.clock.now(), kind="input.refused", case_id=case.id,
+            chat_id=case.chat_id, actor=m.user_id, text=m.text[:100])
+    return "refused"
+
+
+def amount_error_text(svc: Services, exc: AmountError, text: str) -> str:
+    """One clear line for a refused amount."""
+    ceiling = format_fen(exc.ceiling_fen) if exc.ceiling_fen else ""
+    return t(f"err.amount.{exc.code.value}", svc.language, text=text[:20], ceiling=ceiling)
+
+
+async def _answer_estimate(
+    session: AsyncSession, svc: Services, case: Case, party: Party, m: IncomingText
+) -> str:
+    ceiling = svc.deployment.rules.fast_path_ceiling_yuan * 100
+    try:
+        fen = parse_amount(m.text, ceiling_fen=ceiling)
+    except AmountError as exc:
+        return _refuse(session, svc, case, m, amount_error_text(svc, exc, m.text))
+    await set_fields(session, svc, case, party, actor=m.user_id, source="reply", estimate_fen=fen)
+    await ask_next_estimate(session, svc, case, m.user_id, m.user_name, m.message_id)
+    return "answered"
+
+
+async def ask_next_estimate(
+    session: AsyncSession, svc: Services, case: Case, user_id: int, user_name: str,
+    reply_to: int | None,
+) -> None:
+    """Ask for the next party's estimate, or close the question when all are in."""
+    assert case.id is not None
+    parties = await store.parties_of(session, case_id=case.id)
+    labels = [p.label for p in parties] or ["甲", "乙"]
+    known = {p.label for p in parties if p.estimate_fen is not None}
+    todo = [label for label in labels if label not in known]
+    if not todo:
+        await store.clear_pending(session, case_id=case.id, user_id=user_id)
+        return
+    await flow.ask(session, svc, case, user_id=user_id, user_name=user_name, question="estimate",
+                   label=todo[0], reply_to=reply_to)
+
+
+async def _answer_other(session: AsyncSession, svc: Services, case: Case, m: IncomingText) -> str:
+    assert case.id is not None
+    parts = m.text.split()
+    label = parse_label(parts[0]) if len(parts) == 2 else None
+    if label is None:
+        return _refuse(session, svc, case, m, t("err.other", svc.language))
+    try:
+        fen = parse_amount(parts[1], ceiling_fen=svc.deployment.rules.fast_path_ceiling_yuan * 100)
+    except AmountError as exc:
+        return _refuse(session, svc, case, m, amount_error_text(svc, exc, parts[1]))
+    party = await store.party(session, case_id=case.id, label=label)
+    await set_fields(session, svc, case, party, actor=m.user_id, source="reply",
+                     other_property_fen=fen)
+    await store.clear_pending(session, case_id=case.id, user_id=m.user_id)
+    return "answered"

@@ -1,0 +1,72 @@
+"""Files, videos and locations in a group: evidence intake and the scene."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+import bot.evidence.card  # noqa: F401  (registers the card section and buttons)
+import bot.evidence.scene  # noqa: F401
+from bot.cases import IncomingPhoto, receive_photo
+from bot.evidence.scene import IncomingPlace, locate_scene
+from handlers.common import chain_root, display_name, services, topic_id
+
+
+def _reply_to(update: Update) -> int | None:
+    message = update.effective_message
+    return message.reply_to_message.message_id if message and message.reply_to_message else None
+
+
+async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A file (or a video) in a group: evidence when it is an image, refused otherwise."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    media = message.document or message.video or message.video_note or message.animation
+    if media is None:
+        return
+    kind = "document" if message.document is not None and message.animation is None else "video"
+    await receive_photo(
+        services(context),
+        IncomingPhoto(
+            chat_id=chat.id,
+            chat_title=chat.title or "",
+            chat_is_forum=bool(chat.is_forum),
+            message_id=message.message_id,
+            user_id=message.from_user.id if message.from_user else 0,
+            user_name=display_name(message.from_user),
+            file_id=media.file_id,
+            file_unique_id=media.file_unique_id,
+            media_group_id=message.media_group_id,
+            topic_id=topic_id(message),
+            reply_to_message_id=_reply_to(update),
+            chain_root_id=chain_root(message),
+            kind=kind,
+            file_size=media.file_size,
+            file_name=getattr(media, "file_name", None),
+            mime_type=getattr(media, "mime_type", None),
+        ),
+    )
+
+
+async def location_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A location or venue in a case thread sets the scene."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or message.location is None:
+        return
+    venue = message.venue
+    await locate_scene(
+        services(context),
+        IncomingPlace(
+            chat_id=chat.id,
+            message_id=message.message_id,
+            user_id=message.from_user.id if message.from_user else 0,
+            lat=message.location.latitude,
+            lon=message.location.longitude,
+            title=venue.title if venue else None,
+            address=venue.address if venue else None,
+            topic_id=topic_id(message),
+            reply_to_message_id=_reply_to(update),
+            chain_root_id=chain_root(message),
+        ),
+    )

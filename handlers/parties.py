@@ -1,0 +1,41 @@
+"""Text in case threads (answers, quick forms) and the drivers' confirmation deep links."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.parties.confirm import START_PREFIX, open_link
+from bot.parties.intake import IncomingText, receive_text
+from handlers.common import chain_root, display_name, services, topic_id
+
+
+async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Hand a group text to the parties use case (most texts are chatter and are ignored)."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None or not message.text:
+        return
+    await receive_text(
+        services(context),
+        IncomingText(
+            chat_id=chat.id,
+            message_id=message.message_id,
+            user_id=user.id,
+            user_name=display_name(user),
+            text=message.text,
+            topic_id=topic_id(message),
+            reply_to_message_id=(
+                message.reply_to_message.message_id if message.reply_to_message else None
+            ),
+            chain_root_id=chain_root(message),
+        ),
+    )
+
+
+async def confirmation_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start cf_<token> in a private chat: show the driver what to confirm."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or not context.args:
+        return
+    token = context.args[0].removeprefix(START_PREFIX)
+    await open_link(services(context), token=token, chat_id=chat.id, user_id=user.id)
