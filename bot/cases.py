@@ -58,7 +58,9 @@ async def _find_case(session: AsyncSession, p: IncomingPhoto) -> Case | None:
         if case:
             return case
     return await q.case_in_thread(
-        session, chat_id=p.chat_id, topic_id=p.topic_id,
+        session,
+        chat_id=p.chat_id,
+        topic_id=p.topic_id,
         anchors=(p.reply_to_message_id, p.chain_root_id),
     )
 
@@ -140,18 +142,33 @@ async def receive_photo(svc: Services, p: IncomingPhoto) -> PhotoOutcome:
         if refusal is not None:  # nothing of it is kept; say why where it was posted
             if case is not None:
                 await q.link_message(
-                    session, chat_id=p.chat_id, message_id=p.message_id, case_id=case.id or 0,
-                    from_bot=False, kind="refused",
+                    session,
+                    chat_id=p.chat_id,
+                    message_id=p.message_id,
+                    case_id=case.id or 0,
+                    from_bot=False,
+                    kind="refused",
                 )
                 intake.refuse_in_case(
-                    session, svc, case=case, message_id=p.message_id, actor=p.user_id,
-                    reason=refusal, photo_kind=p.kind, mime_type=p.mime_type, file_size=p.file_size,
+                    session,
+                    svc,
+                    case=case,
+                    message_id=p.message_id,
+                    actor=p.user_id,
+                    reason=refusal,
+                    photo_kind=p.kind,
+                    mime_type=p.mime_type,
+                    file_size=p.file_size,
                 )
             elif refusal != "not_image":
                 q.enqueue(
-                    session, at=now, chat_id=p.chat_id, kind="send_text",
+                    session,
+                    at=now,
+                    chat_id=p.chat_id,
+                    kind="send_text",
                     text=Raw(intake.refusal_text(svc, refusal, group.language)),
-                    reply_to=p.message_id, thread_id=p.topic_id,
+                    reply_to=p.message_id,
+                    thread_id=p.topic_id,
                 )
             return PhotoOutcome.REFUSED
         outcome = PhotoOutcome.ATTACHED
@@ -176,8 +193,12 @@ async def receive_photo(svc: Services, p: IncomingPhoto) -> PhotoOutcome:
             )
             if not await intake.admit(session, svc, case, photo, actor=p.user_id):
                 await q.link_message(
-                    session, chat_id=p.chat_id, message_id=p.message_id, case_id=case.id,
-                    from_bot=False, kind="refused",
+                    session,
+                    chat_id=p.chat_id,
+                    message_id=p.message_id,
+                    case_id=case.id,
+                    from_bot=False,
+                    kind="refused",
                 )
                 return PhotoOutcome.REFUSED
             slot = photo.slot

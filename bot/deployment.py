@@ -56,7 +56,14 @@ class Rules(_Strict):
     # The parties' own confirmation (deep link or paper) is needed before `ready`.
     require_confirmations: bool = True
     pending_question_minutes: float = Field(default=120, gt=0)
-    vehicle_types: tuple[str, ...] = ("小型轿车", "小型普通客车", "轻型货车", "重型货车", "二轮摩托车", "其他")
+    vehicle_types: tuple[str, ...] = (
+        "小型轿车",
+        "小型普通客车",
+        "轻型货车",
+        "重型货车",
+        "二轮摩托车",
+        "其他",
+    )
 
 
 class Person(_Strict):
@@ -219,7 +226,8 @@ class Deployment(_Strict):
     def people_with(self, role: str, township: str | None = None) -> tuple[Person, ...]:
         """The deployment's people with a role (for a township, if given)."""
         return tuple(
-            p for p in self.people
+            p
+            for p in self.people
             if p.role == role and (not p.townships or township is None or township in p.townships)
         )
 

@@ -368,4 +368,3 @@ class Sender:
         except BadRequest as exc:
             if classify(exc) is not ThreadError.NOT_MODIFIED:
                 raise
-

@@ -36,7 +36,8 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("setup", setup_command), group=MAIN_GROUP)
     app.add_handler(
         CommandHandler(
-            "start", confirmation_link,
+            "start",
+            confirmation_link,
             filters=filters.ChatType.PRIVATE & filters.Regex(r"^/start\s+cf_[\w-]+$"),
         ),
         group=MAIN_GROUP,

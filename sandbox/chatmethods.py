@@ -11,9 +11,19 @@ from sandbox import limits
 from sandbox.rules import ApiError, Params, bad, require_bot_in_chat, resolve_chat
 from sandbox.world import ADMIN_RIGHTS, Chat, Member, World
 
-CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice",
-                "upload_voice", "upload_document", "choose_sticker", "find_location",
-                "record_video_note", "upload_video_note"}
+CHAT_ACTIONS = {
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
+    "upload_video_note",
+}
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
@@ -46,19 +56,30 @@ class ChatMethods:
     def get_me(self, p: Params) -> dict:  # noqa: ARG002
         """getMe."""
         data = self.world.bot.to_json()
-        data.update(can_join_groups=True, can_read_all_group_messages=False,
-                    supports_inline_queries=False, can_connect_to_business=False,
-                    has_main_web_app=False)
+        data.update(
+            can_join_groups=True,
+            can_read_all_group_messages=False,
+            supports_inline_queries=False,
+            can_connect_to_business=False,
+            has_main_web_app=False,
+        )
         return data
 
     def get_chat(self, p: Params) -> dict:
         """getChat: a ChatFullInfo."""
         chat = resolve_chat(self.world, p)
         data = self.world.chat_json(chat)
-        data.update(accent_color_id=0, max_reaction_count=11,
-                    accepted_gift_types={"unlimited_gifts": False, "limited_gifts": False,
-                                         "unique_gifts": False, "premium_subscription": False,
-                                         "gifts_from_channels": False})
+        data.update(
+            accent_color_id=0,
+            max_reaction_count=11,
+            accepted_gift_types={
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        )
         pins = [m for m in chat.messages.values() if m.pinned and not m.deleted]
         if pins:
             data["pinned_message"] = self.world.message_json(pins[-1], nested=False)
@@ -70,8 +91,12 @@ class ChatMethods:
         if member.status == "creator":
             return {"status": "creator", "user": user, "is_anonymous": False}
         if member.status == "administrator":
-            data: dict[str, Any] = {"status": "administrator", "user": user,
-                                    "can_be_edited": False, "is_anonymous": False}
+            data: dict[str, Any] = {
+                "status": "administrator",
+                "user": user,
+                "can_be_edited": False,
+                "is_anonymous": False,
+            }
             for right in ADMIN_RIGHTS:
                 if right == "can_manage_topics" and not chat.is_forum:
                     continue
@@ -94,8 +119,11 @@ class ChatMethods:
         chat = resolve_chat(self.world, p)
         if chat.type == "private":
             return []
-        return [self.member_json(chat, m) for m in chat.members.values()
-                if m.status in ("creator", "administrator")]
+        return [
+            self.member_json(chat, m)
+            for m in chat.members.values()
+            if m.status in ("creator", "administrator")
+        ]
 
     def get_chat_member_count(self, p: Params) -> int:
         """getChatMemberCount."""
@@ -135,7 +163,8 @@ class ChatMethods:
             if not 1 <= len(str(cmd.get("description", ""))) <= limits.MAX_COMMAND_DESCRIPTION:
                 raise bad("Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
         self.world.commands[self._commands_key(p)] = [
-            {"command": c["command"], "description": c["description"]} for c in commands]
+            {"command": c["command"], "description": c["description"]} for c in commands
+        ]
         return True
 
     def get_my_commands(self, p: Params) -> list[dict]:
@@ -150,16 +179,24 @@ class ChatMethods:
     def answer_callback_query(self, p: Params) -> bool:
         """answerCallbackQuery: once per query, within ``callback_ttl`` seconds."""
         query = self.world.callback_queries.get(p.str("callback_query_id") or "")
-        expired = query is not None and self.callback_ttl is not None and (
-            self.world.clock() - query["created"] > self.callback_ttl)
+        expired = (
+            query is not None
+            and self.callback_ttl is not None
+            and (self.world.clock() - query["created"] > self.callback_ttl)
+        )
         if query is None or query["answer"] is not None or expired:
-            raise bad("Bad Request: query is too old and response timeout expired or query ID"
-                      " is invalid")
+            raise bad(
+                "Bad Request: query is too old and response timeout expired or query ID is invalid"
+            )
         text = p.str("text")
         if text is not None and len(text) > limits.MAX_CALLBACK_ANSWER_TEXT:
             raise bad("Bad Request: MESSAGE_TOO_LONG")
-        query["answer"] = {"text": text, "show_alert": p.bool("show_alert"),
-                           "url": p.str("url"), "cache_time": p.int("cache_time")}
+        query["answer"] = {
+            "text": text,
+            "show_alert": p.bool("show_alert"),
+            "url": p.str("url"),
+            "cache_time": p.int("cache_time"),
+        }
         self.world.notify()
         return True
 
@@ -170,8 +207,12 @@ class ChatMethods:
             raise bad("Bad Request: invalid file_id")
         if stored.size > limits.MAX_DOWNLOAD_BYTES:
             raise bad(limits.ERR_FILE_TOO_BIG)
-        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "file_size": stored.size, "file_path": stored.file_path}
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": stored.size,
+            "file_path": stored.file_path,
+        }
 
 
 __all__ = ["ApiError", "ChatMethods"]

@@ -12,13 +12,17 @@ from sandbox.core import Sandbox
 
 def build_parser() -> argparse.ArgumentParser:
     """Command-line options."""
-    parser = argparse.ArgumentParser(prog="kuaipei sandbox",
-                                     description="A local Telegram Bot API server.")
+    parser = argparse.ArgumentParser(
+        prog="kuaipei sandbox", description="A local Telegram Bot API server."
+    )
     parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     parser.add_argument("--token", default="123456:SANDBOX-TOKEN", help="the demo bot token")
     parser.add_argument("--bot-username", default="kuaipei_bot")
-    parser.add_argument("--demo", action="store_true",
-                        help="create a demo forum group with an assistant and an adjuster")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="create a demo forum group with an assistant and an adjuster",
+    )
     return parser
 
 
@@ -26,8 +30,9 @@ def seed_demo(sb: Sandbox) -> dict[str, int]:
     """A forum supergroup with a traffic-safety assistant and an insurer adjuster."""
     wang = sb.create_user("王协理", username="wang")
     li = sb.create_user("李定损", username="li_adjuster")
-    group = sb.create_chat("supergroup", title="花石镇快处群", is_forum=True,
-                           members=[wang, li], admins=[wang])
+    group = sb.create_chat(
+        "supergroup", title="花石镇快处群", is_forum=True, members=[wang, li], admins=[wang]
+    )
     return {"assistant": wang, "adjuster": li, "group": group}
 
 

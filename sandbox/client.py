@@ -18,8 +18,12 @@ def _encode(name: str, value: Any) -> tuple[str, Any]:
     if isinstance(value, bytes | bytearray):
         return f"{name}_b64", base64.b64encode(value).decode()
     if isinstance(value, list) and any(isinstance(v, bytes | bytearray) for v in value):
-        return f"{name}_b64", [base64.b64encode(Path(v).read_bytes() if not isinstance(
-            v, bytes | bytearray) else v).decode() for v in value]
+        return f"{name}_b64", [
+            base64.b64encode(
+                Path(v).read_bytes() if not isinstance(v, bytes | bytearray) else v
+            ).decode()
+            for v in value
+        ]
     if isinstance(value, Path):
         return name, str(value)
     return name, value
@@ -96,23 +100,48 @@ class SandboxClient:
         """See ``Sandbox.send_document``."""
         return self.call("send_document", cid=cid, uid=uid, document=document, **kwargs)
 
-    def send_location(self, cid: int, uid: int, latitude: float, longitude: float,
-                      **kwargs: Any) -> dict:
+    def send_location(
+        self, cid: int, uid: int, latitude: float, longitude: float, **kwargs: Any
+    ) -> dict:
         """See ``Sandbox.send_location``."""
-        return self.call("send_location", cid=cid, uid=uid, latitude=latitude,
-                         longitude=longitude, **kwargs)
+        return self.call(
+            "send_location", cid=cid, uid=uid, latitude=latitude, longitude=longitude, **kwargs
+        )
 
-    def send_venue(self, cid: int, uid: int, latitude: float, longitude: float, title: str,
-                   address: str, **kwargs: Any) -> dict:
+    def send_venue(
+        self,
+        cid: int,
+        uid: int,
+        latitude: float,
+        longitude: float,
+        title: str,
+        address: str,
+        **kwargs: Any,
+    ) -> dict:
         """See ``Sandbox.send_venue``."""
-        return self.call("send_venue", cid=cid, uid=uid, latitude=latitude,
-                         longitude=longitude, title=title, address=address, **kwargs)
+        return self.call(
+            "send_venue",
+            cid=cid,
+            uid=uid,
+            latitude=latitude,
+            longitude=longitude,
+            title=title,
+            address=address,
+            **kwargs,
+        )
 
-    def press_button(self, cid: int, uid: int, message_id: int, callback_data: str,
-                     **kwargs: Any) -> str:
+    def press_button(
+        self, cid: int, uid: int, message_id: int, callback_data: str, **kwargs: Any
+    ) -> str:
         """See ``Sandbox.press_button``."""
-        return self.call("press_button", cid=cid, uid=uid, message_id=message_id,
-                         callback_data=callback_data, **kwargs)
+        return self.call(
+            "press_button",
+            cid=cid,
+            uid=uid,
+            message_id=message_id,
+            callback_data=callback_data,
+            **kwargs,
+        )
 
     def callback_answer(self, query_id: str) -> dict | None:
         """See ``Sandbox.callback_answer``."""
@@ -151,8 +180,9 @@ class SandboxClient:
         """See ``Sandbox.pending_updates``."""
         return self.call("pending_updates")
 
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0,
-                 interval: float = 0.05) -> None:
+    def wait_for(
+        self, predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.05
+    ) -> None:
         """Poll ``predicate`` (which may call this client) until true or TimeoutError."""
         deadline = time.monotonic() + timeout
         while not predicate():

@@ -32,35 +32,70 @@ class Sandbox(People):
     (or through ``run_in_thread()`` / the HTTP control API from elsewhere).
     """
 
-    CONTROL_METHODS = frozenset({
-        "create_user", "create_chat", "add_member", "set_bot_rights", "add_bot", "remove_bot",
-        "block_bot", "migrate_chat", "send_text", "send_photo", "send_album", "send_document",
-        "send_location", "send_venue", "edit_text", "press_button", "callback_answer",
-        "redeliver", "transcript", "topics", "calls", "rate_limited", "inject_fault",
-        "clear_faults", "pending_updates", "format_transcript", "info",
-    })
+    CONTROL_METHODS = frozenset(
+        {
+            "create_user",
+            "create_chat",
+            "add_member",
+            "set_bot_rights",
+            "add_bot",
+            "remove_bot",
+            "block_bot",
+            "migrate_chat",
+            "send_text",
+            "send_photo",
+            "send_album",
+            "send_document",
+            "send_location",
+            "send_venue",
+            "edit_text",
+            "press_button",
+            "callback_answer",
+            "redeliver",
+            "transcript",
+            "topics",
+            "calls",
+            "rate_limited",
+            "inject_fault",
+            "clear_faults",
+            "pending_updates",
+            "format_transcript",
+            "info",
+        }
+    )
 
-    def __init__(self, token: str = "123456:TEST", bot_username: str = "kuaipei_bot",
-                 group_rate: tuple[int, float] = (20, 60.0),
-                 global_rate: tuple[int, float] = (30, 1.0), bot_name: str = "快赔Bot",
-                 callback_ttl: float | None = None,
-                 webhook_retry: tuple[float, float] = (0.2, 5.0),
-                 clock: Callable[[], float] = time.time,
-                 rate_algorithm: str = "bucket", rate_grace: float = 0.2) -> None:
+    def __init__(
+        self,
+        token: str = "123456:TEST",
+        bot_username: str = "kuaipei_bot",
+        group_rate: tuple[int, float] = (20, 60.0),
+        global_rate: tuple[int, float] = (30, 1.0),
+        bot_name: str = "快赔Bot",
+        callback_ttl: float | None = None,
+        webhook_retry: tuple[float, float] = (0.2, 5.0),
+        clock: Callable[[], float] = time.time,
+        rate_algorithm: str = "bucket",
+        rate_grace: float = 0.2,
+    ) -> None:
         self.token = token
         bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 1
         self.world = World(bot_id, bot_username, bot_name, clock=clock)
-        self.limiter = RateLimiter(group_rate, global_rate, algorithm=rate_algorithm,
-                                   grace=rate_grace)
+        self.limiter = RateLimiter(
+            group_rate, global_rate, algorithm=rate_algorithm, grace=rate_grace
+        )
         self.guard = RateGuard(self.world, self.limiter)
         self.faults = FaultInjector()
         self.feed = UpdateFeed(self.world, webhook_retry)
         self.messages = MessageMethods(self.world, self.guard)
         self._methods: dict[str, tuple[str, Any]] = {}
         edits = EditMethods(self.world, self.guard, self.messages.new_message)
-        for table in (self.feed.table(), self.messages.table(), edits.table(),
-                      ChatMethods(self.world, callback_ttl).table(),
-                      TopicMethods(self.world, self.guard).table()):
+        for table in (
+            self.feed.table(),
+            self.messages.table(),
+            edits.table(),
+            ChatMethods(self.world, callback_ttl).table(),
+            TopicMethods(self.world, self.guard).table(),
+        ):
             for name, impl in table.items():
                 self._methods[name.lower()] = (name, impl)
         self._runner: web.AppRunner | None = None
@@ -69,8 +104,7 @@ class Sandbox(People):
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self, port: int = 0, host: str = "127.0.0.1") -> Sandbox:
         """Serve on ``host:port`` (0 = a free port)."""
-        self._runner = web.AppRunner(build_app(self), handler_cancellation=True,
-                                     access_log=None)
+        self._runner = web.AppRunner(build_app(self), handler_cancellation=True, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -160,21 +194,34 @@ class Sandbox(People):
 
     def topics(self, cid: int) -> list[dict]:
         """Forum topics of a chat (deleted ones left out)."""
-        return [{**t.to_json(), "closed": t.closed}
-                for t in self._chat(cid).topics.values() if not t.deleted]
+        return [
+            {**t.to_json(), "closed": t.closed}
+            for t in self._chat(cid).topics.values()
+            if not t.deleted
+        ]
 
     def info(self) -> dict:
         """URLs and the bot's identity."""
-        return {"base_url": self.base_url, "file_base_url": self.file_base_url,
-                "control_url": self.control_url, "bot": self.world.bot.to_json()}
+        return {
+            "base_url": self.base_url,
+            "file_base_url": self.file_base_url,
+            "control_url": self.control_url,
+            "bot": self.world.bot.to_json(),
+        }
 
     # --- steering -------------------------------------------------------------------------
     def redeliver(self, update_id: int) -> None:
         """Queue an already-delivered update again with the same update_id."""
         self.world.requeue(update_id)
 
-    def inject_fault(self, method: str, kind: str = "429", count: int = 1,
-                     retry_after: int = 1, delay: float = 2.0) -> None:
+    def inject_fault(
+        self,
+        method: str,
+        kind: str = "429",
+        count: int = 1,
+        retry_after: int = 1,
+        delay: float = 2.0,
+    ) -> None:
         """Make the next ``count`` calls of ``method`` fail (see ``sandbox.faults``)."""
         self.faults.inject(method, kind, count, retry_after, delay)
 
@@ -182,8 +229,9 @@ class Sandbox(People):
         """Forget queued faults."""
         self.faults.clear()
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0,
-                       what: str | None = None) -> None:
+    async def wait_for(
+        self, predicate: Callable[[], bool], timeout: float = 10.0, what: str | None = None
+    ) -> None:
         """Wait until ``predicate()`` is true; TimeoutError says what the bot did meanwhile."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -194,12 +242,17 @@ class Sandbox(People):
             await self.feed.wait_change(min(remaining, 0.05))
 
     def _timeout_message(self, what: str, timeout: float) -> str:
-        recent = [f"{c['method']}→{c['status']}" + (f" ({c['description']})"
-                                                    if c.get("description") else "")
-                  for c in self.world.calls[-8:] if c["method"] != "getUpdates"]
-        return (f"condition {what} not met within {timeout}s; "
-                f"pending updates: {len(self.world.updates)}; "
-                f"last bot calls: {', '.join(recent) or 'none'}")
+        recent = [
+            f"{c['method']}→{c['status']}"
+            + (f" ({c['description']})" if c.get("description") else "")
+            for c in self.world.calls[-8:]
+            if c["method"] != "getUpdates"
+        ]
+        return (
+            f"condition {what} not met within {timeout}s; "
+            f"pending updates: {len(self.world.updates)}; "
+            f"last bot calls: {', '.join(recent) or 'none'}"
+        )
 
     # --- remote control -------------------------------------------------------------------
     def control_call(self, name: str, kwargs: dict[str, Any]) -> Any:
@@ -210,8 +263,11 @@ class Sandbox(People):
         for key, value in kwargs.items():
             if key.endswith("_b64"):
                 raw = key[: -len("_b64")]
-                args[raw] = ([base64.b64decode(v) for v in value] if isinstance(value, list)
-                             else base64.b64decode(value))
+                args[raw] = (
+                    [base64.b64decode(v) for v in value]
+                    if isinstance(value, list)
+                    else base64.b64decode(value)
+                )
         if name == "calls":
             return self.calls
         if name == "create_chat" and isinstance(args.get("admins"), dict):
@@ -226,4 +282,3 @@ class Sandbox(People):
 def _describe(predicate: Callable[[], bool]) -> str:
     name = getattr(predicate, "__name__", "predicate")
     return repr(name)
-

@@ -14,8 +14,7 @@ from sandbox.world import Chat, Message, World
 class EditMethods:
     """editMessageText/Caption/ReplyMarkup, deleteMessage, pin/unpin."""
 
-    def __init__(self, world: World, guard: RateGuard,
-                 new_message: Callable[..., Message]) -> None:
+    def __init__(self, world: World, guard: RateGuard, new_message: Callable[..., Message]) -> None:
         self.world = world
         self.guard = guard
         self.new_message = new_message
@@ -71,11 +70,13 @@ class EditMethods:
         chat, msg = self._editable(p)
         if msg.photo is None and msg.document is None:
             raise bad("Bad Request: there is no caption in the message to edit")
-        caption, entities = parse_text(p.str("caption"), p.str("parse_mode"),
-                                       p.json("caption_entities"), caption=True)
+        caption, entities = parse_text(
+            p.str("caption"), p.str("parse_mode"), p.json("caption_entities"), caption=True
+        )
         markup = check_markup(p.json("reply_markup"))
-        return self._apply_edit(chat, msg, caption=caption or None,
-                                caption_entities=entities, reply_markup=markup)
+        return self._apply_edit(
+            chat, msg, caption=caption or None, caption_entities=entities, reply_markup=markup
+        )
 
     def edit_markup(self, p: Params) -> dict:
         """editMessageReplyMarkup."""
@@ -92,8 +93,7 @@ class EditMethods:
         if msg is None:
             raise bad("Bad Request: message to delete not found")
         own = msg.from_id == self.world.bot.id
-        if chat.is_group and not own and not self.world.bot_member(chat).can(
-                "can_delete_messages"):
+        if chat.is_group and not own and not self.world.bot_member(chat).can("can_delete_messages"):
             raise bad("Bad Request: message can't be deleted")
         if msg.service and "forum_topic_created" in msg.service:
             raise bad("Bad Request: message can't be deleted")
@@ -116,8 +116,9 @@ class EditMethods:
         self.guard.take(chat)
         msg.pinned = True
         pinned = self.world.message_json(msg, nested=False)
-        self.new_message(chat, msg.thread_id, msg.is_topic_message, None,
-                  service={"pinned_message": pinned})
+        self.new_message(
+            chat, msg.thread_id, msg.is_topic_message, None, service={"pinned_message": pinned}
+        )
         return True
 
     def unpin(self, p: Params) -> bool:

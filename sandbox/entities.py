@@ -74,9 +74,7 @@ def parse_html(src: str) -> tuple[str, list[dict]]:
         if ch == "<":
             end = src.find(">", i)
             if end == -1:
-                raise EntityParseError(
-                    f"Unclosed start tag at byte offset {_byte_offset(src, i)}"
-                )
+                raise EntityParseError(f"Unclosed start tag at byte offset {_byte_offset(src, i)}")
             inner = src[i + 1 : end]
             if inner.startswith("/"):
                 _close_tag(src, i, inner[1:].strip().lower(), stack, entities, pos)
@@ -98,9 +96,7 @@ def parse_html(src: str) -> tuple[str, list[dict]]:
         pos += utf16_len(ch)
         i += 1
     if stack:
-        raise EntityParseError(
-            f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"'
-        )
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"')
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return "".join(out), entities
 
@@ -112,8 +108,10 @@ def _open_tag(src: str, index: int, inner: str) -> _Open:
         raise EntityParseError(
             f'Unsupported start tag "{name}" at byte offset {_byte_offset(src, index)}'
         )
-    attrs = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None)
-             for m in _ATTR.finditer(match.group(2))}
+    attrs = {
+        m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None)
+        for m in _ATTR.finditer(match.group(2))
+    }
     if re.search(r"\bexpandable\b", match.group(2)):
         attrs["__flags"] = "expandable"
     if name == "span" and attrs.get("class") != "tg-spoiler":
@@ -131,7 +129,7 @@ def _close_tag(
     top = stack.pop()
     if name and name != top.tag:
         raise EntityParseError(
-            f'Unmatched end tag at byte offset {_byte_offset(src, index)}, '
+            f"Unmatched end tag at byte offset {_byte_offset(src, index)}, "
             f'expected "</{top.tag}>", found "</{name}>"'
         )
     start = top.start
@@ -142,9 +140,12 @@ def _close_tag(
     if top.kind == "text_link":
         url = top.attrs.get("href", "")
         if url.startswith("tg://user?id="):
-            entity = {"type": "text_mention", "offset": start, "length": length,
-                      "user": {"id": int(url.split("=", 1)[1] or 0), "is_bot": False,
-                               "first_name": ""}}
+            entity = {
+                "type": "text_mention",
+                "offset": start,
+                "length": length,
+                "user": {"id": int(url.split("=", 1)[1] or 0), "is_bot": False, "first_name": ""},
+            }
         elif not url:
             return
         else:
@@ -152,7 +153,7 @@ def _close_tag(
     if top.kind == "code" and stack and stack[-1].tag == "pre":
         lang = top.attrs.get("class", "")
         if lang.startswith("language-"):
-            stack[-1].attrs["language"] = lang[len("language-"):]
+            stack[-1].attrs["language"] = lang[len("language-") :]
             return
     if top.kind == "pre" and top.attrs.get("language"):
         entity["language"] = top.attrs["language"]

@@ -116,7 +116,9 @@ def to_retry_after(wait: float) -> int:
 
 Window = SlidingWindow | LeakyBucket
 ALGORITHMS: dict[str, type[SlidingWindow] | type[LeakyBucket]] = {
-    "window": SlidingWindow, "bucket": LeakyBucket}
+    "window": SlidingWindow,
+    "bucket": LeakyBucket,
+}
 
 
 class RateLimiter:

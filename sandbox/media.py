@@ -21,9 +21,13 @@ def read_source(source: str | Path | bytes) -> bytes:
 
 
 def _size_json(stored: StoredFile) -> dict:
-    data = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "width": stored.width or 0, "height": stored.height or 0,
-            "file_size": stored.size}
+    data = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "width": stored.width or 0,
+        "height": stored.height or 0,
+        "file_size": stored.size,
+    }
     return data
 
 
@@ -70,15 +74,17 @@ def make_opaque_photo(world: World, data: bytes) -> list[dict]:
     return [_size_json(stored)]
 
 
-def make_document(world: World, data: bytes, file_name: str | None,
-                  mime_type: str | None) -> dict:
+def make_document(world: World, data: bytes, file_name: str | None, mime_type: str | None) -> dict:
     """Store a document and return the Document object."""
     if mime_type is None and file_name:
         mime_type = mimetypes.guess_type(file_name)[0]
     ext = Path(file_name).suffix if file_name else ""
     stored = world.store_file(data, "documents", ext)
-    doc = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-           "file_size": stored.size}
+    doc = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "file_size": stored.size,
+    }
     if file_name:
         doc["file_name"] = file_name
     if mime_type:

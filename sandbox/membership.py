@@ -12,24 +12,37 @@ class Membership:
 
     world: World
 
-    def _post(self, chat: Chat, uid: int, thread_id: int | None, reply_to: int | None,
-              **content: Any) -> dict:
+    def _post(
+        self, chat: Chat, uid: int, thread_id: int | None, reply_to: int | None, **content: Any
+    ) -> dict:
         raise NotImplementedError
 
     # --- users and chats ------------------------------------------------------------------
-    def create_user(self, first_name: str, username: str | None = None,
-                    last_name: str | None = None, language_code: str | None = "zh-hans") -> int:
+    def create_user(
+        self,
+        first_name: str,
+        username: str | None = None,
+        last_name: str | None = None,
+        language_code: str | None = "zh-hans",
+    ) -> int:
         """Create a person; returns the user id (also their private chat id)."""
         uid = self.world.new_user_id()
         self.world.users[uid] = User(uid, first_name, last_name, username, language_code)
         return uid
 
-    def create_chat(self, kind: str, title: str | None = None, is_forum: bool = False,
-                    members: list[int] | None = None,
-                    admins: dict[int, dict[str, bool]] | list[int] | None = None,
-                    bot_is_admin: bool = True, bot_rights: dict[str, bool] | None = None,
-                    bot_member: bool = True, creator: int | None = None,
-                    username: str | None = None) -> int:
+    def create_chat(
+        self,
+        kind: str,
+        title: str | None = None,
+        is_forum: bool = False,
+        members: list[int] | None = None,
+        admins: dict[int, dict[str, bool]] | list[int] | None = None,
+        bot_is_admin: bool = True,
+        bot_rights: dict[str, bool] | None = None,
+        bot_member: bool = True,
+        creator: int | None = None,
+        username: str | None = None,
+    ) -> int:
         """Create a private chat, group or supergroup (forum when ``is_forum``); returns its id.
 
         ``admins`` maps user id to rights (a list of ids grants every right). The bot is an
@@ -51,8 +64,14 @@ class Membership:
             raise ValueError(f"unknown chat kind {kind!r}")
         if is_forum and kind != "supergroup":
             raise ValueError("only supergroups can be forums")
-        chat = Chat(id=self.world.new_chat_id(kind), type=kind, title=title or "Group",
-                    is_forum=is_forum, username=username, next_message_id=2)
+        chat = Chat(
+            id=self.world.new_chat_id(kind),
+            type=kind,
+            title=title or "Group",
+            is_forum=is_forum,
+            username=username,
+            next_message_id=2,
+        )
         admin_map = dict.fromkeys(admins, None) if isinstance(admins, list) else dict(admins or {})
         for uid in [*members, *admin_map]:
             self._user(uid)
@@ -63,13 +82,17 @@ class Membership:
             chat.members[creator] = Member(creator, "creator")
         if bot_member:
             bot_id = self.world.bot.id
-            chat.members[bot_id] = (Member(bot_id, "administrator", _rights(bot_rights))
-                                    if bot_is_admin else Member(bot_id))
+            chat.members[bot_id] = (
+                Member(bot_id, "administrator", _rights(bot_rights))
+                if bot_is_admin
+                else Member(bot_id)
+            )
         self.world.chats[chat.id] = chat
         return chat.id
 
-    def add_member(self, cid: int, uid: int, rights: dict[str, bool] | None = None,
-                   admin: bool = False) -> None:
+    def add_member(
+        self, cid: int, uid: int, rights: dict[str, bool] | None = None, admin: bool = False
+    ) -> None:
         """Add a user to a chat (as an administrator when ``admin``)."""
         chat = self._chat(cid)
         self._user(uid)
@@ -79,8 +102,9 @@ class Membership:
         """Promote or demote the bot (``admin=False`` makes it a plain member)."""
         chat = self._chat(cid)
         bot_id = self.world.bot.id
-        chat.members[bot_id] = (Member(bot_id, "administrator", _rights(rights)) if admin
-                                else Member(bot_id))
+        chat.members[bot_id] = (
+            Member(bot_id, "administrator", _rights(rights)) if admin else Member(bot_id)
+        )
 
     def remove_bot(self, cid: int, by: int | None = None, kicked: bool = False) -> int:
         """Remove the bot from a group; queues a ``my_chat_member`` update; returns its id."""
@@ -90,8 +114,13 @@ class Membership:
         chat.members[self.world.bot.id] = Member(self.world.bot.id, status)
         return self._my_chat_member(chat, by, old, chat.members[self.world.bot.id])
 
-    def add_bot(self, cid: int, by: int | None = None, admin: bool = True,
-                rights: dict[str, bool] | None = None) -> int:
+    def add_bot(
+        self,
+        cid: int,
+        by: int | None = None,
+        admin: bool = True,
+        rights: dict[str, bool] | None = None,
+    ) -> int:
         """Add the bot to a group; queues a ``my_chat_member`` update; returns its id."""
         chat = self._chat(cid)
         old = self.world.bot_member(chat)
@@ -102,10 +131,16 @@ class Membership:
 
     def _my_chat_member(self, chat: Chat, by: int | None, old: Member, new: Member) -> int:
         actor = by if by is not None else next(iter(chat.members))
-        return self.world.push_update("my_chat_member", {
-            "chat": self.world.chat_json(chat), "from": self._user(actor).to_json(),
-            "date": self.world.now(), "old_chat_member": self._member_json(chat, old),
-            "new_chat_member": self._member_json(chat, new)})
+        return self.world.push_update(
+            "my_chat_member",
+            {
+                "chat": self.world.chat_json(chat),
+                "from": self._user(actor).to_json(),
+                "date": self.world.now(),
+                "old_chat_member": self._member_json(chat, old),
+                "new_chat_member": self._member_json(chat, new),
+            },
+        )
 
     def _member_json(self, chat: Chat, member: Member) -> dict:
         from sandbox.chatmethods import ChatMethods
@@ -121,8 +156,13 @@ class Membership:
         old = self._chat(cid)
         if old.type != "group":
             raise ValueError("only basic groups migrate")
-        new = Chat(id=self.world.new_chat_id("supergroup"), type="supergroup", title=old.title,
-                   members=dict(old.members), next_message_id=2)
+        new = Chat(
+            id=self.world.new_chat_id("supergroup"),
+            type="supergroup",
+            title=old.title,
+            members=dict(old.members),
+            next_message_id=2,
+        )
         self.world.chats[new.id] = new
         old.migrated_to = new.id
         actor = by if by is not None else next(iter(old.members))

@@ -54,11 +54,24 @@ class MessageMethods:
         reply = resolve_reply(self.world, chat, p)
         return (chat, *place_message(chat, thread, reply))
 
-    def new_message(self, chat: Chat, thread_id: int | None, is_topic: bool, reply_to: int | None,
-             **content: Any) -> Message:
-        msg = Message(chat_id=chat.id, message_id=chat.new_message_id(),
-                      from_id=self.world.bot.id, date=self.world.now(), thread_id=thread_id,
-                      is_topic_message=is_topic, reply_to=reply_to, **content)
+    def new_message(
+        self,
+        chat: Chat,
+        thread_id: int | None,
+        is_topic: bool,
+        reply_to: int | None,
+        **content: Any,
+    ) -> Message:
+        msg = Message(
+            chat_id=chat.id,
+            message_id=chat.new_message_id(),
+            from_id=self.world.bot.id,
+            date=self.world.now(),
+            thread_id=thread_id,
+            is_topic_message=is_topic,
+            reply_to=reply_to,
+            **content,
+        )
         chat.messages[msg.message_id] = msg
         self.world.notify()
         return msg
@@ -69,15 +82,17 @@ class MessageMethods:
         text, entities = parse_text(p.str("text"), p.str("parse_mode"), p.json("entities"))
         markup = check_markup(p.json("reply_markup"))
         self.guard.take(chat)
-        msg = self.new_message(chat, thread_id, is_topic, reply_to, text=text, entities=entities,
-                        reply_markup=markup)
+        msg = self.new_message(
+            chat, thread_id, is_topic, reply_to, text=text, entities=entities, reply_markup=markup
+        )
         return self.world.message_json(msg)
 
     def _caption(self, p: Params) -> tuple[str | None, list[dict] | None]:
         if not p.has("caption"):
             return None, None
-        caption, entities = parse_text(p.str("caption"), p.str("parse_mode"),
-                                       p.json("caption_entities"), caption=True)
+        caption, entities = parse_text(
+            p.str("caption"), p.str("parse_mode"), p.json("caption_entities"), caption=True
+        )
         return caption or None, entities
 
     def _photo(self, source: Upload | str | None) -> list[dict]:
@@ -118,17 +133,26 @@ class MessageMethods:
         name = source.filename
         if name in (None, "application.octet-stream"):
             name = name or "file"
-        doc = make_document(self.world, source.data, name, source.content_type
-                            if source.content_type not in (None, "application/octet-stream")
-                            else None)
+        doc = make_document(
+            self.world,
+            source.data,
+            name,
+            source.content_type
+            if source.content_type not in (None, "application/octet-stream")
+            else None,
+        )
         self.documents[doc["file_id"]] = doc
         return doc
 
     def _doc_from_photo(self, file_id: str) -> dict:
         stored = self.world.files[file_id]
-        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "file_size": stored.size, "file_name": stored.file_path.rsplit("/", 1)[-1],
-                "mime_type": "image/jpeg"}
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": stored.size,
+            "file_name": stored.file_path.rsplit("/", 1)[-1],
+            "mime_type": "image/jpeg",
+        }
 
     def send_photo(self, p: Params) -> dict:
         """sendPhoto."""
@@ -138,8 +162,16 @@ class MessageMethods:
         self.guard.check(chat)
         photo = self._photo(p.file("photo"))
         self.guard.take(chat)
-        msg = self.new_message(chat, thread_id, is_topic, reply_to, photo=photo, caption=caption,
-                        caption_entities=entities, reply_markup=markup)
+        msg = self.new_message(
+            chat,
+            thread_id,
+            is_topic,
+            reply_to,
+            photo=photo,
+            caption=caption,
+            caption_entities=entities,
+            reply_markup=markup,
+        )
         return self.world.message_json(msg)
 
     def send_document(self, p: Params) -> dict:
@@ -150,8 +182,16 @@ class MessageMethods:
         self.guard.check(chat)
         doc = self._document(p.file("document"))
         self.guard.take(chat)
-        msg = self.new_message(chat, thread_id, is_topic, reply_to, document=doc, caption=caption,
-                        caption_entities=entities, reply_markup=markup)
+        msg = self.new_message(
+            chat,
+            thread_id,
+            is_topic,
+            reply_to,
+            document=doc,
+            caption=caption,
+            caption_entities=entities,
+            reply_markup=markup,
+        )
         return self.world.message_json(msg)
 
     def send_media_group(self, p: Params) -> list[dict]:
@@ -167,8 +207,10 @@ class MessageMethods:
         kinds = [item.get("type") if isinstance(item, dict) else None for item in media]
         for kind in kinds:
             if kind not in ("photo", "document"):
-                raise bad(f"Bad Request: can't parse InputMedia: type \"{kind}\" is not"
-                          " supported by the sandbox")
+                raise bad(
+                    f'Bad Request: can\'t parse InputMedia: type "{kind}" is not'
+                    " supported by the sandbox"
+                )
         if "document" in kinds and "photo" in kinds:
             raise bad("Bad Request: document can't be mixed with other media types")
         captions = [self._item_caption(item) for item in media]
@@ -178,23 +220,32 @@ class MessageMethods:
         group_id = self.world.new_media_group_id() if len(media) > 1 else None
         results = []
         for content, (caption, entities) in zip(contents, captions, strict=True):
-            msg = self.new_message(chat, thread_id, is_topic, reply_to, media_group_id=group_id,
-                            caption=caption, caption_entities=entities, **content)
+            msg = self.new_message(
+                chat,
+                thread_id,
+                is_topic,
+                reply_to,
+                media_group_id=group_id,
+                caption=caption,
+                caption_entities=entities,
+                **content,
+            )
             results.append(self.world.message_json(msg))
         return results
 
     def _item_caption(self, item: dict) -> tuple[str | None, list[dict] | None]:
         if not item.get("caption"):
             return None, None
-        caption, entities = parse_text(item["caption"], item.get("parse_mode"),
-                                       item.get("caption_entities"), caption=True)
+        caption, entities = parse_text(
+            item["caption"], item.get("parse_mode"), item.get("caption_entities"), caption=True
+        )
         return caption or None, entities
 
     def _item_content(self, p: Params, item: dict) -> dict:
         ref = item.get("media")
         source: Upload | str | None = ref
         if isinstance(ref, str) and ref.startswith("attach://"):
-            source = p.files.get(ref[len("attach://"):])
+            source = p.files.get(ref[len("attach://") :])
             if source is None:
                 raise bad("Bad Request: can't parse InputMedia: media not found")
         if item["type"] == "photo":
@@ -207,20 +258,25 @@ class MessageMethods:
         location = _location(p)
         markup = check_markup(p.json("reply_markup"))
         self.guard.take(chat)
-        msg = self.new_message(chat, thread_id, is_topic, reply_to, location=location,
-                        reply_markup=markup)
+        msg = self.new_message(
+            chat, thread_id, is_topic, reply_to, location=location, reply_markup=markup
+        )
         return self.world.message_json(msg)
 
     def send_venue(self, p: Params) -> dict:
         """sendVenue."""
         chat, thread_id, is_topic, reply_to = self._target(p)
         location = _location(p)
-        venue = {"location": location, "title": p.str("title", required=True),
-                 "address": p.str("address", required=True)}
+        venue = {
+            "location": location,
+            "title": p.str("title", required=True),
+            "address": p.str("address", required=True),
+        }
         markup = check_markup(p.json("reply_markup"))
         self.guard.take(chat)
-        msg = self.new_message(chat, thread_id, is_topic, reply_to, location=location, venue=venue,
-                        reply_markup=markup)
+        msg = self.new_message(
+            chat, thread_id, is_topic, reply_to, location=location, venue=venue, reply_markup=markup
+        )
         return self.world.message_json(msg)
 
 

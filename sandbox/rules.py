@@ -22,8 +22,11 @@ class ApiError(Exception):
 
     def to_json(self) -> dict[str, Any]:
         """The error envelope."""
-        data: dict[str, Any] = {"ok": False, "error_code": self.status,
-                                "description": self.description}
+        data: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description,
+        }
         if self.parameters:
             data["parameters"] = self.parameters
         return data
@@ -126,8 +129,14 @@ def resolve_chat(world: World, params: Params, name: str = "chat_id") -> Chat:
         raise bad("Bad Request: chat_id is empty")
     chat: Chat | None = None
     if isinstance(raw, str) and raw.startswith("@"):
-        chat = next((c for c in world.chats.values()
-                     if c.username and c.username.lower() == raw[1:].lower()), None)
+        chat = next(
+            (
+                c
+                for c in world.chats.values()
+                if c.username and c.username.lower() == raw[1:].lower()
+            ),
+            None,
+        )
     else:
         try:
             chat = world.chat(int(raw))
@@ -136,8 +145,11 @@ def resolve_chat(world: World, params: Params, name: str = "chat_id") -> Chat:
     if chat is None:
         raise bad(limits.ERR_CHAT_NOT_FOUND)
     if chat.migrated_to is not None:
-        raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
-                       {"migrate_to_chat_id": chat.migrated_to})
+        raise ApiError(
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            {"migrate_to_chat_id": chat.migrated_to},
+        )
     return chat
 
 
@@ -196,8 +208,9 @@ def resolve_reply(world: World, chat: Chat, params: Params) -> Message | None:
     return msg
 
 
-def place_message(chat: Chat, thread: tuple[int | None, bool],
-                  reply: Message | None) -> tuple[int | None, bool, int | None]:
+def place_message(
+    chat: Chat, thread: tuple[int | None, bool], reply: Message | None
+) -> tuple[int | None, bool, int | None]:
     """Where a new message goes: (thread_id, is_topic_message, reply_to) as Telegram sets them.
 
     In a forum, a reply inherits the topic of the message it answers, and a topic message
@@ -217,8 +230,9 @@ def place_message(chat: Chat, thread: tuple[int | None, bool],
 
 
 # --- content ----------------------------------------------------------------------------
-def parse_text(text: str | None, parse_mode: str | None, entities: Any,
-               caption: bool = False) -> tuple[str, list[dict] | None]:
+def parse_text(
+    text: str | None, parse_mode: str | None, entities: Any, caption: bool = False
+) -> tuple[str, list[dict] | None]:
     """Apply parse_mode and check the length; returns (text, entities)."""
     text = text or ""
     parsed: list[dict] | None = entities if isinstance(entities, list) else None
@@ -245,8 +259,10 @@ def check_markup(markup: Any) -> dict | None:
         return None  # reply keyboards, force_reply, remove: accepted, not part of the message
     rows = markup["inline_keyboard"]
     if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-        raise bad("Bad Request: can't parse inline keyboard button: field \"inline_keyboard\""
-                  " must be an Array of Arrays")
+        raise bad(
+            'Bad Request: can\'t parse inline keyboard button: field "inline_keyboard"'
+            " must be an Array of Arrays"
+        )
     for row in rows:
         for button in row:
             _check_button(button)
@@ -263,9 +279,18 @@ def _check_button(button: Any) -> None:
     elif "url" in button:
         url = str(button["url"])
         if not url.startswith(("http://", "https://", "tg://")):
-            raise bad(f"Bad Request: inline keyboard button URL '{url}' is invalid:"
-                      " Wrong HTTP URL")
-    elif not any(k in button for k in ("switch_inline_query", "switch_inline_query_current_chat",
-                                       "login_url", "web_app", "pay", "copy_text",
-                                       "callback_game", "switch_inline_query_chosen_chat")):
+            raise bad(f"Bad Request: inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
+    elif not any(
+        k in button
+        for k in (
+            "switch_inline_query",
+            "switch_inline_query_current_chat",
+            "login_url",
+            "web_app",
+            "pay",
+            "copy_text",
+            "callback_game",
+            "switch_inline_query_chosen_chat",
+        )
+    ):
         raise bad("Bad Request: text buttons are unallowed in the inline keyboard")

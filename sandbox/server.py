@@ -20,9 +20,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MAX_BODY = 60 * 1024 * 1024
 SANDBOX_KEY = web.AppKey("sandbox", object)
-BAD_GATEWAY_HTML = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-                    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0"
-                    b"</center>\r\n</body>\r\n</html>\r\n")
+BAD_GATEWAY_HTML = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0"
+    b"</center>\r\n</body>\r\n</html>\r\n"
+)
 
 
 def build_app(sandbox: Sandbox) -> web.Application:
@@ -37,8 +39,9 @@ def build_app(sandbox: Sandbox) -> web.Application:
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(body, ensure_ascii=False), status=status,
-                        content_type="application/json")
+    return web.Response(
+        text=json.dumps(body, ensure_ascii=False), status=status, content_type="application/json"
+    )
 
 
 async def read_params(request: web.Request) -> Params:
@@ -81,8 +84,12 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
         return _json({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
     name = request.match_info["method"]
     method, impl = sb.method(name)
-    entry: dict[str, Any] = {"method": method or name, "params": {}, "status": None,
-                             "at": time.time()}
+    entry: dict[str, Any] = {
+        "method": method or name,
+        "params": {},
+        "status": None,
+        "at": time.time(),
+    }
     sb.world.calls.append(entry)
     if impl is None:
         entry["status"] = 404
@@ -101,13 +108,20 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
             return _drop(request)
         if fault.kind == "429":
             entry["status"] = 429
-            return _json({"ok": False, "error_code": 429,
-                          "description": f"Too Many Requests: retry after {fault.retry_after}",
-                          "parameters": {"retry_after": fault.retry_after}}, 429)
+            return _json(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {fault.retry_after}",
+                    "parameters": {"retry_after": fault.retry_after},
+                },
+                429,
+            )
         if fault.kind == "500":
             entry["status"] = 500
-            return _json({"ok": False, "error_code": 500,
-                          "description": "Internal Server Error"}, 500)
+            return _json(
+                {"ok": False, "error_code": 500, "description": "Internal Server Error"}, 500
+            )
         if fault.kind == "502":
             entry["status"] = 502
             return web.Response(body=BAD_GATEWAY_HTML, status=502, content_type="text/html")

@@ -20,13 +20,13 @@ class ThreadedSandbox:
     def __init__(self, sandbox: Sandbox, port: int = 0) -> None:
         self.sandbox = sandbox
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="sandbox",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.loop.run_forever, name="sandbox", daemon=True)
         self._thread.start()
         asyncio.run_coroutine_threadsafe(sandbox.start(port), self.loop).result(10)
 
     def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Run ``fn(*args, **kwargs)`` in the sandbox loop and return its result."""
+
         async def runner() -> Any:
             result = fn(*args, **kwargs)
             if asyncio.iscoroutine(result):

@@ -44,12 +44,19 @@ class TopicMethods:
             raise bad(limits.ERR_THREAD_NOT_FOUND)
         return topic
 
-    def _service(self, chat: Chat, thread_id: int, service: dict,
-                 message_id: int | None = None) -> Message:
-        msg = Message(chat_id=chat.id, message_id=message_id or chat.new_message_id(),
-                      from_id=self.world.bot.id, date=self.world.now(), thread_id=thread_id,
-                      is_topic_message=True, service=service,
-                      reply_to=None if message_id else thread_id)
+    def _service(
+        self, chat: Chat, thread_id: int, service: dict, message_id: int | None = None
+    ) -> Message:
+        msg = Message(
+            chat_id=chat.id,
+            message_id=message_id or chat.new_message_id(),
+            from_id=self.world.bot.id,
+            date=self.world.now(),
+            thread_id=thread_id,
+            is_topic_message=True,
+            service=service,
+            reply_to=None if message_id else thread_id,
+        )
         chat.messages[msg.message_id] = msg
         self.world.notify()
         return msg
@@ -67,8 +74,12 @@ class TopicMethods:
             raise bad("Bad Request: TOPIC_ICON_COLOR_INVALID")
         self.guard.take(chat)
         mid = chat.new_message_id()
-        topic = Topic(thread_id=mid, name=name, icon_color=color,
-                      icon_custom_emoji_id=p.str("icon_custom_emoji_id"))
+        topic = Topic(
+            thread_id=mid,
+            name=name,
+            icon_color=color,
+            icon_custom_emoji_id=p.str("icon_custom_emoji_id"),
+        )
         chat.topics[mid] = topic
         created: dict[str, Any] = {"name": name, "icon_color": color}
         if topic.icon_custom_emoji_id:
@@ -85,7 +96,8 @@ class TopicMethods:
         if name is not None and not 1 <= len(name) <= limits.MAX_TOPIC_NAME:
             raise bad(limits.ERR_TOPIC_NAME)
         if (name is None or name == topic.name) and (
-                emoji is None or emoji == topic.icon_custom_emoji_id):
+            emoji is None or emoji == topic.icon_custom_emoji_id
+        ):
             raise bad("Bad Request: TOPIC_NOT_MODIFIED")
         self.guard.take(chat)
         edited: dict[str, Any] = {}

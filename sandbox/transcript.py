@@ -29,14 +29,22 @@ def transcript_entries(world: World, cid: int, thread_id: int | None = None) -> 
         if msg.deleted or not _in_thread(msg, thread_id):
             continue
         entry: dict[str, Any] = {
-            "message_id": msg.message_id, "date": msg.date,
+            "message_id": msg.message_id,
+            "date": msg.date,
             "from": world.users[msg.from_id].to_json(),
-            "text": msg.text, "caption": msg.caption, "edited": msg.edits,
-            "pinned": msg.pinned, "reply_markup": msg.reply_markup,
-            "buttons": [[b.get("text") for b in row] for row in
-                        (msg.reply_markup or {}).get("inline_keyboard", [])],
-            "message_thread_id": msg.thread_id, "is_topic_message": msg.is_topic_message,
-            "reply_to_message_id": msg.reply_to, "media_group_id": msg.media_group_id,
+            "text": msg.text,
+            "caption": msg.caption,
+            "edited": msg.edits,
+            "pinned": msg.pinned,
+            "reply_markup": msg.reply_markup,
+            "buttons": [
+                [b.get("text") for b in row]
+                for row in (msg.reply_markup or {}).get("inline_keyboard", [])
+            ],
+            "message_thread_id": msg.thread_id,
+            "is_topic_message": msg.is_topic_message,
+            "reply_to_message_id": msg.reply_to,
+            "media_group_id": msg.media_group_id,
         }
         for key in ("photo", "document", "location", "venue", "entities"):
             if getattr(msg, key):
@@ -91,8 +99,11 @@ def format_message(world: World, cid: int, msg: Message) -> str:
         marks.append(f"album {msg.media_group_id[-4:]}")
     label = f"{who} ({', '.join(marks)})" if marks else who
     line = f"{_place(world, cid, msg)} #{msg.message_id} {label}: {_body(msg)}"
-    buttons = [b.get("text", "") for row in (msg.reply_markup or {}).get("inline_keyboard", [])
-               for b in row]
+    buttons = [
+        b.get("text", "")
+        for row in (msg.reply_markup or {}).get("inline_keyboard", [])
+        for b in row
+    ]
     if buttons:
         line += "  " + " ".join(f"[{b}]" for b in buttons)
     return line
@@ -101,9 +112,11 @@ def format_message(world: World, cid: int, msg: Message) -> str:
 def format_transcript(world: World, cid: int, thread_id: int | None = None) -> str:
     """The whole transcript as text, one line per message."""
     chat = world.chats[cid]
-    return "\n".join(format_message(world, cid, m)
-                     for m in sorted(chat.messages.values(), key=lambda m: m.message_id)
-                     if not m.deleted and _in_thread(m, thread_id))
+    return "\n".join(
+        format_message(world, cid, m)
+        for m in sorted(chat.messages.values(), key=lambda m: m.message_id)
+        if not m.deleted and _in_thread(m, thread_id)
+    )
 
 
 def print_transcript(world: World, cid: int, thread_id: int | None = None) -> None:

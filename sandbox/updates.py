@@ -17,10 +17,14 @@ from sandbox.world import World
 log = logging.getLogger(__name__)
 
 DEFAULT_KINDS_EXCLUDED = {"chat_member", "message_reaction", "message_reaction_count"}
-CONFLICT_POLL = ("Conflict: terminated by other getUpdates request; make sure that only one"
-                 " bot instance is running")
-CONFLICT_WEBHOOK = ("Conflict: can't use getUpdates method while webhook is active; use"
-                    " deleteWebhook to delete the webhook first")
+CONFLICT_POLL = (
+    "Conflict: terminated by other getUpdates request; make sure that only one"
+    " bot instance is running"
+)
+CONFLICT_WEBHOOK = (
+    "Conflict: can't use getUpdates method while webhook is active; use"
+    " deleteWebhook to delete the webhook first"
+)
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -40,16 +44,21 @@ class UpdateFeed:
 
     def table(self) -> dict[str, Any]:
         """Method name -> implementation (getUpdates is a coroutine)."""
-        return {"getUpdates": self.get_updates, "setWebhook": self.set_webhook,
-                "deleteWebhook": self.delete_webhook, "getWebhookInfo": self.get_webhook_info}
+        return {
+            "getUpdates": self.get_updates,
+            "setWebhook": self.set_webhook,
+            "deleteWebhook": self.delete_webhook,
+            "getWebhookInfo": self.get_webhook_info,
+        }
 
     # --- waiting --------------------------------------------------------------------------
     def _wake(self) -> None:
         for event in list(self._waiters):
             event.set()
 
-    async def wait_change(self, timeout: float | None,
-                          also: asyncio.Future[Any] | None = None) -> None:
+    async def wait_change(
+        self, timeout: float | None, also: asyncio.Future[Any] | None = None
+    ) -> None:
         """Sleep until the world changes, ``also`` completes, or ``timeout`` passes."""
         event = asyncio.Event()
         self._waiters.add(event)
@@ -57,8 +66,9 @@ class UpdateFeed:
             waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(event.wait())]
             if also is not None:
                 waits.append(also)
-            _, pending = await asyncio.wait(waits, timeout=timeout,
-                                            return_when=asyncio.FIRST_COMPLETED)
+            _, pending = await asyncio.wait(
+                waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
             for fut in pending:
                 if fut is not also:
                     fut.cancel()
@@ -110,8 +120,12 @@ class UpdateFeed:
                 await self.wait_change(remaining, also=me)
                 if me.done():
                     reason = me.result()
-                    raise ApiError(409, CONFLICT_POLL if reason == "poll"
-                                   else "Conflict: terminated by setWebhook request")
+                    raise ApiError(
+                        409,
+                        CONFLICT_POLL
+                        if reason == "poll"
+                        else "Conflict: terminated by setWebhook request",
+                    )
         finally:
             if self._poller is me:
                 self._poller = None
@@ -123,8 +137,9 @@ class UpdateFeed:
         if not url:
             return self.delete_webhook(p)
         if not url.startswith(("http://", "https://")):
-            raise bad("Bad Request: bad webhook: Webhook can be set up only on ports 80, 88,"
-                      " 443 or 8443")
+            raise bad(
+                "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+            )
         secret = p.str("secret_token")
         if secret is not None and not _SECRET.match(secret):
             raise bad("Bad Request: secret token contains unallowed characters")
@@ -135,9 +150,13 @@ class UpdateFeed:
             self.allowed_updates = list(allowed) or None
         if self._poller is not None and not self._poller.done():
             self._poller.set_result("webhook")
-        self.webhook = {"url": url, "secret_token": secret,
-                        "max_connections": p.int("max_connections") or 40,
-                        "last_error_date": None, "last_error_message": None}
+        self.webhook = {
+            "url": url,
+            "secret_token": secret,
+            "max_connections": p.int("max_connections") or 40,
+            "last_error_date": None,
+            "last_error_message": None,
+        }
         self._start_delivery()
         return True
 
@@ -154,9 +173,12 @@ class UpdateFeed:
         pending = len(self._batch(10**9))
         if self.webhook is None:
             return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
-        info: dict[str, Any] = {"url": self.webhook["url"], "has_custom_certificate": False,
-                                "pending_update_count": pending,
-                                "max_connections": self.webhook["max_connections"]}
+        info: dict[str, Any] = {
+            "url": self.webhook["url"],
+            "has_custom_certificate": False,
+            "pending_update_count": pending,
+            "max_connections": self.webhook["max_connections"],
+        }
         if self.webhook["last_error_date"]:
             info["last_error_date"] = self.webhook["last_error_date"]
             info["last_error_message"] = self.webhook["last_error_message"]
@@ -193,8 +215,9 @@ class UpdateFeed:
             headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
         attempt: dict[str, Any] = {"update_id": update["update_id"], "url": hook["url"]}
         try:
-            async with session.post(hook["url"], json=update, headers=headers,
-                                    timeout=aiohttp.ClientTimeout(total=10)) as resp:
+            async with session.post(
+                hook["url"], json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=10)
+            ) as resp:
                 attempt["status"] = resp.status
                 error = f"Wrong response from the webhook: {resp.status} {resp.reason}"
         except (aiohttp.ClientError, TimeoutError) as exc:

@@ -41,8 +41,7 @@ class User:
 
     def to_json(self) -> dict[str, Any]:
         """The ``User`` object as the Bot API sends it."""
-        data: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot,
-                                "first_name": self.first_name}
+        data: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
         for key in ("last_name", "username", "language_code"):
             value = getattr(self, key)
             if value is not None:
@@ -83,8 +82,11 @@ class Topic:
 
     def to_json(self) -> dict[str, Any]:
         """The ``ForumTopic`` object."""
-        data: dict[str, Any] = {"message_thread_id": self.thread_id, "name": self.name,
-                                "icon_color": self.icon_color}
+        data: dict[str, Any] = {
+            "message_thread_id": self.thread_id,
+            "name": self.name,
+            "icon_color": self.icon_color,
+        }
         if self.icon_custom_emoji_id:
             data["icon_custom_emoji_id"] = self.icon_custom_emoji_id
         return data
@@ -167,8 +169,13 @@ class StoredFile:
 class World:
     """Everything the sandbox knows, and the queue of updates for the bot."""
 
-    def __init__(self, bot_id: int, bot_username: str, bot_name: str = "快赔Bot",
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        bot_id: int,
+        bot_username: str,
+        bot_name: str = "快赔Bot",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.clock = clock
         self.bot = User(id=bot_id, first_name=bot_name, username=bot_username, is_bot=True)
         self.users: dict[int, User] = {bot_id: self.bot}
@@ -234,8 +241,14 @@ class World:
         return self.member(chat, self.bot.id)
 
     # --- files ------------------------------------------------------------------------
-    def store_file(self, data: bytes, folder: str, ext: str, width: int | None = None,
-                   height: int | None = None) -> StoredFile:
+    def store_file(
+        self,
+        data: bytes,
+        folder: str,
+        ext: str,
+        width: int | None = None,
+        height: int | None = None,
+    ) -> StoredFile:
         """Keep bytes and give them a file_id, file_unique_id and file_path."""
         file_id = self.new_token("AgAC")
         unique = "AQAD" + hashlib.sha1(file_id.encode()).hexdigest()[:12]
@@ -273,8 +286,7 @@ class World:
         """The short ``Chat`` object embedded in messages."""
         if chat.type == "private":
             user = self.users[chat.private_user or chat.id]
-            data: dict[str, Any] = {"id": chat.id, "type": "private",
-                                    "first_name": user.first_name}
+            data: dict[str, Any] = {"id": chat.id, "type": "private", "first_name": user.first_name}
             if user.last_name:
                 data["last_name"] = user.last_name
             if user.username:
@@ -290,9 +302,12 @@ class World:
     def message_json(self, msg: Message, nested: bool = True) -> dict[str, Any]:
         """The ``Message`` object as the Bot API sends it."""
         chat = self.chats[msg.chat_id]
-        data: dict[str, Any] = {"message_id": msg.message_id,
-                                "from": self.users[msg.from_id].to_json(),
-                                "chat": self.chat_json(chat), "date": msg.date}
+        data: dict[str, Any] = {
+            "message_id": msg.message_id,
+            "from": self.users[msg.from_id].to_json(),
+            "chat": self.chat_json(chat),
+            "date": msg.date,
+        }
         if msg.thread_id is not None:
             data["message_thread_id"] = msg.thread_id
         if msg.is_topic_message:
@@ -303,8 +318,18 @@ class World:
                 data["reply_to_message"] = self.message_json(replied, nested=False)
         if msg.edit_date is not None:
             data["edit_date"] = msg.edit_date
-        for key in ("media_group_id", "text", "entities", "caption", "caption_entities",
-                    "photo", "document", "location", "venue", "reply_markup"):
+        for key in (
+            "media_group_id",
+            "text",
+            "entities",
+            "caption",
+            "caption_entities",
+            "photo",
+            "document",
+            "location",
+            "venue",
+            "reply_markup",
+        ):
             value = getattr(msg, key)
             if value:
                 data[key] = value

@@ -279,4 +279,3 @@ class PhotoFlag(SQLModel, table=True):
     other_case_id: int | None = Field(default=None, foreign_key="accident_case.id")
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _ts()
-

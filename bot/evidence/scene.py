@@ -36,7 +36,9 @@ class IncomingPlace:
 async def case_of_thread(session: AsyncSession, p: IncomingPlace) -> Case | None:
     """The case whose thread a message is in: its topic, or the reply chain it answers."""
     return await q.case_in_thread(
-        session, chat_id=p.chat_id, topic_id=p.topic_id,
+        session,
+        chat_id=p.chat_id,
+        topic_id=p.topic_id,
         anchors=(p.reply_to_message_id, p.chain_root_id),
     )
 

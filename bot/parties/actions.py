@@ -29,7 +29,9 @@ def _saved(svc: Services) -> PressResult:
 
 
 @action("party.edit")
-async def edit_party(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+async def edit_party(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
     """Start (or resume) the questions about one party."""
     case = await _case(session, button)
     if case is None or case.id is None:
@@ -37,13 +39,16 @@ async def edit_party(session: AsyncSession, svc: Services, press: Press, button:
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
     if flow.party_complete(party):  # all known: start again from the plate to correct it
-        await ask_party_question(session, svc, case, party.label, "plate", press.user_id,
-                                 press.user_name, None)
+        await ask_party_question(
+            session, svc, case, party.label, "plate", press.user_id, press.user_name, None
+        )
     return _saved(svc)
 
 
 @action("party.add")
-async def add_party(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+async def add_party(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
     """Add a third (or fourth) vehicle and start asking about it."""
     case = await _case(session, button)
     if case is None or case.id is None:
@@ -61,27 +66,45 @@ async def add_party(session: AsyncSession, svc: Services, press: Press, button: 
 
 
 @action("party.insurer")
-async def choose_insurer(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+async def choose_insurer(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
     """Set a party's compulsory insurer from the buttons."""
     case = await _case(session, button)
     if case is None or case.id is None:
         return _closed(svc)
     party = await store.party(session, case_id=case.id, label=button.args["label"])
-    await set_fields(session, svc, case, party, actor=press.user_id, source="button",
-                     insurer_code=button.args["insurer"])
+    await set_fields(
+        session,
+        svc,
+        case,
+        party,
+        actor=press.user_id,
+        source="button",
+        insurer_code=button.args["insurer"],
+    )
     await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
     return _saved(svc)
 
 
 @action("party.vehicle")
-async def choose_vehicle(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+async def choose_vehicle(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
     """Set a party's vehicle type from the buttons."""
     case = await _case(session, button)
     if case is None or case.id is None:
         return _closed(svc)
     party = await store.party(session, case_id=case.id, label=button.args["label"])
-    await set_fields(session, svc, case, party, actor=press.user_id, source="button",
-                     vehicle_type=button.args["vehicle"])
+    await set_fields(
+        session,
+        svc,
+        case,
+        party,
+        actor=press.user_id,
+        source="button",
+        vehicle_type=button.args["vehicle"],
+    )
     await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
     if flow.party_complete(party):
         flow.say(session, svc, case, t("a.done", svc.language, label=party.label))
@@ -89,7 +112,9 @@ async def choose_vehicle(session: AsyncSession, svc: Services, press: Press, but
 
 
 @action("elig.answer")
-async def answer_eligibility(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+async def answer_eligibility(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
     """Record a yes/no answer; a failing one hands the case to the police."""
     case = await _case(session, button)
     if case is None:
@@ -99,19 +124,39 @@ async def answer_eligibility(session: AsyncSession, svc: Services, press: Press,
     session.add(case)
     question = eligibility.BY_CODE[code]
     if value != question.fast:
-        reasons = [t(f"e.a.{f.code}.{case.eligibility[f.code]}", svc.language)
-                   for f in eligibility.failures(case.eligibility)]
-        q.audit(session, at=svc.clock.now(), kind="eligibility.answered", case_id=case.id,
-                chat_id=case.chat_id, actor=press.user_id, question=code, value=value)
+        reasons = [
+            t(f"e.a.{f.code}.{case.eligibility[f.code]}", svc.language)
+            for f in eligibility.failures(case.eligibility)
+        ]
+        q.audit(
+            session,
+            at=svc.clock.now(),
+            kind="eligibility.answered",
+            case_id=case.id,
+            chat_id=case.chat_id,
+            actor=press.user_id,
+            question=code,
+            value=value,
+        )
         await flow.hand_to_police(session, svc, case, actor=press.user_id, reasons=reasons)
         return _saved(svc)
-    await flow.changed(session, svc, case, actor=press.user_id, kind="eligibility.answered",
-                       substantive=False, question=code, value=value)
+    await flow.changed(
+        session,
+        svc,
+        case,
+        actor=press.user_id,
+        kind="eligibility.answered",
+        substantive=False,
+        question=code,
+        value=value,
+    )
     return _saved(svc)
 
 
 @action("liab.menu")
-async def liability_menu(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+async def liability_menu(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
     """Post (or, pressed in the menu, show again) the first step of the situation menu."""
     case = await _case(session, button)
     if case is None:
@@ -122,20 +167,25 @@ async def liability_menu(session: AsyncSession, svc: Services, press: Press, but
 
 
 @action("liab.party")
-async def liability_party(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+async def liability_party(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
     """Show one party's situations in the menu message."""
     case = await _case(session, button)
     if case is None:
         return _closed(svc)
     label = button.args["label"]
-    rows = await menus.situation_items(session, svc, case, label,
-                                       everything=bool(button.args.get("everything")))
+    rows = await menus.situation_items(
+        session, svc, case, label, everything=bool(button.args.get("everything"))
+    )
     _show_menu(session, svc, case, press, t("q.situation_party", svc.language, label=label), rows)
     return PressResult()
 
 
 @action("liab.preset")
-async def liability_preset(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+async def liability_preset(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
     """Tag a party with a situation; the bot proposes grades from all tags."""
     case = await _case(session, button)
     if case is None or case.id is None:
@@ -155,14 +205,23 @@ async def liability_preset(session: AsyncSession, svc: Services, press: Press, b
             p.grade = proposal[p.label].value
             session.add(p)
         case.liability_source = "preset"
-    await flow.changed(session, svc, case, actor=press.user_id, kind="liability.situation",
-                       label=label, preset=code,
-                       proposal={k: v.value for k, v in (proposal or {}).items()})
+    await flow.changed(
+        session,
+        svc,
+        case,
+        actor=press.user_id,
+        kind="liability.situation",
+        label=label,
+        preset=code,
+        proposal={k: v.value for k, v in (proposal or {}).items()},
+    )
     return _saved(svc)
 
 
 @action("liab.direct")
-async def liability_direct_menu(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+async def liability_direct_menu(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
     """Post the grade buttons, one row per party."""
     case = await _case(session, button)
     if case is None:
@@ -173,7 +232,9 @@ async def liability_direct_menu(session: AsyncSession, svc: Services, press: Pre
 
 
 @action("liab.grade")
-async def liability_grade(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+async def liability_grade(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
     """Set one party's grade by hand."""
     case = await _case(session, button)
     if case is None or case.id is None:
@@ -182,13 +243,22 @@ async def liability_grade(session: AsyncSession, svc: Services, press: Press, bu
     party.grade = Grade(button.args["grade"]).value
     session.add(party)
     case.liability_source = "direct"
-    await flow.changed(session, svc, case, actor=press.user_id, kind="liability.grade",
-                       label=party.label, grade=party.grade)
+    await flow.changed(
+        session,
+        svc,
+        case,
+        actor=press.user_id,
+        kind="liability.grade",
+        label=party.label,
+        grade=party.grade,
+    )
     return _saved(svc)
 
 
 @action("est.ask")
-async def estimate_ask(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+async def estimate_ask(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
     """Ask the presser for the estimates, party by party."""
     case = await _case(session, button)
     if case is None:
@@ -198,13 +268,22 @@ async def estimate_ask(session: AsyncSession, svc: Services, press: Press, butto
 
 
 @action("other.ask")
-async def other_ask(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+async def other_ask(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
     """Ask the presser for other property damage."""
     case = await _case(session, button)
     if case is None:
         return _closed(svc)
-    await flow.ask(session, svc, case, user_id=press.user_id, user_name=press.user_name,
-                   question="other", label=None)
+    await flow.ask(
+        session,
+        svc,
+        case,
+        user_id=press.user_id,
+        user_name=press.user_name,
+        question="other",
+        label=None,
+    )
     return _saved(svc)
 
 
@@ -213,7 +292,15 @@ def _show_menu(
 ) -> None:
     # Pressed inside the menu message: edit it in place; pressed on the card: post it.
     if press.message_id is not None and press.message_id != case.card_message_id:
-        q.enqueue(session, at=svc.clock.now(), chat_id=case.chat_id, kind="edit_text",
-                  case_id=case.id, message_id=press.message_id, text=text, buttons=rows)
+        q.enqueue(
+            session,
+            at=svc.clock.now(),
+            chat_id=case.chat_id,
+            kind="edit_text",
+            case_id=case.id,
+            message_id=press.message_id,
+            text=text,
+            buttons=rows,
+        )
     else:
         flow.say(session, svc, case, text, buttons=rows)

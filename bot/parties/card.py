@@ -51,8 +51,9 @@ def _party_line(svc: Services, p: Party, insurers: dict[str, str]) -> str:
     return " · ".join(bits)
 
 
-async def _repeat_lines(session: AsyncSession, svc: Services, case: Case,
-                        parties: list[Party]) -> list[str]:
+async def _repeat_lines(
+    session: AsyncSession, svc: Services, case: Case, parties: list[Party]
+) -> list[str]:
     hours = svc.deployment.rules.repeat_accident_window_hours
     since = case.opened_at - timedelta(hours=hours)
     lines = []
@@ -61,8 +62,9 @@ async def _repeat_lines(session: AsyncSession, svc: Services, case: Case,
             session, case_id=case.id or 0, since=since, plate=p.plate, phone=p.phone
         ):
             shown = p.plate if what == "plate" else mask_phone(p.phone)
-            lines.append(t("p.repeat", svc.language, what=shown, hours=f"{hours:g}",
-                           other=_case_ref(other)))
+            lines.append(
+                t("p.repeat", svc.language, what=shown, hours=f"{hours:g}", other=_case_ref(other))
+            )
     return lines
 
 
@@ -77,16 +79,24 @@ def _money_lines(svc: Services, parties: list[Party], insurers: dict[str, str]) 
         grade = grade_of(p.grade)
         if grade is None or p.estimate_fen is None or not p.insurer_code:
             return []
-        rule_parties.append(RuleParty(p.label, p.insurer_code, grade, p.estimate_fen,
-                                      p.other_property_fen))
+        rule_parties.append(
+            RuleParty(p.label, p.insurer_code, grade, p.estimate_fen, p.other_property_fen)
+        )
     try:
         payments = compute(rule_parties, policy_from(svc.deployment.compensation))
     except ValueError:
         return []
     lines = [t("m.section", svc.language)] + [escape(x) for x in table_lines(payments, insurers)]
     totals = insurer_totals(payments)
-    lines.append(t("m.totals", svc.language, totals="；".join(
-        f"{insurers.get(code, code)} {format_fen(fen)}" for code, fen in totals.items())))
+    lines.append(
+        t(
+            "m.totals",
+            svc.language,
+            totals="；".join(
+                f"{insurers.get(code, code)} {format_fen(fen)}" for code, fen in totals.items()
+            ),
+        )
+    )
     return lines
 
 
@@ -108,19 +118,32 @@ async def parties_section(session: AsyncSession, svc: Services, case: Case) -> C
     failed = eligibility.failures(case.eligibility)
     nxt = eligibility.next_question(case.eligibility)
     if failed:
-        lines.append(t("e.failed", lang, reasons="、".join(
-            t(f"e.a.{f.code}.{case.eligibility[f.code]}", lang) for f in failed)))
+        lines.append(
+            t(
+                "e.failed",
+                lang,
+                reasons="、".join(
+                    t(f"e.a.{f.code}.{case.eligibility[f.code]}", lang) for f in failed
+                ),
+            )
+        )
     elif nxt is None:
         lines.append(t("e.ok", lang))
     else:
         lines.append(t("e.next", lang, question=t(f"e.q.{nxt.code}", lang)))
 
     lines += ["", t("l.section", lang)]
-    grades = [f"{p.label} {grade_of(p.grade).label_zh if grade_of(p.grade) else t('l.none', lang)}"
-              for p in ordered]
+    grades = [
+        f"{p.label} {grade_of(p.grade).label_zh if grade_of(p.grade) else t('l.none', lang)}"
+        for p in ordered
+    ]
     lines.append(escape(" / ".join(grades)))
-    tags = [f"{p.label}：{PRESETS_BY_CODE[c].label_zh}" for p in ordered for c in p.situations
-            if c in PRESETS_BY_CODE]
+    tags = [
+        f"{p.label}：{PRESETS_BY_CODE[c].label_zh}"
+        for p in ordered
+        for c in p.situations
+        if c in PRESETS_BY_CODE
+    ]
     if tags:
         lines.append(t("l.from_preset", lang, items="；".join(tags)))
     facts = await flow.facts(session, svc, case)
@@ -132,30 +155,44 @@ async def parties_section(session: AsyncSession, svc: Services, case: Case) -> C
     if money:
         lines += ["", *money]
     if case.status in ("collecting", "ready"):
-        lines += ["", t("r.ready", lang) if not gaps else t(
-            "r.missing", lang, items="、".join(_gap_text(g, lang) for g in gaps))]
-    buttons = await _buttons(session, svc, case, ordered, nxt) if case.status in flow.EDITABLE else ()
+        lines += [
+            "",
+            t("r.ready", lang)
+            if not gaps
+            else t("r.missing", lang, items="、".join(_gap_text(g, lang) for g in gaps)),
+        ]
+    buttons = (
+        await _buttons(session, svc, case, ordered, nxt) if case.status in flow.EDITABLE else ()
+    )
     return CardPart(lines=tuple(lines), buttons=buttons)
 
 
 def _gap_text(gap: str, lang: str) -> str:
     kind, _, label = gap.partition(":")
-    key = {"party": "r.item.party", "estimate": "r.item.estimate",
-           "confirm": "r.item.confirm"}.get(kind, f"r.item.{kind}")
+    key = {"party": "r.item.party", "estimate": "r.item.estimate", "confirm": "r.item.confirm"}.get(
+        kind, f"r.item.{kind}"
+    )
     return t(key, lang, label=label)
 
 
-async def _buttons(session: AsyncSession, svc: Services, case: Case, parties: list[Party],
-                   nxt: eligibility.Question | None) -> tuple[tuple[tuple[str, str], ...], ...]:
+async def _buttons(
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    parties: list[Party],
+    nxt: eligibility.Question | None,
+) -> tuple[tuple[tuple[str, str], ...], ...]:
     lang, now = svc.language, svc.clock.now()
 
     async def b(name: str, **args: object) -> str:
-        return await button_data(session, now=now, chat_id=case.chat_id, case_id=case.id,
-                                 action_name=name, **args)
+        return await button_data(
+            session, now=now, chat_id=case.chat_id, case_id=case.id, action_name=name, **args
+        )
 
     rows: list[tuple[tuple[str, str], ...]] = []
-    row = [(t("b.party", lang, label=p.label), await b("party.edit", label=p.label))
-           for p in parties]
+    row = [
+        (t("b.party", lang, label=p.label), await b("party.edit", label=p.label)) for p in parties
+    ]
     extra = next_label({p.label for p in parties})
     if extra is not None:
         row.append((t("b.add_party", lang, label=extra), await b("party.add")))
@@ -166,12 +203,19 @@ async def _buttons(session: AsyncSession, svc: Services, case: Case, parties: li
             data = await b("elig.answer", question=nxt.code, value=value)
             answers.append((t(f"e.a.{nxt.code}.{value}", lang), data))
         rows.append(tuple(answers))
-    rows.append(((t("b.situation", lang), await b("liab.menu")),
-                 (t("b.direct", lang), await b("liab.direct")),
-                 (t("b.estimate", lang), await b("est.ask"))))
+    rows.append(
+        (
+            (t("b.situation", lang), await b("liab.menu")),
+            (t("b.direct", lang), await b("liab.direct")),
+            (t("b.estimate", lang), await b("est.ask")),
+        )
+    )
     confirm_row = [(t("b.links", lang), await b("confirm.links"))]
-    confirm_row += [(t("b.paper", lang, label=p.label), await b("confirm.paper", label=p.label))
-                    for p in parties if p.confirmed_at is None and p.id is not None]
+    confirm_row += [
+        (t("b.paper", lang, label=p.label), await b("confirm.paper", label=p.label))
+        for p in parties
+        if p.confirmed_at is None and p.id is not None
+    ]
     rows.append(tuple(confirm_row[:3]))
     rows.append(((t("b.other", lang), await b("other.ask")),))
     return tuple(rows)

@@ -26,7 +26,9 @@ def deep_link(bot_username: str, token: str) -> str:
 
 
 @action("confirm.links")
-async def send_links(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+async def send_links(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
     """Post one deep-link button per party that has not confirmed yet."""
     case = await session.get(Case, button.case_id) if button.case_id else None
     if case is None or case.id is None or case.status not in flow.EDITABLE:
@@ -40,8 +42,14 @@ async def send_links(session: AsyncSession, svc: Services, press: Press, button:
             session.add(party)
         label = t("links.button", svc.language, label=party.label)
         rows.append([[label, "url:" + deep_link(svc.bot_username, party.confirm_token)]])
-    q.audit(session, at=svc.clock.now(), kind="confirm.links_sent", case_id=case.id,
-            chat_id=case.chat_id, actor=press.user_id)
+    q.audit(
+        session,
+        at=svc.clock.now(),
+        kind="confirm.links_sent",
+        case_id=case.id,
+        chat_id=case.chat_id,
+        actor=press.user_id,
+    )
     if rows:
         flow.say(session, svc, case, t("links.intro", svc.language), buttons=rows)
     return PressResult(t("a.saved", svc.language))
@@ -56,8 +64,16 @@ async def paper(session: AsyncSession, svc: Services, press: Press, button: Butt
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     _confirm(party, svc, via="paper", by=press.user_id)
     session.add(party)
-    await flow.changed(session, svc, case, actor=press.user_id, kind="party.confirmed",
-                       substantive=False, label=party.label, via="paper")
+    await flow.changed(
+        session,
+        svc,
+        case,
+        actor=press.user_id,
+        kind="party.confirmed",
+        substantive=False,
+        label=party.label,
+        via="paper",
+    )
     return PressResult(t("a.saved", svc.language))
 
 
@@ -80,26 +96,62 @@ async def open_link(svc: Services, *, token: str, chat_id: int, user_id: int) ->
             _private(session, svc, chat_id, t("confirm.taken", svc.language))
             return "taken"
         text = await summary(session, svc, case, party)
-        rows = [[
-            [t("b.confirm_yes", svc.language), await button_data(
-                session, now=now, chat_id=chat_id, case_id=case.id, action_name="confirm.answer",
-                party=party.id, token=token, value=True)],
-            [t("b.confirm_no", svc.language), await button_data(
-                session, now=now, chat_id=chat_id, case_id=case.id, action_name="confirm.answer",
-                party=party.id, token=token, value=False)],
-        ]]
+        rows = [
+            [
+                [
+                    t("b.confirm_yes", svc.language),
+                    await button_data(
+                        session,
+                        now=now,
+                        chat_id=chat_id,
+                        case_id=case.id,
+                        action_name="confirm.answer",
+                        party=party.id,
+                        token=token,
+                        value=True,
+                    ),
+                ],
+                [
+                    t("b.confirm_no", svc.language),
+                    await button_data(
+                        session,
+                        now=now,
+                        chat_id=chat_id,
+                        case_id=case.id,
+                        action_name="confirm.answer",
+                        party=party.id,
+                        token=token,
+                        value=False,
+                    ),
+                ],
+            ]
+        ]
         _private(session, svc, chat_id, text, rows)
-        q.audit(session, at=now, kind="confirm.link_opened", case_id=case.id, chat_id=case.chat_id,
-                actor=user_id, label=party.label)
+        q.audit(
+            session,
+            at=now,
+            kind="confirm.link_opened",
+            case_id=case.id,
+            chat_id=case.chat_id,
+            actor=user_id,
+            label=party.label,
+        )
         return "shown"
 
     return await svc.in_transaction(work)
 
 
-def _private(session: AsyncSession, svc: Services, chat_id: int, text: str,
-             rows: list | None = None) -> None:
-    q.enqueue(session, at=svc.clock.now(), chat_id=chat_id, kind="send_text", text=text,
-              buttons=rows or [])
+def _private(
+    session: AsyncSession, svc: Services, chat_id: int, text: str, rows: list | None = None
+) -> None:
+    q.enqueue(
+        session,
+        at=svc.clock.now(),
+        chat_id=chat_id,
+        kind="send_text",
+        text=text,
+        buttons=rows or [],
+    )
 
 
 @action("confirm.answer")
@@ -122,8 +174,16 @@ async def answer(session: AsyncSession, svc: Services, press: Press, button: But
         party.confirmed_by, party.confirmed_via = press.user_id, "telegram"
         reply, kind = t("confirm.refused", svc.language), "party.refused"
     session.add(party)
-    await flow.changed(session, svc, case, actor=press.user_id, kind=kind, substantive=False,
-                       label=party.label, via="telegram")
+    await flow.changed(
+        session,
+        svc,
+        case,
+        actor=press.user_id,
+        kind=kind,
+        substantive=False,
+        label=party.label,
+        via="telegram",
+    )
     _private(session, svc, press.chat_id, reply)
     return PressResult(reply)
 
@@ -137,19 +197,25 @@ async def summary(session: AsyncSession, svc: Services, case: Case, party: Party
     money = ""
     rule_parties = [
         RuleParty(p.label, p.insurer_code or "?", g, p.estimate_fen or 0, p.other_property_fen)
-        for p in parties if (g := grade_of(p.grade)) is not None
+        for p in parties
+        if (g := grade_of(p.grade)) is not None
     ]
     if len(rule_parties) == len(parties) >= 2:
         try:
-            lines = table_lines(compute(rule_parties, policy_from(svc.deployment.compensation)),
-                                names)
+            lines = table_lines(
+                compute(rule_parties, policy_from(svc.deployment.compensation)), names
+            )
             money = "\n".join(lines)
         except ValueError:
             money = ""
     return t(
-        "confirm.summary", svc.language, number=case.number,
-        township=svc.township_name(case.township_code), label=party.label,
-        plate=party.plate or "?", insurer=names.get(party.insurer_code or "", "?"),
+        "confirm.summary",
+        svc.language,
+        number=case.number,
+        township=svc.township_name(case.township_code),
+        label=party.label,
+        plate=party.plate or "?",
+        insurer=names.get(party.insurer_code or "", "?"),
         grade=grade.label_zh if grade else "?",
         estimate=format_fen(party.estimate_fen) if party.estimate_fen is not None else "?",
         money=Raw("<i>" + escape_lines(money) + "</i>") if money else "",

@@ -36,17 +36,22 @@ async def facts(session: AsyncSession, svc: Services, case: Case) -> CaseFacts:
     photos = await evidence_data.case_photos(session, case.id)
     slots = await evidence_data.slots_of(session, svc, case)
     grades = {p.label: grade_of(p.grade) for p in parties}
-    valid = all(grades.values()) and len(parties) >= 2 and check_grades(
-        {k: v for k, v in grades.items() if v is not None}
-    ) is None
+    valid = (
+        all(grades.values())
+        and len(parties) >= 2
+        and check_grades({k: v for k, v in grades.items() if v is not None}) is None
+    )
     return CaseFacts(
         photos_ok=checklist.is_complete(
             slots, [p.slot for p in photos], len(photos), svc.deployment.rules.photos_min
         ),
         parties=tuple(
             PartyFacts(
-                label=p.label, complete=party_complete(p), grade=p.grade,
-                estimate_fen=p.estimate_fen, confirmed=p.confirmed_at is not None,
+                label=p.label,
+                complete=party_complete(p),
+                grade=p.grade,
+                estimate_fen=p.estimate_fen,
+                confirmed=p.confirmed_at is not None,
             )
             for p in parties
         ),
@@ -82,8 +87,15 @@ async def changed(
                 p.confirmed_via = None
                 p.confirmed_by = None
                 session.add(p)
-                q.audit(session, at=now, kind="party.confirmation_voided", case_id=case.id,
-                        chat_id=case.chat_id, actor=actor, label=p.label)
+                q.audit(
+                    session,
+                    at=now,
+                    kind="party.confirmation_voided",
+                    case_id=case.id,
+                    chat_id=case.chat_id,
+                    actor=actor,
+                    label=p.label,
+                )
     await evaluate(session, svc, case, actor=actor)
     case.updated_at = now
     session.add(case)
@@ -98,12 +110,20 @@ async def evaluate(session: AsyncSession, svc: Services, case: Case, *, actor: i
     gaps = missing(await facts(session, svc, case))
     if case.status == "collecting" and not gaps:
         case.status, case.ready_at = "ready", now
-        q.audit(session, at=now, kind="case.ready", case_id=case.id, chat_id=case.chat_id,
-                actor=actor)
+        q.audit(
+            session, at=now, kind="case.ready", case_id=case.id, chat_id=case.chat_id, actor=actor
+        )
     elif case.status == "ready" and gaps:
         case.status, case.ready_at = "collecting", None
-        q.audit(session, at=now, kind="case.unready", case_id=case.id, chat_id=case.chat_id,
-                actor=actor, missing=gaps)
+        q.audit(
+            session,
+            at=now,
+            kind="case.unready",
+            case_id=case.id,
+            chat_id=case.chat_id,
+            actor=actor,
+            missing=gaps,
+        )
     session.add(case)
 
 
@@ -128,10 +148,18 @@ async def ask(
     """Ask one person one question in the case thread, and remember it for their reply."""
     now = svc.clock.now()
     lifetime = timedelta(minutes=svc.deployment.rules.pending_question_minutes)
-    await store.set_pending(session, case=case, user_id=user_id, question=question, label=label,
-                            now=now, lifetime=lifetime)
-    text = t(f"q.{question}", svc.language, who=mention(user_id, user_name), label=label or "",
-             **values)
+    await store.set_pending(
+        session,
+        case=case,
+        user_id=user_id,
+        question=question,
+        label=label,
+        now=now,
+        lifetime=lifetime,
+    )
+    text = t(
+        f"q.{question}", svc.language, who=mention(user_id, user_name), label=label or "", **values
+    )
     say(session, svc, case, text, reply_to=reply_to, buttons=buttons)
 
 
@@ -145,8 +173,16 @@ def say(
     buttons: list[list[list[str]]] | None = None,
 ) -> None:
     """Queue a message (safe HTML) in the case thread."""
-    q.enqueue(session, at=svc.clock.now(), chat_id=case.chat_id, kind="send_text",
-              case_id=case.id, text=text, reply_to=reply_to, buttons=buttons or [])
+    q.enqueue(
+        session,
+        at=svc.clock.now(),
+        chat_id=case.chat_id,
+        kind="send_text",
+        case_id=case.id,
+        text=text,
+        reply_to=reply_to,
+        buttons=buttons or [],
+    )
 
 
 async def hand_to_police(
@@ -158,20 +194,32 @@ async def hand_to_police(
     case.status = "police"
     case.updated_at = now
     session.add(case)
-    q.audit(session, at=now, kind="case.police", case_id=case.id, chat_id=case.chat_id,
-            actor=actor, reasons=reasons)
+    q.audit(
+        session,
+        at=now,
+        kind="case.police",
+        case_id=case.id,
+        chat_id=case.chat_id,
+        actor=actor,
+        reasons=reasons,
+    )
     people = {p.user_id: p.name for p in svc.deployment.people_with("police", case.township_code)}
     stmt = select(Member).where(Member.chat_id == case.chat_id, Member.role == "police")
     for row in (await session.exec(stmt)).all():
         people.setdefault(row.user_id, row.display_name)
     parties = await store.parties_of(session, case_id=case.id)
-    summary = "；".join(
-        f"{p.label} {p.plate or '?'} {mask_phone(p.phone)}".strip() for p in parties
-    ) or "—"
+    summary = (
+        "；".join(f"{p.label} {p.plate or '?'} {mask_phone(p.phone)}".strip() for p in parties)
+        or "—"
+    )
     text = t(
-        "police.handover", svc.language, number=case.number, reasons="、".join(reasons),
+        "police.handover",
+        svc.language,
+        number=case.number,
+        reasons="、".join(reasons),
         mentions=Raw(" ".join(mention(uid, name) for uid, name in people.items())),
-        photos=await q.photo_count(session, case_id=case.id), parties=summary,
+        photos=await q.photo_count(session, case_id=case.id),
+        parties=summary,
     )
     say(session, svc, case, text)
     q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)

@@ -45,7 +45,9 @@ async def receive_text(svc: Services, m: IncomingText) -> str:
         if await q.get_group(session, chat_id=m.chat_id) is None:
             return "unregistered"
         case = await q.case_in_thread(
-            session, chat_id=m.chat_id, topic_id=m.topic_id,
+            session,
+            chat_id=m.chat_id,
+            topic_id=m.topic_id,
             anchors=(m.reply_to_message_id, m.chain_root_id),
         )
         pending = None
@@ -60,15 +62,25 @@ async def receive_text(svc: Services, m: IncomingText) -> str:
                 case = await session.get(Case, pending.case_id)
         if case is None or case.id is None:
             return "ignored"
-        await q.link_message(session, chat_id=m.chat_id, message_id=m.message_id,
-                             case_id=case.id, from_bot=False, kind="text")
-        form = parse_quick_form(m.text, find_insurer=_insurer_finder(svc),
-                                vehicle_types=svc.deployment.rules.vehicle_types)
+        await q.link_message(
+            session,
+            chat_id=m.chat_id,
+            message_id=m.message_id,
+            case_id=case.id,
+            from_bot=False,
+            kind="text",
+        )
+        form = parse_quick_form(
+            m.text,
+            find_insurer=_insurer_finder(svc),
+            vehicle_types=svc.deployment.rules.vehicle_types,
+        )
         if form is None and pending is None:
             return "ignored"
         if case.status not in flow.EDITABLE:
-            flow.say(session, svc, case, t("err.not_collecting", svc.language),
-                     reply_to=m.message_id)
+            flow.say(
+                session, svc, case, t("err.not_collecting", svc.language), reply_to=m.message_id
+            )
             return "refused"
         if form is not None:
             return await apply_quick_form(session, svc, case, form, m)
@@ -92,31 +104,51 @@ async def apply_quick_form(
     """Set what a quick-form line says about a party."""
     assert case.id is not None
     if form.unknown:
-        flow.say(session, svc, case, t("err.quick", svc.language, tokens=" ".join(form.unknown)),
-                 reply_to=m.message_id)
+        flow.say(
+            session,
+            svc,
+            case,
+            t("err.quick", svc.language, tokens=" ".join(form.unknown)),
+            reply_to=m.message_id,
+        )
         return "refused"
     party = await store.party(session, case_id=case.id, label=form.label)
-    fields = {k: v for k, v in (
-        ("plate", form.plate), ("insurer_code", form.insurer), ("phone", form.phone),
-        ("driver_name", form.driver_name), ("vehicle_type", form.vehicle_type),
-        ("policy_number", form.policy_number),
-    ) if v is not None}
+    fields = {
+        k: v
+        for k, v in (
+            ("plate", form.plate),
+            ("insurer_code", form.insurer),
+            ("phone", form.phone),
+            ("driver_name", form.driver_name),
+            ("vehicle_type", form.vehicle_type),
+            ("policy_number", form.policy_number),
+        )
+        if v is not None
+    }
     await set_fields(session, svc, case, party, actor=m.user_id, source="quick_form", **fields)
-    pending = await store.pending_for(session, case_id=case.id, user_id=m.user_id,
-                                      now=svc.clock.now())
+    pending = await store.pending_for(
+        session, case_id=case.id, user_id=m.user_id, now=svc.clock.now()
+    )
     if pending is not None and pending.party_label == form.label and flow.party_complete(party):
         await store.clear_pending(session, case_id=case.id, user_id=m.user_id)
     if flow.party_complete(party):
-        flow.say(session, svc, case, t("a.done", svc.language, label=form.label),
-                 reply_to=m.message_id)
+        flow.say(
+            session, svc, case, t("a.done", svc.language, label=form.label), reply_to=m.message_id
+        )
     else:
         await ask_next_for_party(session, svc, case, party, m.user_id, m.user_name, m.message_id)
     return "quick_form"
 
 
 async def set_fields(
-    session: AsyncSession, svc: Services, case: Case, party: Party, *, actor: int | None,
-    source: str, **fields: object,
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    party: Party,
+    *,
+    actor: int | None,
+    source: str,
+    **fields: object,
 ) -> None:
     """Change a party's fields, flag a repeat plate or phone, and run what follows a change."""
     for key, value in fields.items():
@@ -124,8 +156,16 @@ async def set_fields(
     session.add(party)
     await session.flush()
     await flag_repeats(session, svc, case, party, actor=actor)
-    await flow.changed(session, svc, case, actor=actor, kind="party.updated", label=party.label,
-                       source=source, fields=sorted(fields))
+    await flow.changed(
+        session,
+        svc,
+        case,
+        actor=actor,
+        kind="party.updated",
+        label=party.label,
+        source=source,
+        fields=sorted(fields),
+    )
 
 
 async def flag_repeats(
@@ -138,13 +178,26 @@ async def flag_repeats(
     for other, what in await store.recent_cases_with(
         session, case_id=case.id, since=since, plate=party.plate, phone=party.phone
     ):
-        q.audit(session, at=svc.clock.now(), kind="party.repeat_flagged", case_id=case.id,
-                chat_id=case.chat_id, actor=actor, label=party.label, what=what,
-                other_case=other.number)
+        q.audit(
+            session,
+            at=svc.clock.now(),
+            kind="party.repeat_flagged",
+            case_id=case.id,
+            chat_id=case.chat_id,
+            actor=actor,
+            label=party.label,
+            what=what,
+            other_case=other.number,
+        )
 
 
 async def ask_next_for_party(
-    session: AsyncSession, svc: Services, case: Case, party: Party, user_id: int, user_name: str,
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    party: Party,
+    user_id: int,
+    user_name: str,
     reply_to: int | None,
 ) -> None:
     """Ask the first thing still missing about a party."""
@@ -159,13 +212,20 @@ async def ask_next_for_party(
     else:
         await store.clear_pending(session, case_id=case.id or 0, user_id=user_id)
         return
-    await ask_party_question(session, svc, case, party.label, question, user_id, user_name,
-                             reply_to)
+    await ask_party_question(
+        session, svc, case, party.label, question, user_id, user_name, reply_to
+    )
 
 
 async def ask_party_question(
-    session: AsyncSession, svc: Services, case: Case, label: str, question: str, user_id: int,
-    user_name: str, reply_to: int | None,
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    label: str,
+    question: str,
+    user_id: int,
+    user_name: str,
+    reply_to: int | None,
 ) -> None:
     """Ask one of the party questions, with buttons where a choice is quicker than typing."""
     now = svc.clock.now()
@@ -173,8 +233,15 @@ async def ask_party_question(
     if question == "insurer":
         row: list[list[str]] = []
         for ins in svc.deployment.insurers:
-            data = await button_data(session, now=now, chat_id=case.chat_id, case_id=case.id,
-                                     action_name="party.insurer", label=label, insurer=ins.code)
+            data = await button_data(
+                session,
+                now=now,
+                chat_id=case.chat_id,
+                case_id=case.id,
+                action_name="party.insurer",
+                label=label,
+                insurer=ins.code,
+            )
             row.append([ins.short_name, data])
             if len(row) == 3:
                 buttons.append(row)
@@ -184,16 +251,33 @@ async def ask_party_question(
     elif question == "vehicle":
         row = []
         for kind in svc.deployment.rules.vehicle_types:
-            data = await button_data(session, now=now, chat_id=case.chat_id, case_id=case.id,
-                                     action_name="party.vehicle", label=label, vehicle=kind)
+            data = await button_data(
+                session,
+                now=now,
+                chat_id=case.chat_id,
+                case_id=case.id,
+                action_name="party.vehicle",
+                label=label,
+                vehicle=kind,
+            )
             row.append([kind, data])
             if len(row) == 3:
                 buttons.append(row)
                 row = []
         if row:
             buttons.append(row)
-    await flow.ask(session, svc, case, user_id=user_id, user_name=user_name, question=question,
-                   label=label, reply_to=reply_to, buttons=buttons, example=PLATE_EXAMPLE)
+    await flow.ask(
+        session,
+        svc,
+        case,
+        user_id=user_id,
+        user_name=user_name,
+        question=question,
+        label=label,
+        reply_to=reply_to,
+        buttons=buttons,
+        example=PLATE_EXAMPLE,
+    )
 
 
 async def answer(
@@ -207,15 +291,17 @@ async def answer(
     if pending.question == "plate":
         plate = normalize_plate(text)
         if plate is None:
-            return _refuse(session, svc, case, m, t("err.plate", lang, text=text[:20],
-                                                    example=PLATE_EXAMPLE))
+            return _refuse(
+                session, svc, case, m, t("err.plate", lang, text=text[:20], example=PLATE_EXAMPLE)
+            )
         await set_fields(session, svc, case, party, actor=m.user_id, source="reply", plate=plate)
     elif pending.question == "insurer":
         found = svc.deployment.find_insurer(text)
         if found is None:
             return _refuse(session, svc, case, m, t("err.insurer", lang, text=text[:20]))
-        await set_fields(session, svc, case, party, actor=m.user_id, source="reply",
-                         insurer_code=found.code)
+        await set_fields(
+            session, svc, case, party, actor=m.user_id, source="reply", insurer_code=found.code
+        )
     elif pending.question == "driver":
         tokens = text.replace("，", " ").split()
         phones = [p for p in (parse_phone(tok) for tok in tokens) if p]
@@ -227,8 +313,9 @@ async def answer(
             fields["driver_name"] = names[0]
         await set_fields(session, svc, case, party, actor=m.user_id, source="reply", **fields)
     elif pending.question == "vehicle":
-        await set_fields(session, svc, case, party, actor=m.user_id, source="reply",
-                         vehicle_type=text[:20])
+        await set_fields(
+            session, svc, case, party, actor=m.user_id, source="reply", vehicle_type=text[:20]
+        )
     elif pending.question == "estimate":
         return await _answer_estimate(session, svc, case, party, m)
     elif pending.question == "other":
@@ -241,8 +328,15 @@ async def answer(
 
 def _refuse(session: AsyncSession, svc: Services, case: Case, m: IncomingText, text: str) -> str:
     flow.say(session, svc, case, text, reply_to=m.message_id)
-    q.audit(session, at=svc.clock.now(), kind="input.refused", case_id=case.id,
-            chat_id=case.chat_id, actor=m.user_id, text=m.text[:100])
+    q.audit(
+        session,
+        at=svc.clock.now(),
+        kind="input.refused",
+        case_id=case.id,
+        chat_id=case.chat_id,
+        actor=m.user_id,
+        text=m.text[:100],
+    )
     return "refused"
 
 
@@ -266,7 +360,11 @@ async def _answer_estimate(
 
 
 async def ask_next_estimate(
-    session: AsyncSession, svc: Services, case: Case, user_id: int, user_name: str,
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    user_id: int,
+    user_name: str,
     reply_to: int | None,
 ) -> None:
     """Ask for the next party's estimate, or close the question when all are in."""
@@ -278,8 +376,16 @@ async def ask_next_estimate(
     if not todo:
         await store.clear_pending(session, case_id=case.id, user_id=user_id)
         return
-    await flow.ask(session, svc, case, user_id=user_id, user_name=user_name, question="estimate",
-                   label=todo[0], reply_to=reply_to)
+    await flow.ask(
+        session,
+        svc,
+        case,
+        user_id=user_id,
+        user_name=user_name,
+        question="estimate",
+        label=todo[0],
+        reply_to=reply_to,
+    )
 
 
 async def _answer_other(session: AsyncSession, svc: Services, case: Case, m: IncomingText) -> str:
@@ -293,7 +399,8 @@ async def _answer_other(session: AsyncSession, svc: Services, case: Case, m: Inc
     except AmountError as exc:
         return _refuse(session, svc, case, m, amount_error_text(svc, exc, parts[1]))
     party = await store.party(session, case_id=case.id, label=label)
-    await set_fields(session, svc, case, party, actor=m.user_id, source="reply",
-                     other_property_fen=fen)
+    await set_fields(
+        session, svc, case, party, actor=m.user_id, source="reply", other_property_fen=fen
+    )
     await store.clear_pending(session, case_id=case.id, user_id=m.user_id)
     return "answered"

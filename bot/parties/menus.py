@@ -13,25 +13,45 @@ from storage.models import Case
 
 Rows = list[list[list[str]]]
 # The situations assistants meet most; the rest are one tap further ("更多…").
-COMMON = ("rear_end", "wrong_way", "reversing", "rolling", "door", "signal.red_light",
-          "yield.lane_change", "yield.turn_vs_straight", "yield.u_turn", "yield.enter_main_road")
+COMMON = (
+    "rear_end",
+    "wrong_way",
+    "reversing",
+    "rolling",
+    "door",
+    "signal.red_light",
+    "yield.lane_change",
+    "yield.turn_vs_straight",
+    "yield.u_turn",
+    "yield.enter_main_road",
+)
 
 
 async def _btn(session: AsyncSession, svc: Services, case: Case, name: str, **args: object) -> str:
-    return await button_data(session, now=svc.clock.now(), chat_id=case.chat_id, case_id=case.id,
-                             action_name=name, **args)
+    return await button_data(
+        session,
+        now=svc.clock.now(),
+        chat_id=case.chat_id,
+        case_id=case.id,
+        action_name=name,
+        **args,
+    )
 
 
 def _rows(buttons: list[list[str]], width: int) -> Rows:
-    return [buttons[i:i + width] for i in range(0, len(buttons), width)]
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
 async def situation_parties(session: AsyncSession, svc: Services, case: Case) -> Rows:
     """First step: which party has a listed violation."""
     assert case.id is not None
     labels = [p.label for p in await store.parties_of(session, case_id=case.id)] or ["甲", "乙"]
-    return [[[f"{label}方", await _btn(session, svc, case, "liab.party", label=label)]
-             for label in labels]]
+    return [
+        [
+            [f"{label}方", await _btn(session, svc, case, "liab.party", label=label)]
+            for label in labels
+        ]
+    ]
 
 
 async def situation_items(
@@ -39,13 +59,18 @@ async def situation_items(
 ) -> Rows:
     """Second step: the situations for one party (common ones, or all of them)."""
     presets = [p for p in PRESETS if everything or p.code in COMMON]
-    buttons = [[p.label_zh if len(p.label_zh) <= 12 else p.label_zh[:11] + "…",
-                await _btn(session, svc, case, "liab.preset", label=label, preset=p.code)]
-               for p in presets]
+    buttons = [
+        [
+            p.label_zh if len(p.label_zh) <= 12 else p.label_zh[:11] + "…",
+            await _btn(session, svc, case, "liab.preset", label=label, preset=p.code),
+        ]
+        for p in presets
+    ]
     rows = _rows(buttons, 2)
     if not everything:
-        rows.append([["更多…", await _btn(session, svc, case, "liab.party", label=label,
-                                          everything=True)]])
+        rows.append(
+            [["更多…", await _btn(session, svc, case, "liab.party", label=label, everything=True)]]
+        )
     rows.append([["‹ 返回", await _btn(session, svc, case, "liab.menu")]])
     return rows
 
@@ -56,9 +81,15 @@ async def grade_rows(session: AsyncSession, svc: Services, case: Case) -> Rows:
     labels = [p.label for p in await store.parties_of(session, case_id=case.id)] or ["甲", "乙"]
     rows: Rows = []
     for label in labels:
-        rows.append([[f"{label}{g.label_zh}", await _btn(session, svc, case, "liab.grade",
-                                                         label=label, grade=g.value)]
-                     for g in Grade])
+        rows.append(
+            [
+                [
+                    f"{label}{g.label_zh}",
+                    await _btn(session, svc, case, "liab.grade", label=label, grade=g.value),
+                ]
+                for g in Grade
+            ]
+        )
     return rows
 
 

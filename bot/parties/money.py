@@ -9,8 +9,13 @@ from bot.rules.amounts import format_fen
 from bot.rules.compensation import CompensationPolicy, Party, Payment, settle
 from bot.rules.liability import Grade, LiabilityPolicy
 
-_GRADE_KEYS = {"full": Grade.FULL, "major": Grade.MAJOR, "equal": Grade.EQUAL,
-               "minor": Grade.MINOR, "none": Grade.NONE}
+_GRADE_KEYS = {
+    "full": Grade.FULL,
+    "major": Grade.MAJOR,
+    "equal": Grade.EQUAL,
+    "minor": Grade.MINOR,
+    "none": Grade.NONE,
+}
 
 
 def policy_from(deployment: Compensation) -> CompensationPolicy:

@@ -70,8 +70,15 @@ async def set_pending(
     assert case.id is not None
     row = await _pending_row(session, case.id, user_id)
     if row is None:
-        row = PendingInput(case_id=case.id, chat_id=case.chat_id, user_id=user_id, question=question,
-                           party_label=label, created_at=now, expires_at=now + lifetime)
+        row = PendingInput(
+            case_id=case.id,
+            chat_id=case.chat_id,
+            user_id=user_id,
+            question=question,
+            party_label=label,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
     row.question, row.party_label = question, label
     row.created_at, row.expires_at = now, now + lifetime
     session.add(row)

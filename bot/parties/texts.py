@@ -29,8 +29,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Are both licences, plates and compulsory insurance valid?",
     },
     "e.q.intoxication": {"zh": "是否疑似酒驾、毒驾？", "en": "Any sign of drink or drugs?"},
-    "e.q.dangerous_goods": {"zh": "是否载有危险物品？", "en": "Does a vehicle carry dangerous goods?"},
-    "e.q.agreed": {"zh": "双方对事实和原因是否无争议？", "en": "Do the parties agree on the facts?"},
+    "e.q.dangerous_goods": {
+        "zh": "是否载有危险物品？",
+        "en": "Does a vehicle carry dangerous goods?",
+    },
+    "e.q.agreed": {
+        "zh": "双方对事实和原因是否无争议？",
+        "en": "Do the parties agree on the facts?",
+    },
     "e.a.injury.True": {"zh": "有人受伤", "en": "Injured"},
     "e.a.injury.False": {"zh": "无人受伤", "en": "No injuries"},
     "e.a.movable.True": {"zh": "能移动", "en": "Movable"},
@@ -43,7 +49,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "e.a.dangerous_goods.False": {"zh": "无", "en": "No"},
     "e.a.agreed.True": {"zh": "无争议", "en": "Agreed"},
     "e.a.agreed.False": {"zh": "有争议", "en": "Disputed"},
-    "l.section": {"zh": "<b>责任（建议，以双方确认为准）</b>", "en": "<b>Liability (proposed; the parties decide)</b>"},
+    "l.section": {
+        "zh": "<b>责任（建议，以双方确认为准）</b>",
+        "en": "<b>Liability (proposed; the parties decide)</b>",
+    },
     "l.none": {"zh": "未定", "en": "not set"},
     "l.invalid": {"zh": "⚠️ 责任组合不成立，请重新选择", "en": "⚠️ These grades do not fit together"},
     "l.from_preset": {"zh": "依据：{items}", "en": "Based on: {items}"},
@@ -76,7 +85,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "{who} 请回复{label}方车牌号，例如 {example}\n熟练后可一行填写：<code>{label} 湘C12345 平安 13800001111 张三</code>",
         "en": "{who} reply with party {label}'s plate, e.g. {example}\nQuick form: <code>{label} 湘C12345 平安 13800001111 张三</code>",
     },
-    "q.insurer": {"zh": "{who} {label}方的交强险保险公司？", "en": "{who} party {label}'s compulsory insurer?"},
+    "q.insurer": {
+        "zh": "{who} {label}方的交强险保险公司？",
+        "en": "{who} party {label}'s compulsory insurer?",
+    },
     "q.driver": {
         "zh": "{who} 请回复{label}方驾驶人姓名和电话，例如 张三 13800001111",
         "en": "{who} reply with party {label}'s driver name and phone, e.g. 张三 13800001111",
@@ -90,7 +102,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "{who} 请回复其他财产损失，例如 <code>甲 300</code>（属于哪一方的财产，金额元）",
         "en": "{who} reply with other property damage, e.g. <code>甲 300</code> (whose property, yuan)",
     },
-    "q.situation": {"zh": "选择有违法情形的一方：", "en": "Which party committed a listed violation?"},
+    "q.situation": {
+        "zh": "选择有违法情形的一方：",
+        "en": "Which party committed a listed violation?",
+    },
     "q.situation_party": {"zh": "{label}方的事故情形：", "en": "Party {label}'s situation:"},
     "q.direct": {"zh": "直接设定各方责任：", "en": "Set each party's grade:"},
     "a.saved": {"zh": "已记录", "en": "Saved"},
@@ -103,7 +118,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "请回复姓名和手机号，例如 张三 13800001111。",
         "en": "Reply with a name and a phone number, e.g. 张三 13800001111.",
     },
-    "err.insurer": {"zh": "未找到保险公司“{text}”，请点按钮选择。", "en": "No insurer “{text}”; use the buttons."},
+    "err.insurer": {
+        "zh": "未找到保险公司“{text}”，请点按钮选择。",
+        "en": "No insurer “{text}”; use the buttons.",
+    },
     "err.amount.empty": {"zh": "请回复金额，例如 1800。", "en": "Reply with an amount, e.g. 1800."},
     "err.amount.not_a_number": {
         "zh": "“{text}”不是金额，请用阿拉伯数字，例如 1800 或 1800.50。",
@@ -121,8 +139,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "未能识别：{tokens}。格式：<code>甲 湘C12345 平安 13800001111 张三</code>",
         "en": "Not understood: {tokens}. Format: <code>甲 湘C12345 平安 13800001111 张三</code>",
     },
-    "err.other": {"zh": "请按 <code>甲 300</code> 的格式回复。", "en": "Reply like <code>甲 300</code>."},
-    "err.not_collecting": {"zh": "案件当前状态不能修改。", "en": "The case cannot be changed in its current state."},
+    "err.other": {
+        "zh": "请按 <code>甲 300</code> 的格式回复。",
+        "en": "Reply like <code>甲 300</code>.",
+    },
+    "err.not_collecting": {
+        "zh": "案件当前状态不能修改。",
+        "en": "The case cannot be changed in its current state.",
+    },
     "police.handover": {
         "zh": "🚓 案件 {number} 不符合快处快赔条件（{reasons}），转交警处理。\n{mentions}\n已采集照片 {photos} 张；当事方：{parties}",
         "en": "🚓 Case {number} is not eligible ({reasons}); handed to police.\n{mentions}\nPhotos so far: {photos}; parties: {parties}",
@@ -136,11 +160,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "案件 <b>{number}</b>（{township}）\n您是{label}方：{plate} {insurer}\n责任：{grade}\n估损：{estimate}\n{money}\n请核对后确认。",
         "en": "Case <b>{number}</b> ({township})\nYou are party {label}: {plate} {insurer}\nLiability: {grade}\nEstimate: {estimate}\n{money}\nPlease check and confirm.",
     },
-    "confirm.unknown": {"zh": "确认链接无效或已过期。", "en": "This confirmation link is invalid or has expired."},
+    "confirm.unknown": {
+        "zh": "确认链接无效或已过期。",
+        "en": "This confirmation link is invalid or has expired.",
+    },
     "confirm.done": {"zh": "✅ 已记录您的确认。", "en": "✅ Your confirmation is recorded."},
-    "confirm.refused": {"zh": "已记录您不同意，协理员会联系您。", "en": "Recorded that you disagree; the assistant will contact you."},
-    "confirm.taken": {"zh": "该链接已由其他账号使用。", "en": "This link was used by another account."},
-    "confirm.changed": {"zh": "案件信息已变更，请重新确认。", "en": "The case changed; please confirm again."},
+    "confirm.refused": {
+        "zh": "已记录您不同意，协理员会联系您。",
+        "en": "Recorded that you disagree; the assistant will contact you.",
+    },
+    "confirm.taken": {
+        "zh": "该链接已由其他账号使用。",
+        "en": "This link was used by another account.",
+    },
+    "confirm.changed": {
+        "zh": "案件信息已变更，请重新确认。",
+        "en": "The case changed; please confirm again.",
+    },
 }
 
 extend(TEXTS)

@@ -34,8 +34,10 @@ async def wait_question(world: World, chat: int, containing: str, after: int) ->
     sb = world.sb
     try:
         await sb.wait_for(
-            lambda: any(containing in text_of(m) and m["message_id"] > after
-                        for m in bot_messages(sb, chat)), timeout=10,
+            lambda: any(
+                containing in text_of(m) and m["message_id"] > after for m in bot_messages(sb, chat)
+            ),
+            timeout=10,
         )
     except TimeoutError as exc:
         raise AssertionError(f"no question {containing!r}:\n{sb.format_transcript(chat)}") from exc
@@ -46,8 +48,9 @@ def newest_id(world: World, chat: int) -> int:
     return max((m["message_id"] for m in world.sb.transcript(chat)), default=0)
 
 
-async def say(world: World, chat: int, user: int, text: str, *, thread: int | None,
-              reply_to: int | None) -> None:
+async def say(
+    world: World, chat: int, user: int, text: str, *, thread: int | None, reply_to: int | None
+) -> None:
     world.sb.send_text(chat, user, text, thread_id=thread, reply_to=reply_to)
 
 
@@ -66,8 +69,14 @@ async def test_rear_end_case_reaches_ready(world: World, bot: Runtime, forum: bo
 
     # 甲 by quick form (an experienced assistant), then the vehicle type by button.
     mark = newest_id(world, chat)
-    await say(world, chat, world.assistant, "甲 湘C12345 平安 13800001111 张三",
-              thread=thread, reply_to=anchor)
+    await say(
+        world,
+        chat,
+        world.assistant,
+        "甲 湘C12345 平安 13800001111 张三",
+        thread=thread,
+        reply_to=anchor,
+    )
     q = await wait_question(world, chat, "车辆类型", mark)
     await press(sb, chat, world.assistant, q, "小型轿车")
     await eventually(lambda: card_has(world, chat, "湘C12345"))
@@ -80,8 +89,9 @@ async def test_rear_end_case_reaches_ready(world: World, bot: Runtime, forum: bo
     q = await wait_question(world, chat, "乙方的交强险", mark2)
     await press(sb, chat, world.assistant, q, "人保财险")
     q = await wait_question(world, chat, "乙方驾驶人姓名和电话", mark2)
-    await say(world, chat, world.assistant, "李四 13900002222", thread=thread,
-              reply_to=q["message_id"])
+    await say(
+        world, chat, world.assistant, "李四 13900002222", thread=thread, reply_to=q["message_id"]
+    )
     q = await wait_question(world, chat, "乙方车辆类型", mark2)
     await press(sb, chat, world.assistant, q, "小型普通客车")
     await eventually(lambda: card_has(world, chat, "湘C67890"))
@@ -89,9 +99,14 @@ async def test_rear_end_case_reaches_ready(world: World, bot: Runtime, forum: bo
     assert "138****1111" in text and "13800001111" not in text  # masked on the card
 
     # Eligibility: six answers that keep the case on the fast path.
-    for question, answer in (("是否有人受伤", "无人受伤"), ("车辆能否", "能移动"),
-                             ("双方驾驶证", "证件有效"), ("是否疑似酒驾", "无"),
-                             ("是否载有危险", "无"), ("双方对事实", "无争议")):
+    for question, answer in (
+        ("是否有人受伤", "无人受伤"),
+        ("车辆能否", "能移动"),
+        ("双方驾驶证", "证件有效"),
+        ("是否疑似酒驾", "无"),
+        ("是否载有危险", "无"),
+        ("双方对事实", "无争议"),
+    ):
         await eventually(lambda q=question: card_has(world, chat, f"待答：{q}"))
         await press(sb, chat, world.assistant, card(world, chat), answer)
     await eventually(lambda: card_has(world, chat, "符合快处快赔条件"))
@@ -133,8 +148,10 @@ async def test_rear_end_case_reaches_ready(world: World, bot: Runtime, forum: bo
         assert url.startswith("https://t.me/kuaipei_bot?start=")
         private = sb.create_chat("private", members=[driver])
         sb.send_text(private, driver, f"/start {token}")
-        await sb.wait_for(lambda p=private: any("请核对后确认" in text_of(m)
-                                                for m in bot_messages(sb, p)), timeout=10)
+        await sb.wait_for(
+            lambda p=private: any("请核对后确认" in text_of(m) for m in bot_messages(sb, p)),
+            timeout=10,
+        )
         summary = last_bot_message(sb, private, "请核对后确认")
         assert "湘C" in text_of(summary)
         await press(sb, private, driver, summary, "确认无误")

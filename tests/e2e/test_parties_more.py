@@ -41,15 +41,20 @@ async def test_injury_answer_hands_the_case_to_police(world: World, bot):  # noq
     sb = world.sb
     await register(world, world.forum, "花石镇")
     case = await _open_case(world, bot, world.forum)
-    await press(sb, world.forum, world.assistant, _card(world, world.forum, case.number), "有人受伤")
+    await press(
+        sb, world.forum, world.assistant, _card(world, world.forum, case.number), "有人受伤"
+    )
     await sb.wait_for(
         lambda: any("转交警处理" in text_of(m) for m in bot_messages(sb, world.forum)), 10
     )
     handover = last_bot_message(sb, world.forum, "转交警处理")
     assert case.number in text_of(handover) and "有人受伤" in text_of(handover)
     assert "湘潭县交警大队值班员" in text_of(handover)  # the deployment's police are mentioned
-    mentions = [e for e in handover.get("entities") or [] if e["type"] == "text_mention"
-                or "tg://user?id=700000001" in str(e.get("url", ""))]
+    mentions = [
+        e
+        for e in handover.get("entities") or []
+        if e["type"] == "text_mention" or "tg://user?id=700000001" in str(e.get("url", ""))
+    ]
     assert mentions, handover.get("entities")
     assert handover["message_thread_id"] == case.message_thread_id
     await eventually(lambda: _card_says(world, case.number, "已转交警"))
@@ -66,16 +71,25 @@ async def test_repeat_plate_within_48_hours_is_flagged(world: World, bot):  # no
     sb = world.sb
     await register(world, world.forum, "花石镇")
     first = await _open_case(world, bot, world.forum)
-    sb.send_text(world.forum, world.assistant, "甲 湘C12345 平安 13800001111 张三",
-                 thread_id=first.message_thread_id)
+    sb.send_text(
+        world.forum,
+        world.assistant,
+        "甲 湘C12345 平安 13800001111 张三",
+        thread_id=first.message_thread_id,
+    )
     await eventually(lambda: _card_says(world, first.number, "湘C12345"))
     second = await _open_case(world, bot, world.forum)
-    sb.send_text(world.forum, world.assistant, "乙 湘c·12345 人保 13900002222 李四",
-                 thread_id=second.message_thread_id)
+    sb.send_text(
+        world.forum,
+        world.assistant,
+        "乙 湘c·12345 人保 13900002222 李四",
+        thread_id=second.message_thread_id,
+    )
     await eventually(lambda: _card_says(world, second.number, f"另有案件 {first.number}"))
     async with bot.services.db.session() as s:
-        flagged = (await s.exec(select(AuditEvent).where(
-            AuditEvent.kind == "party.repeat_flagged"))).all()
+        flagged = (
+            await s.exec(select(AuditEvent).where(AuditEvent.kind == "party.repeat_flagged"))
+        ).all()
     assert [e.data["other_case"] for e in flagged] == [first.number]
     assert flagged[0].case_id == second.id
 
@@ -86,8 +100,9 @@ async def test_two_people_answer_in_the_same_thread_at_once(world: World, bot): 
     case = await _open_case(world, bot, world.forum)
     await press(sb, world.forum, world.assistant, _card(world, world.forum, case.number), "✏️甲方")
     await press(sb, world.forum, world.villager, _card(world, world.forum, case.number), "✏️乙方")
-    await sb.wait_for(lambda: sum("车牌号" in text_of(m) for m in bot_messages(sb, world.forum))
-                      >= 2, 10)
+    await sb.wait_for(
+        lambda: sum("车牌号" in text_of(m) for m in bot_messages(sb, world.forum)) >= 2, 10
+    )
     # Both type at the same moment, neither replying to anything.
     sb.send_text(world.forum, world.villager, "湘C22222", thread_id=case.message_thread_id)
     sb.send_text(world.forum, world.assistant, "湘C11111", thread_id=case.message_thread_id)
@@ -109,8 +124,9 @@ async def test_pending_question_survives_a_restart(world: World, database_url: s
         sb.send_album(world.plain, world.assistant, [scene_photo(i) for i in range(3)])
         await eventually(lambda: card_shows(sb, world.plain, 3))
         await press(sb, world.plain, world.assistant, cards(sb, world.plain)[0], "✏️甲方")
-        await sb.wait_for(lambda: any("甲方车牌号" in text_of(m)
-                                      for m in bot_messages(sb, world.plain)), 10)
+        await sb.wait_for(
+            lambda: any("甲方车牌号" in text_of(m) for m in bot_messages(sb, world.plain)), 10
+        )
     finally:
         await first.stop()
     question = last_bot_message(sb, world.plain, "甲方车牌号")
@@ -119,8 +135,9 @@ async def test_pending_question_survives_a_restart(world: World, database_url: s
     await second.start()
     try:
         sb.send_text(world.plain, world.assistant, "湘C54321", reply_to=question["message_id"])
-        await sb.wait_for(lambda: any("甲方的交强险" in text_of(m)
-                                      for m in bot_messages(sb, world.plain)), 10)
+        await sb.wait_for(
+            lambda: any("甲方的交强险" in text_of(m) for m in bot_messages(sb, world.plain)), 10
+        )
         async with second.services.db.session() as s:
             party = (await s.exec(select(Party).where(Party.label == "甲"))).one()
         assert party.plate == "湘C54321"

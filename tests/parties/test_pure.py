@@ -23,14 +23,20 @@ def find_insurer(text: str) -> str | None:
 
 
 def quick(text: str):  # noqa: ANN201
-    return parse_quick_form(text, find_insurer=find_insurer,
-                            vehicle_types=DEPLOYMENT.rules.vehicle_types)
+    return parse_quick_form(
+        text, find_insurer=find_insurer, vehicle_types=DEPLOYMENT.rules.vehicle_types
+    )
 
 
 def test_quick_form_full_line_in_any_order():
     form = quick("甲 湘C12345 平安 13800001111 张三")
     assert (form.label, form.plate, form.insurer, form.phone, form.driver_name) == (
-        "甲", "湘C12345", "PINGAN", "13800001111", "张三")
+        "甲",
+        "湘C12345",
+        "PINGAN",
+        "13800001111",
+        "张三",
+    )
     form = quick("b 小型轿车 13900002222 人保 湘c·67890 ZXH1234567890")
     assert form.label == "乙" and form.plate == "湘C67890" and form.insurer == "PICC"
     assert form.vehicle_type == "小型轿车" and form.policy_number == "ZXH1234567890"
@@ -48,11 +54,18 @@ def test_not_a_quick_form(text: str):
     assert quick(text) is None
 
 
-@pytest.mark.parametrize(("raw", "phone"), [
-    ("13800001111", "13800001111"), ("+8613800001111", "13800001111"),
-    ("0731-57800000", "0731-57800000"), ("073157800000", "0731-57800000"),
-    ("12800001111", None), ("1380000111", None), ("abc", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "phone"),
+    [
+        ("13800001111", "13800001111"),
+        ("+8613800001111", "13800001111"),
+        ("0731-57800000", "0731-57800000"),
+        ("073157800000", "0731-57800000"),
+        ("12800001111", None),
+        ("1380000111", None),
+        ("abc", None),
+    ],
+)
 def test_parse_phone(raw: str, phone: str | None):
     assert parse_phone(raw) == phone
 
@@ -85,9 +98,14 @@ def test_eligibility_order_and_verdict():
 
 def _facts(**kw) -> CaseFacts:  # noqa: ANN003
     party = PartyFacts(label="甲", complete=True, grade="full", estimate_fen=100, confirmed=True)
-    base = {"photos_ok": True, "parties": (party, PartyFacts("乙", True, "none", 200, True)),
-            "eligibility_complete": True, "eligible": True, "grades_valid": True,
-            "require_confirmations": True}
+    base = {
+        "photos_ok": True,
+        "parties": (party, PartyFacts("乙", True, "none", 200, True)),
+        "eligibility_complete": True,
+        "eligible": True,
+        "grades_valid": True,
+        "require_confirmations": True,
+    }
     base.update(kw)
     return CaseFacts(**base)
 
@@ -97,17 +115,28 @@ def test_readiness_lists_what_is_missing_in_order():
     assert missing(_facts(photos_ok=False)) == ["photos"]
     lone = (PartyFacts("甲", False, None, None, False),)
     assert missing(_facts(parties=lone, eligibility_complete=False)) == [
-        "parties", "party:甲", "eligibility", "liability", "estimate:甲", "confirm:甲"]
+        "parties",
+        "party:甲",
+        "eligibility",
+        "liability",
+        "estimate:甲",
+        "confirm:甲",
+    ]
     assert missing(_facts(grades_valid=False)) == ["liability_invalid"]
     assert missing(_facts(eligible=False)) == ["ineligible"]
-    unconfirmed = (PartyFacts("甲", True, "full", 1, False), PartyFacts("乙", True, "none", 1, False))
+    unconfirmed = (
+        PartyFacts("甲", True, "full", 1, False),
+        PartyFacts("乙", True, "none", 1, False),
+    )
     assert missing(_facts(parties=unconfirmed, require_confirmations=False)) == []
 
 
 def test_money_table_for_domain_example_a():
     policy = policy_from(DEPLOYMENT.compensation)
-    payments = compute([Party("甲", "PINGAN", Grade.FULL, 150_000),
-                        Party("乙", "PICC", Grade.NONE, 400_000)], policy)
+    payments = compute(
+        [Party("甲", "PINGAN", Grade.FULL, 150_000), Party("乙", "PICC", Grade.NONE, 400_000)],
+        policy,
+    )
     names = {i.code: i.short_name for i in DEPLOYMENT.insurers}
     lines = table_lines(payments, names)
     assert "平安产险 → 乙 交强险财产 ¥2,000.00" in lines

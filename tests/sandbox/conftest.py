@@ -57,8 +57,13 @@ def cast(sb: Sandbox) -> Cast:
     """Two people, a forum, a basic group, a plain supergroup and a private chat."""
     wang = sb.create_user("王协理", username="wang")
     li = sb.create_user("李定损", username="li_adjuster", last_name="保险")
-    forum = sb.create_chat("supergroup", title="花石镇快处群", is_forum=True,
-                           members=[li], admins={wang: {"can_manage_topics": True}})
+    forum = sb.create_chat(
+        "supergroup",
+        title="花石镇快处群",
+        is_forum=True,
+        members=[li],
+        admins={wang: {"can_manage_topics": True}},
+    )
     group = sb.create_chat("group", title="联席办", members=[wang, li])
     plain = sb.create_chat("supergroup", title="石门镇快处群", members=[wang, li])
     dm = sb.create_chat("private", members=[wang])

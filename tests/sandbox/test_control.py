@@ -20,11 +20,17 @@ def test_client_drives_a_threaded_sandbox() -> None:
             assert "send_text" in client.methods()
             wang = client.create_user("王协理", username="wang")
             li = client.create_user("李定损")
-            cid = client.create_chat("supergroup", title="花石镇快处群", is_forum=True,
-                                     members=[li], admins={wang: {"can_manage_topics": True}})
+            cid = client.create_chat(
+                "supergroup",
+                title="花石镇快处群",
+                is_forum=True,
+                members=[li],
+                admins={wang: {"can_manage_topics": True}},
+            )
             api = f"{handle.base_url}{TOKEN}"
-            topic = httpx.post(f"{api}/createForumTopic",
-                               data={"chat_id": cid, "name": "HS-1"}).json()["result"]
+            topic = httpx.post(
+                f"{api}/createForumTopic", data={"chat_id": cid, "name": "HS-1"}
+            ).json()["result"]
             tid = topic["message_thread_id"]
             assert client.topics(cid)[0]["name"] == "HS-1"
             msg = client.send_text(cid, wang, "/case 湘C1", thread_id=tid)
@@ -33,16 +39,24 @@ def test_client_drives_a_threaded_sandbox() -> None:
             assert photo["photo"][-1]["width"] == 400
             album = client.send_album(cid, li, [jpeg(), jpeg()], thread_id=tid)
             assert album[0]["media_group_id"] == album[1]["media_group_id"]
-            sent = httpx.post(f"{api}/sendMessage", data={
-                "chat_id": cid, "text": "卡片", "message_thread_id": tid,
-                "reply_markup": '{"inline_keyboard":[[{"text":"同意","callback_data":"ok"}]]}'})
+            sent = httpx.post(
+                f"{api}/sendMessage",
+                data={
+                    "chat_id": cid,
+                    "text": "卡片",
+                    "message_thread_id": tid,
+                    "reply_markup": '{"inline_keyboard":[[{"text":"同意","callback_data":"ok"}]]}',
+                },
+            )
             mid = sent.json()["result"]["message_id"]
             qid = client.press_button(cid, li, mid, "ok")
             assert client.callback_answer(qid) is None
             assert len(client.pending_updates()) == 5
             client.inject_fault("sendMessage", kind="500")
-            assert httpx.post(f"{api}/sendMessage",
-                              data={"chat_id": cid, "text": "x"}).status_code == 500
+            assert (
+                httpx.post(f"{api}/sendMessage", data={"chat_id": cid, "text": "x"}).status_code
+                == 500
+            )
             assert client.rate_limited() == 0
             assert [c["method"] for c in client.calls][-1] == "sendMessage"
             lines = client.format_transcript(cid, tid)
@@ -57,8 +71,11 @@ def test_client_drives_a_threaded_sandbox() -> None:
 
 
 def test_cli_prints_urls_and_serves() -> None:
-    proc = subprocess.Popen([sys.executable, "-c", "from sandbox.cli import main; main()"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from sandbox.cli import main; main()"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = [proc.stdout.readline().strip() for _ in range(5)]  # type: ignore[union-attr]
         values = dict(line.split("=", 1) for line in lines[:4])

@@ -27,8 +27,9 @@ async def test_injected_429(bot: Bot, sb: Sandbox, cast: Cast) -> None:
 
 
 @pytest.mark.parametrize("kind", ["500", "502"])
-async def test_server_errors_are_network_errors(bot: Bot, sb: Sandbox, cast: Cast,
-                                                kind: str) -> None:
+async def test_server_errors_are_network_errors(
+    bot: Bot, sb: Sandbox, cast: Cast, kind: str
+) -> None:
     sb.inject_fault("sendMessage", kind=kind)
     with pytest.raises(NetworkError) as info:
         await bot.send_message(cast.dm, "x")

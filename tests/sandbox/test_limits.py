@@ -26,16 +26,17 @@ def button(data: str) -> InlineKeyboardMarkup:
         ({"text": "   "}, "message text is empty"),
         ({"text": "字" * 4097}, "message is too long"),
         ({"text": "<b>" + "字" * 4096 + "</b>", "parse_mode": "HTML"}, None),
-        ({"text": "<b>x", "parse_mode": "HTML"},
-         "can't parse entities: can't find end tag corresponding to start tag \"b\""),
-        ({"text": "<blink>x</blink>", "parse_mode": "HTML"}, "unsupported start tag \"blink\""),
+        (
+            {"text": "<b>x", "parse_mode": "HTML"},
+            "can't parse entities: can't find end tag corresponding to start tag \"b\"",
+        ),
+        ({"text": "<blink>x</blink>", "parse_mode": "HTML"}, 'unsupported start tag "blink"'),
         ({"text": "x", "reply_markup": button("案" * 22)}, "BUTTON_DATA_INVALID"),
         ({"text": "x", "reply_markup": button("案" * 21)}, None),
         ({"text": "x", "reply_markup": button("a" * 65)}, "BUTTON_DATA_INVALID"),
     ],
 )
-async def test_send_message_limits(bot: Bot, cast: Cast, kwargs: dict, message: str | None
-                                   ) -> None:
+async def test_send_message_limits(bot: Bot, cast: Cast, kwargs: dict, message: str | None) -> None:
     if message is None:
         assert (await bot.send_message(cast.dm, **kwargs)).message_id
         return
@@ -127,11 +128,11 @@ async def test_aio_rate_limiter_keeps_sixty_sends_free_of_429(cast: Cast) -> Non
     try:
         wang = sb.create_user("王")
         cid = sb.create_chat("supergroup", title="群", members=[wang])
-        limiter = AIORateLimiter(group_max_rate=20, group_time_period=2.0, overall_max_rate=30,
-                                 overall_time_period=1)
+        limiter = AIORateLimiter(
+            group_max_rate=20, group_time_period=2.0, overall_max_rate=30, overall_time_period=1
+        )
         async with ExtBot(TOKEN, base_url=sb.base_url, rate_limiter=limiter) as bot:
-            results = await asyncio.gather(*(bot.send_message(cid, f"第{i}条")
-                                             for i in range(60)))
+            results = await asyncio.gather(*(bot.send_message(cid, f"第{i}条") for i in range(60)))
     finally:
         await sb.stop()
     assert len(results) == 60 and sb.rate_limited() == 0

@@ -16,20 +16,31 @@ from telegram.constants import ChatType
 from sandbox import Sandbox
 from tests.sandbox.conftest import Cast, jpeg
 
-KB = InlineKeyboardMarkup([[InlineKeyboardButton("同意", callback_data="v1:ok:1"),
-                            InlineKeyboardButton("拒绝", callback_data="v1:no:1")]])
+KB = InlineKeyboardMarkup(
+    [
+        [
+            InlineKeyboardButton("同意", callback_data="v1:ok:1"),
+            InlineKeyboardButton("拒绝", callback_data="v1:no:1"),
+        ]
+    ]
+)
 
 
 async def test_get_me_describes_the_bot(bot: Bot) -> None:
     me = await bot.get_me()
-    assert (me.id, me.username, me.is_bot, me.first_name) == (123456, "kuaipei_bot", True,
-                                                                "快赔Bot")
+    assert (me.id, me.username, me.is_bot, me.first_name) == (
+        123456,
+        "kuaipei_bot",
+        True,
+        "快赔Bot",
+    )
     assert me.can_read_all_group_messages is False
 
 
 async def test_send_message_returns_a_full_message(bot: Bot, sb: Sandbox, cast: Cast) -> None:
-    m = await bot.send_message(cast.plain, "<b>案件</b> &amp; 车牌", parse_mode="HTML",
-                               reply_markup=KB)
+    m = await bot.send_message(
+        cast.plain, "<b>案件</b> &amp; 车牌", parse_mode="HTML", reply_markup=KB
+    )
     assert m.message_id == 2 and m.text == "案件 & 车牌"
     assert m.chat.id == cast.plain and m.chat.type == ChatType.SUPERGROUP
     assert m.chat.title == "石门镇快处群"
@@ -52,8 +63,9 @@ async def test_message_ids_count_per_chat(bot: Bot, cast: Cast) -> None:
 
 async def test_reply_parameters_give_reply_to_message(bot: Bot, sb: Sandbox, cast: Cast) -> None:
     user_msg = sb.send_text(cast.plain, cast.wang, "湘C12345 追尾")
-    m = await bot.send_message(cast.plain, "收到", reply_parameters=ReplyParameters(
-        user_msg["message_id"]))
+    m = await bot.send_message(
+        cast.plain, "收到", reply_parameters=ReplyParameters(user_msg["message_id"])
+    )
     assert m.reply_to_message.message_id == user_msg["message_id"]
     assert m.reply_to_message.text == "湘C12345 追尾"
     assert m.reply_to_message.from_user.id == cast.wang
@@ -66,14 +78,14 @@ async def test_reply_parameters_give_reply_to_message(bot: Bot, sb: Sandbox, cas
 async def test_missing_reply_target(bot: Bot, cast: Cast) -> None:
     with pytest.raises(Exception, match="(?i)message to be replied not found"):
         await bot.send_message(cast.plain, "x", reply_parameters=ReplyParameters(999))
-    m = await bot.send_message(cast.plain, "x", reply_parameters=ReplyParameters(
-        999, allow_sending_without_reply=True))
+    m = await bot.send_message(
+        cast.plain, "x", reply_parameters=ReplyParameters(999, allow_sending_without_reply=True)
+    )
     assert m.reply_to_message is None
 
 
 async def test_forum_topic_lifecycle(bot: Bot, sb: Sandbox, cast: Cast) -> None:
-    topic = await bot.create_forum_topic(cast.forum, "HS-20261129-001 花石镇",
-                                         icon_color=16766590)
+    topic = await bot.create_forum_topic(cast.forum, "HS-20261129-001 花石镇", icon_color=16766590)
     tid = topic.message_thread_id
     assert topic.name == "HS-20261129-001 花石镇" and topic.icon_color == 16766590
     m = await bot.send_message(cast.forum, "案件卡片", message_thread_id=tid)
@@ -84,16 +96,26 @@ async def test_forum_topic_lifecycle(bot: Bot, sb: Sandbox, cast: Cast) -> None:
     assert user["is_topic_message"] and user["message_thread_id"] == tid
     assert await bot.edit_forum_topic(cast.forum, tid, name="HS-20261129-001 已结案")
     assert await bot.close_forum_topic(cast.forum, tid)
-    assert sb.topics(cast.forum) == [{"message_thread_id": tid, "name": "HS-20261129-001 已结案",
-                                      "icon_color": 16766590, "closed": True}]
+    assert sb.topics(cast.forum) == [
+        {
+            "message_thread_id": tid,
+            "name": "HS-20261129-001 已结案",
+            "icon_color": 16766590,
+            "closed": True,
+        }
+    ]
     with pytest.raises(Exception, match="(?i)TOPIC_CLOSED"):
         await bot.send_message(cast.forum, "x", message_thread_id=tid)
     assert await bot.reopen_forum_topic(cast.forum, tid)
     again = await bot.send_message(cast.forum, "重开", message_thread_id=tid)
     assert again.is_topic_message
     services = [e["service"] for e in sb.transcript(cast.forum, tid) if "service" in e]
-    assert services == ["forum_topic_created", "forum_topic_edited", "forum_topic_closed",
-                        "forum_topic_reopened"]
+    assert services == [
+        "forum_topic_created",
+        "forum_topic_edited",
+        "forum_topic_closed",
+        "forum_topic_reopened",
+    ]
 
 
 async def test_general_topic_has_no_thread(bot: Bot, cast: Cast) -> None:
@@ -105,8 +127,9 @@ async def test_general_topic_has_no_thread(bot: Bot, cast: Cast) -> None:
         await bot.send_message(cast.forum, "x", message_thread_id=777)
 
 
-async def test_edits_are_counted_and_keyboards_follow_telegram(bot: Bot, sb: Sandbox,
-                                                               cast: Cast) -> None:
+async def test_edits_are_counted_and_keyboards_follow_telegram(
+    bot: Bot, sb: Sandbox, cast: Cast
+) -> None:
     m = await bot.send_message(cast.plain, "待确认", reply_markup=KB)
     e1 = await bot.edit_message_text("已确认", cast.plain, m.message_id, reply_markup=KB)
     assert e1.text == "已确认" and e1.edit_date is not None and e1.reply_markup == KB
@@ -157,16 +180,20 @@ async def test_pin_needs_rights(bot: Bot, sb: Sandbox, cast: Cast) -> None:
 
 
 async def test_send_photo_and_download_user_photo(bot: Bot, sb: Sandbox, cast: Cast) -> None:
-    sent = await bot.send_photo(cast.forum, jpeg(1000, 750), caption="<i>现场</i>",
-                                parse_mode="HTML")
-    assert [(p.width, p.height) for p in sent.photo] == [(90, 68), (320, 240), (800, 600),
-                                                          (1000, 750)]
+    sent = await bot.send_photo(
+        cast.forum, jpeg(1000, 750), caption="<i>现场</i>", parse_mode="HTML"
+    )
+    assert [(p.width, p.height) for p in sent.photo] == [
+        (90, 68),
+        (320, 240),
+        (800, 600),
+        (1000, 750),
+    ]
     assert sent.caption == "现场" and sent.caption_entities[0].type == "italic"
     original = jpeg(640, 480, "blue")
     msg = sb.send_photo(cast.forum, cast.wang, original, caption="湘C12345")
     largest = msg["photo"][-1]
-    assert (largest["width"], largest["height"], largest["file_size"]) == (640, 480,
-                                                                           len(original))
+    assert (largest["width"], largest["height"], largest["file_size"]) == (640, 480, len(original))
     tg_file = await bot.get_file(largest["file_id"])
     assert tg_file.file_size == len(original) and tg_file.file_unique_id
     assert bytes(await tg_file.download_as_bytearray()) == original
@@ -185,8 +212,7 @@ async def test_bot_photo_must_decode(bot: Bot, cast: Cast) -> None:
 
 
 async def test_documents_round_trip(bot: Bot, sb: Sandbox, cast: Cast) -> None:
-    sent = await bot.send_document(cast.dm, b"%PDF-1.4 report", filename="报告.pdf",
-                                   caption="日报")
+    sent = await bot.send_document(cast.dm, b"%PDF-1.4 report", filename="报告.pdf", caption="日报")
     assert sent.document.file_name == "报告.pdf" and sent.document.file_size == 15
     assert sent.document.mime_type == "application/pdf" and sent.caption == "日报"
     msg = sb.send_document(cast.forum, cast.wang, jpeg(50, 50), file_name="IMG_1.jpg")
@@ -197,17 +223,22 @@ async def test_documents_round_trip(bot: Bot, sb: Sandbox, cast: Cast) -> None:
 
 
 async def test_send_media_group(bot: Bot, sb: Sandbox, cast: Cast) -> None:
-    msgs = await bot.send_media_group(cast.forum, [
-        InputMediaPhoto(jpeg(400, 300), caption="现场照片"), InputMediaPhoto(jpeg(300, 400))])
+    msgs = await bot.send_media_group(
+        cast.forum,
+        [InputMediaPhoto(jpeg(400, 300), caption="现场照片"), InputMediaPhoto(jpeg(300, 400))],
+    )
     assert len(msgs) == 2 and msgs[0].media_group_id == msgs[1].media_group_id is not None
     assert msgs[0].caption == "现场照片" and msgs[1].caption is None
     assert msgs[1].photo[-1].width == 300
-    docs = await bot.send_media_group(cast.dm, [InputMediaDocument(b"a", filename="a.txt"),
-                                                InputMediaDocument(b"b", filename="b.txt")])
+    docs = await bot.send_media_group(
+        cast.dm,
+        [InputMediaDocument(b"a", filename="a.txt"), InputMediaDocument(b"b", filename="b.txt")],
+    )
     assert [d.document.file_name for d in docs] == ["a.txt", "b.txt"]
     with pytest.raises(Exception, match="(?i)can't be mixed"):
-        await bot.send_media_group(cast.dm, [InputMediaDocument(b"a", filename="a.txt"),
-                                             InputMediaPhoto(jpeg())])
+        await bot.send_media_group(
+            cast.dm, [InputMediaDocument(b"a", filename="a.txt"), InputMediaPhoto(jpeg())]
+        )
     assert len(sb.transcript(cast.forum)) == 2
 
 

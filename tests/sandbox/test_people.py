@@ -14,8 +14,7 @@ async def test_remove_and_add_bot_send_my_chat_member(bot: Bot, sb: Sandbox, cas
     sb.send_text(cast.plain, cast.wang, "bot cannot see this")
     sb.add_bot(cast.plain, by=cast.wang)
     updates = await bot.get_updates()
-    assert [u.my_chat_member.new_chat_member.status for u in updates] == ["left",
-                                                                         "administrator"]
+    assert [u.my_chat_member.new_chat_member.status for u in updates] == ["left", "administrator"]
     assert updates[0].my_chat_member.from_user.id == cast.wang
 
 

@@ -63,17 +63,21 @@ def test_faults_queue_per_method() -> None:
 def test_html_entities_use_utf16_offsets() -> None:
     text, entities = parse_html('😀<b>案</b> <a href="https://x.cn">链</a> <code>1&lt;2</code>')
     assert text == "😀案 链 1<2"
-    assert entities == [{"type": "bold", "offset": 2, "length": 1},
-                        {"type": "text_link", "offset": 4, "length": 1, "url": "https://x.cn"},
-                        {"type": "code", "offset": 6, "length": 3}]
+    assert entities == [
+        {"type": "bold", "offset": 2, "length": 1},
+        {"type": "text_link", "offset": 4, "length": 1, "url": "https://x.cn"},
+        {"type": "code", "offset": 6, "length": 3},
+    ]
     assert utf16_len("😀") == 2
     with pytest.raises(EntityParseError, match="Unexpected end tag"):
         parse_html("a</b>")
 
 
 def test_auto_entities() -> None:
-    kinds = [(e["type"], e["offset"], e["length"]) for e in
-             auto_entities("/setup@kuaipei_bot 花石镇 @wang_x")]
+    kinds = [
+        (e["type"], e["offset"], e["length"])
+        for e in auto_entities("/setup@kuaipei_bot 花石镇 @wang_x")
+    ]
     assert kinds == [("bot_command", 0, 18), ("mention", 23, 7)]
     assert auto_entities("no commands here/x") == []
 
@@ -86,16 +90,24 @@ async def test_transcript_lines(sb: Sandbox, cast: Cast) -> None:
     async with Bot(TOKEN, base_url=sb.base_url) as bot:
         topic = await bot.create_forum_topic(cast.forum, "HS-20261129-001 花石镇")
         tid = topic.message_thread_id
-        kb = InlineKeyboardMarkup([[InlineKeyboardButton("同意", callback_data="a"),
-                                    InlineKeyboardButton("拒绝", callback_data="r")]])
+        kb = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton("同意", callback_data="a"),
+                    InlineKeyboardButton("拒绝", callback_data="r"),
+                ]
+            ]
+        )
         m = await bot.send_message(cast.forum, "案件卡片", message_thread_id=tid, reply_markup=kb)
         await bot.edit_message_text("案件卡片 v2", cast.forum, m.message_id, reply_markup=kb)
         await bot.edit_message_text("案件卡片 v3", cast.forum, m.message_id, reply_markup=kb)
         await bot.pin_chat_message(cast.forum, m.message_id)
     sb.send_text(cast.forum, cast.li, "收到", thread_id=tid, reply_to=m.message_id)
     lines = sb.format_transcript(cast.forum).splitlines()
-    assert lines[1] == ("[花石镇快处群 › HS-20261129-001 花石镇] #3 快赔Bot (edited ×2, 📌): "
-                        "案件卡片 v3  [同意] [拒绝]")
+    assert lines[1] == (
+        "[花石镇快处群 › HS-20261129-001 花石镇] #3 快赔Bot (edited ×2, 📌): "
+        "案件卡片 v3  [同意] [拒绝]"
+    )
     assert lines[0].endswith("created topic «HS-20261129-001 花石镇»")
     assert lines[-1] == "[花石镇快处群 › HS-20261129-001 花石镇] #5 李定损 保险 (↩ 3): 收到"
     entry = sb.transcript(cast.forum, tid)[1]

@@ -48,8 +48,9 @@ async def test_offsets_confirm_and_negative_offset(bot: Bot, sb: Sandbox, cast: 
 
 
 async def test_album_arrives_as_separate_updates(bot: Bot, sb: Sandbox, cast: Cast) -> None:
-    msgs = sb.send_album(cast.forum, cast.wang, [jpeg(), jpeg(800, 600), jpeg(100, 100)],
-                         caption="现场三张")
+    msgs = sb.send_album(
+        cast.forum, cast.wang, [jpeg(), jpeg(800, 600), jpeg(100, 100)], caption="现场三张"
+    )
     updates = await bot.get_updates()
     assert len(updates) == 3 and len({u.update_id for u in updates}) == 3
     groups = {u.message.media_group_id for u in updates}
@@ -81,8 +82,11 @@ async def test_second_poller_conflicts(sb: Sandbox, bot: Bot) -> None:
 
 async def test_allowed_updates_are_sticky(bot: Bot, sb: Sandbox, cast: Cast) -> None:
     await bot.get_updates(allowed_updates=["callback_query"])
-    m = await bot.send_message(cast.forum, "卡片", reply_markup=InlineKeyboardMarkup(
-        [[InlineKeyboardButton("同意", callback_data="ok")]]))
+    m = await bot.send_message(
+        cast.forum,
+        "卡片",
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("同意", callback_data="ok")]]),
+    )
     sb.send_text(cast.forum, cast.li, "text is filtered")
     sb.press_button(cast.forum, cast.li, m.message_id, "ok")
     updates = await bot.get_updates()
@@ -90,13 +94,22 @@ async def test_allowed_updates_are_sticky(bot: Bot, sb: Sandbox, cast: Cast) -> 
 
 
 async def test_callback_query_and_answer(bot: Bot, sb: Sandbox, cast: Cast) -> None:
-    m = await bot.send_message(cast.forum, "卡片", reply_markup=InlineKeyboardMarkup(
-        [[InlineKeyboardButton("同意", callback_data="v1:ok:7")]]))
+    m = await bot.send_message(
+        cast.forum,
+        "卡片",
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("同意", callback_data="v1:ok:7")]]
+        ),
+    )
     qid = sb.press_button(cast.forum, cast.li, m.message_id, "v1:ok:7")
     (update,) = await bot.get_updates()
     q = update.callback_query
-    assert (q.id, q.data, q.from_user.id, q.message.message_id) == (qid, "v1:ok:7", cast.li,
-                                                                    m.message_id)
+    assert (q.id, q.data, q.from_user.id, q.message.message_id) == (
+        qid,
+        "v1:ok:7",
+        cast.li,
+        m.message_id,
+    )
     assert await q.answer("已同意", show_alert=True)
     assert sb.callback_answer(qid)["text"] == "已同意"
     assert sb.callback_answer(qid)["show_alert"] is True
@@ -113,8 +126,11 @@ async def test_application_polling_runs_handlers(sb: Sandbox, cast: Cast) -> Non
     async def setup(update: Update, _ctx: object) -> None:
         seen.append("cmd:" + " ".join(_ctx.args))  # type: ignore[attr-defined]
         await update.effective_message.reply_text(
-            "登记完成", reply_markup=InlineKeyboardMarkup(
-                [[InlineKeyboardButton("确认", callback_data="confirm")]]))
+            "登记完成",
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton("确认", callback_data="confirm")]]
+            ),
+        )
 
     async def text(update: Update, _ctx: object) -> None:
         seen.append("text:" + update.effective_message.text)
@@ -123,8 +139,13 @@ async def test_application_polling_runs_handlers(sb: Sandbox, cast: Cast) -> Non
         await update.callback_query.answer("好")
         seen.append("button:" + update.callback_query.data)
 
-    app = (Application.builder().token(TOKEN).base_url(sb.base_url)
-           .base_file_url(sb.file_base_url).build())
+    app = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(sb.base_url)
+        .base_file_url(sb.file_base_url)
+        .build()
+    )
     app.add_handler(CommandHandler("setup", setup))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, text))
     app.add_handler(CallbackQueryHandler(button))

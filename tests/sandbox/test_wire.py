@@ -18,12 +18,14 @@ async def test_envelopes(sb: Sandbox) -> None:
             assert body["result"]["username"] == "kuaipei_bot"
         async with http.post(f"{sb.base_url}999:NOPE/getMe") as resp:
             assert resp.status == 401
-            assert await resp.json() == {"ok": False, "error_code": 401,
-                                         "description": "Unauthorized"}
+            assert await resp.json() == {
+                "ok": False,
+                "error_code": 401,
+                "description": "Unauthorized",
+            }
         async with http.post(f"{sb.base_url}{TOKEN}/fooBar") as resp:
             assert resp.status == 404
-            assert await resp.json() == {"ok": False, "error_code": 404,
-                                         "description": "Not Found"}
+            assert await resp.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
         async with http.post(f"{sb.base_url}{TOKEN}/getme") as resp:  # case-insensitive
             assert resp.status == 200
 
@@ -32,8 +34,9 @@ async def test_json_and_form_bodies(sb: Sandbox, cast: Cast) -> None:
     markup = {"inline_keyboard": [[{"text": "同意", "callback_data": "ok"}]]}
     async with aiohttp.ClientSession() as http:
         url = f"{sb.base_url}{TOKEN}/sendMessage"
-        async with http.post(url, json={"chat_id": cast.dm, "text": "json",
-                                        "reply_markup": markup}) as resp:
+        async with http.post(
+            url, json={"chat_id": cast.dm, "text": "json", "reply_markup": markup}
+        ) as resp:
             assert (await resp.json())["result"]["reply_markup"] == markup
         form = {"chat_id": str(cast.dm), "text": "form", "reply_markup": json.dumps(markup)}
         async with http.post(url, data=form) as resp:
@@ -62,8 +65,9 @@ async def test_file_url_with_quoted_token(sb: Sandbox, cast: Cast) -> None:
 
 async def test_call_log(sb: Sandbox, cast: Cast) -> None:
     async with aiohttp.ClientSession() as http:
-        await http.post(f"{sb.base_url}{TOKEN}/sendMessage",
-                        data={"chat_id": str(cast.dm), "text": "记录"})
+        await http.post(
+            f"{sb.base_url}{TOKEN}/sendMessage", data={"chat_id": str(cast.dm), "text": "记录"}
+        )
     call = sb.calls[-1]
     assert call["method"] == "sendMessage" and call["status"] == 200
     assert call["params"] == {"chat_id": str(cast.dm), "text": "记录"}
