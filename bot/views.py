@@ -20,12 +20,19 @@ from storage.models import Case
 
 Section = Callable[[AsyncSession, Services, Case], Awaitable[CardPart | None]]
 SECTIONS: list[Section] = []
+_ORDER: dict[Section, int] = {}
 
 
-def section(fn: Section) -> Section:
-    """Register a card section (in import order)."""
-    SECTIONS.append(fn)
-    return fn
+def section(order: int) -> Callable[[Section], Section]:
+    """Register a card section; sections render by `order`, lowest first."""
+
+    def register(fn: Section) -> Section:
+        _ORDER[fn] = order
+        SECTIONS.append(fn)
+        SECTIONS.sort(key=_ORDER.__getitem__)
+        return fn
+
+    return register
 
 
 async def card_for(svc: Services, case: Case) -> tuple[str, InlineKeyboardMarkup | None, str]:

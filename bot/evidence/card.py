@@ -52,7 +52,7 @@ def _scenario_name(name: str, lang: str) -> str:
     return t(key, lang) if key in CATALOG else name
 
 
-@section
+@section(order=10)
 async def evidence_section(session: AsyncSession, svc: Services, case: Case) -> CardPart:
     """Checklist, photo state, fraud flags and scene, with the evidence buttons."""
     assert case.id is not None

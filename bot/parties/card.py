@@ -100,7 +100,7 @@ def _money_lines(svc: Services, parties: list[Party], insurers: dict[str, str]) 
     return lines
 
 
-@section
+@section(order=20)
 async def parties_section(session: AsyncSession, svc: Services, case: Case) -> CardPart | None:
     """Render the parties' block of the card and the buttons to fill it in."""
     assert case.id is not None
@@ -154,13 +154,6 @@ async def parties_section(session: AsyncSession, svc: Services, case: Case) -> C
     money = _money_lines(svc, parties, insurers)
     if money:
         lines += ["", *money]
-    if case.status in ("collecting", "ready"):
-        lines += [
-            "",
-            t("r.ready", lang)
-            if not gaps
-            else t("r.missing", lang, items="、".join(_gap_text(g, lang) for g in gaps)),
-        ]
     buttons = (
         await _buttons(session, svc, case, ordered, nxt) if case.status in flow.EDITABLE else ()
     )
@@ -219,3 +212,17 @@ async def _buttons(
     rows.append(tuple(confirm_row[:3]))
     rows.append(((t("b.other", lang), await b("other.ask")),))
     return tuple(rows)
+
+
+@section(order=90)
+async def readiness_section(session: AsyncSession, svc: Services, case: Case) -> CardPart | None:
+    """The last line of an open case: what is still missing, or that it is complete."""
+    if case.status not in flow.EDITABLE:
+        return None
+    gaps = missing(await flow.facts(session, svc, case))
+    lang = svc.language
+    if not gaps:
+        return CardPart(lines=(t("r.ready", lang),))
+    return CardPart(
+        lines=(t("r.missing", lang, items="、".join(_gap_text(g, lang) for g in gaps)),)
+    )

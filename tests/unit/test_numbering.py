@@ -33,3 +33,16 @@ def test_local_day_uses_the_group_time_zone():
 )
 def test_parse(text, expected):
     assert parse_case_number(text) == expected
+
+
+def test_synthetic_scene_photos_do_not_look_alike():
+    import io
+
+    from PIL import Image
+
+    from bot.evidence.phash import dhash, distance
+    from bot.images import scene_photo
+
+    hashes = [dhash(Image.open(io.BytesIO(scene_photo(i)))) for i in range(40)]
+    closest = min(distance(a, b) for i, a in enumerate(hashes) for b in hashes[i + 1 :])
+    assert closest > 10
