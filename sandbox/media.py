@@ -50,18 +50,23 @@ def make_photo(world: World, data: bytes) -> list[dict] | None:
     if size is None:
         return None
     sizes = []
-    with Image.open(io.BytesIO(data)) as im:
-        im.load()
-        rgb = im.convert("RGB")
-        for box in THUMB_BOXES:
-            if max(size) <= box:
-                break
-            thumb = rgb.copy()
-            thumb.thumbnail((box, box))
-            buf = io.BytesIO()
-            thumb.save(buf, "JPEG", quality=80)
-            stored = world.store_file(buf.getvalue(), "photos", ".jpg", *thumb.size)
-            sizes.append(_size_json(stored))
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+            rgb = im.convert("RGB")
+    except (OSError, SyntaxError, ValueError):
+        # A header that parses but pixels that do not (a truncated JPEG): keep the bytes
+        # as the only size, as for anything else a client could not thumbnail.
+        return None
+    for box in THUMB_BOXES:
+        if max(size) <= box:
+            break
+        thumb = rgb.copy()
+        thumb.thumbnail((box, box))
+        buf = io.BytesIO()
+        thumb.save(buf, "JPEG", quality=80)
+        stored = world.store_file(buf.getvalue(), "photos", ".jpg", *thumb.size)
+        sizes.append(_size_json(stored))
     ext = ".jpg"
     stored = world.store_file(data, "photos", ext, *size)
     sizes.append(_size_json(stored))

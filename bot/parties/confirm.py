@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from html import escape
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -218,12 +219,5 @@ async def summary(session: AsyncSession, svc: Services, case: Case, party: Party
         insurer=names.get(party.insurer_code or "", "?"),
         grade=grade.label_zh if grade else "?",
         estimate=format_fen(party.estimate_fen) if party.estimate_fen is not None else "?",
-        money=Raw("<i>" + escape_lines(money) + "</i>") if money else "",
+        money=Raw("<i>" + escape(money) + "</i>") if money else "",
     )
-
-
-def escape_lines(text: str) -> str:
-    """Escape plain text for HTML."""
-    from html import escape
-
-    return escape(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -90,7 +91,7 @@ async def receive_text(svc: Services, m: IncomingText) -> str:
     return await svc.in_transaction(work)
 
 
-def _insurer_finder(svc: Services):  # noqa: ANN202
+def _insurer_finder(svc: Services) -> Callable[[str], str | None]:
     def find(text: str) -> str | None:
         found = svc.deployment.find_insurer(text)
         return found.code if found else None

@@ -107,12 +107,13 @@ async def test_compressed_photos_are_kept_without_metadata_and_bad_ones_refused(
     await eventually(lambda: _count(bot, 1))
     for data in (samples.png(21), samples.webp(22), samples.jpeg(23, orientation=3)):
         sb.send_photo(world.plain, world.assistant, data, reply_to=first["message_id"])
-    # (A truncated JPEG cannot be sent as a compressed photo: Telegram re-encodes photos, and
-    # the sandbox's uploader cannot decode it either; it is covered as a document above.)
-    for data in (samples.bomb_jpeg(), samples.pdf(), samples.gif(25)):
+    bad = (samples.bomb_jpeg(), samples.pdf(), samples.gif(25), samples.truncated_jpeg(24))
+    for data in bad:
         sb.send_photo(world.plain, world.assistant, data, reply_to=first["message_id"])
     await eventually(
-        lambda: _all_said(sb, world.plain, ["图片尺寸异常", "这不是照片", "不支持这种图片格式"])
+        lambda: _all_said(
+            sb, world.plain, ["图片尺寸异常", "这不是照片", "不支持这种图片格式", "不完整或已损坏"]
+        )
     )
     await settled(bot)
     kept = await photos(bot)
