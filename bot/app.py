@@ -11,6 +11,7 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDe
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
+import bot.roles.texts  # noqa: F401  (the roles' command descriptions)
 import handlers
 from bot.clock import Clock, SystemClock
 from bot.deployment import Deployment
@@ -81,6 +82,10 @@ async def register_commands(app: Application) -> None:
     for lang in ("zh", "en"):
         commands = [
             BotCommand("setup", t("cmd.setup", lang)),
+            BotCommand("join", t("cmd.join", lang)),
+            BotCommand("role", t("cmd.role", lang)),
+            BotCommand("whoami", t("cmd.whoami", lang)),
+            BotCommand("team", t("cmd.team", lang)),
             BotCommand("help", t("cmd.help", lang)),
         ]
         code = None if lang == "zh" else "en"

@@ -35,6 +35,9 @@ class Press:
     message_id: int | None
     user_id: int
     user_name: str
+    # What Telegram said just now about the presser being a chat admin; asked only for
+    # actions registered with `chat_admin=True`, None otherwise.
+    chat_admin: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -47,16 +50,33 @@ class PressResult:
 
 Action = Callable[[AsyncSession, Services, Press, Button], Awaitable[PressResult]]
 ACTIONS: dict[str, Action] = {}
+# Actions whose handler must ask Telegram whether the presser is a chat admin first.
+CHAT_ADMIN_ACTIONS: set[str] = set()
 
 
-def action(name: str) -> Callable[[Action], Action]:
-    """Register the use case run when a button of this action is pressed."""
+def action(name: str, *, chat_admin: bool = False) -> Callable[[Action], Action]:
+    """Register the use case run when a button of this action is pressed.
+
+    `chat_admin=True`: the press arrives with `Press.chat_admin` filled from Telegram,
+    because admin status is never taken from the database.
+    """
 
     def register(fn: Action) -> Action:
         ACTIONS[name] = fn
+        if chat_admin:
+            CHAT_ADMIN_ACTIONS.add(name)
         return fn
 
     return register
+
+
+async def needs_chat_admin(svc: Services, token: str) -> bool:
+    """Whether the button behind a token needs the presser's admin status from Telegram."""
+    if not CHAT_ADMIN_ACTIONS:
+        return False
+    async with svc.db.session() as session:
+        button = await session.get(Button, token)
+    return button is not None and button.action in CHAT_ADMIN_ACTIONS
 
 
 async def button_data(

@@ -7,6 +7,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bot.roles.policy import INSURER_ROLES, parse_range
+
 EXAMPLE_FILE = Path(__file__).resolve().parent.parent / "kuaipei.example.yaml"
 
 
@@ -74,6 +76,18 @@ class Person(_Strict):
     role: str = Field(pattern=r"^(assistant|adjuster|supervisor|police|liaison|admin)$")
     insurer: str | None = None
     townships: tuple[str, ...] = ()  # empty: every township
+    # On-duty hours ("08:00-18:00", "22:00-06:00") in the region's time zone; empty: always.
+    on_duty: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _roles_and_hours_fit(self) -> Person:
+        if (self.role in INSURER_ROLES) != (self.insurer is not None):
+            raise ValueError(
+                f"person {self.user_id}: adjusters and supervisors, and only they, name an insurer"
+            )
+        for text in self.on_duty:
+            parse_range(text)
+        return self
 
 
 class EvidenceSlot(_Strict):

@@ -15,6 +15,7 @@ from telegram.ext import (
 import bot.parties.actions
 import bot.parties.card
 import bot.parties.confirm  # noqa: F401  (these register the parties' buttons and card section)
+import bot.roles.membership  # noqa: F401  (registers the roles' buttons)
 from bot.ingest import claim_update, mark_handled
 from handlers.buttons import button_pressed
 from handlers.evidence import document_message, location_message
@@ -22,6 +23,7 @@ from handlers.help import help_command
 from handlers.migration import migrated
 from handlers.parties import confirmation_link, group_text
 from handlers.photos import photo_message
+from handlers.roles import join_command, role_command, team_command, whoami_command
 from handlers.setup import setup_command
 
 INGEST_GROUP = -1
@@ -34,6 +36,10 @@ def register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, claim_update), group=INGEST_GROUP)
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated), group=MAIN_GROUP)
     app.add_handler(CommandHandler("setup", setup_command), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("join", join_command), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("role", role_command), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("whoami", whoami_command), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("team", team_command), group=MAIN_GROUP)
     app.add_handler(
         CommandHandler(
             "start",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.buttons import PREFIX, Press, press_button
+from bot.buttons import PREFIX, Press, needs_chat_admin, press_button
 from bot.texts import t
-from handlers.common import display_name, services
+from handlers.common import display_name, is_chat_admin, services
 
 
 async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -16,14 +16,20 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if query is None or query.data is None or query.message is None:
         return
     svc = services(context)
+    token = query.data.removeprefix(PREFIX)
+    chat_id = query.message.chat.id
+    chat_admin = None
+    if await needs_chat_admin(svc, token):
+        chat_admin = await is_chat_admin(context.bot, chat_id, query.from_user.id)
     result = await press_button(
         svc,
         Press(
-            token=query.data.removeprefix(PREFIX),
-            chat_id=query.message.chat.id,
+            token=token,
+            chat_id=chat_id,
             message_id=query.message.message_id,
             user_id=query.from_user.id,
             user_name=display_name(query.from_user),
+            chat_admin=chat_admin,
         ),
         texts={
             "unknown": t("button.unknown", svc.language),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Chat, Message, User
+from telegram import Bot, Chat, ChatMember, Message, User
 from telegram.ext import ContextTypes
 
 from bot.services import Services
@@ -30,3 +30,9 @@ def chain_root(message: Message) -> int | None:
     if message.is_topic_message or message.chat.type != Chat.SUPERGROUP:
         return None
     return message.message_thread_id
+
+
+async def is_chat_admin(bot: Bot, chat_id: int, user_id: int) -> bool:
+    """Ask Telegram (never the database) whether a person administers a group."""
+    member = await bot.get_chat_member(chat_id, user_id)
+    return member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import ChatMember, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.groups import SetupRequest, setup_group
-from handlers.common import services, topic_id
+from handlers.common import is_chat_admin, services, topic_id
 
 
 async def setup_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -14,10 +14,7 @@ async def setup_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat
     if message is None or user is None or chat is None:
         return
-    is_admin = False
-    if chat.type != chat.PRIVATE:
-        member = await context.bot.get_chat_member(chat.id, user.id)
-        is_admin = member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
+    is_admin = chat.type != chat.PRIVATE and await is_chat_admin(context.bot, chat.id, user.id)
     await setup_group(
         services(context),
         SetupRequest(

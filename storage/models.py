@@ -279,3 +279,20 @@ class PhotoFlag(SQLModel, table=True):
     other_case_id: int | None = Field(default=None, foreign_key="accident_case.id")
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _ts()
+
+
+class RoleRequest(SQLModel, table=True):
+    """A member's /join request for a role in a group, until a group admin decides it."""
+
+    __tablename__ = "role_request"
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = _tg_id(index=True)
+    user_id: int = _tg_id(index=True)
+    display_name: str = ""
+    role: str
+    insurer_code: str | None = None
+    # pending -> approved | denied; a decided request never changes again.
+    status: str = Field(default="pending", index=True)
+    requested_at: datetime = _ts()
+    decided_by: int | None = _tg_id(nullable=True)
+    decided_at: datetime | None = _ts(nullable=True)

@@ -11,11 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
     AuditEvent,
+    Button,
     Case,
     CaseMessage,
     ChatGroup,
+    Member,
     OutboxItem,
     Photo,
+    RoleRequest,
 )
 
 
@@ -155,7 +158,7 @@ async def has_recent_outbox(
 async def rewrite_chat_id(session: AsyncSession, *, old: int, new: int) -> None:
     """Follow a group's migration to a supergroup in every table that names the chat."""
     conn = await session.connection()
-    for model in (ChatGroup, Case, Photo, OutboxItem, CaseMessage):
+    for model in (ChatGroup, Case, Photo, OutboxItem, CaseMessage, Member, RoleRequest, Button):
         await conn.execute(
             update(model).where(col(model.chat_id) == old).values(chat_id=new)  # type: ignore[attr-defined]
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from html import escape
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.evidence import checklist
@@ -15,11 +14,12 @@ from bot.parties import texts as _texts  # noqa: F401  (registers this area's te
 from bot.parties.masking import mask_phone
 from bot.parties.money import grade_of
 from bot.parties.readiness import CaseFacts, PartyFacts, missing
+from bot.roles.lookup import people_for
 from bot.rules.liability import check_grades
 from bot.services import Services
 from bot.texts import Raw, t
 from storage import queries as q
-from storage.models import Case, Member, Party
+from storage.models import Case, Party
 
 EDITABLE = ("collecting", "ready")
 
@@ -203,10 +203,9 @@ async def hand_to_police(
         actor=actor,
         reasons=reasons,
     )
-    people = {p.user_id: p.name for p in svc.deployment.people_with("police", case.township_code)}
-    stmt = select(Member).where(Member.chat_id == case.chat_id, Member.role == "police")
-    for row in (await session.exec(stmt)).all():
-        people.setdefault(row.user_id, row.display_name)
+    people = await people_for(
+        session, svc, chat_id=case.chat_id, township=case.township_code, role="police"
+    )
     parties = await store.parties_of(session, case_id=case.id)
     summary = (
         "；".join(f"{p.label} {p.plate or '?'} {mask_phone(p.phone)}".strip() for p in parties)
@@ -217,7 +216,7 @@ async def hand_to_police(
         svc.language,
         number=case.number,
         reasons="、".join(reasons),
-        mentions=Raw(" ".join(mention(uid, name) for uid, name in people.items())),
+        mentions=Raw(" ".join(mention(uid, name) for uid, name in people)),
         photos=await q.photo_count(session, case_id=case.id),
         parties=summary,
     )

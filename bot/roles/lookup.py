@@ -1,0 +1,139 @@
+"""Finding people and their roles: the deployment file plus the chat's grants (Member rows).
+
+The one way the rest of the bot finds "who is police here", "PICC's on-duty adjusters"
+or "what may this person do", so the deployment file and in-chat grants never disagree
+between features.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.deployment import Person
+from bot.roles.policy import Grant, Role, on_duty
+from bot.services import Services
+from storage.models import Member
+
+ROLE_ORDER = {role: i for i, role in enumerate(Role)}
+
+
+def _serves(person: Person, township: str | None) -> bool:
+    return not person.townships or township is None or township in person.townships
+
+
+def _as_role(text: str) -> Role | None:
+    try:
+        return Role(text)
+    except ValueError:
+        return None
+
+
+async def grants_of(
+    session: AsyncSession,
+    svc: Services,
+    *,
+    chat_id: int,
+    user_id: int,
+    township: str | None,
+    chat_admin: bool = False,
+) -> list[Grant]:
+    """Every role a person holds in one group: deployment file, chat grants, Telegram admin.
+
+    `chat_admin` is what Telegram said (getChatMember) just now; the caller asks it. An
+    `admin` row in the database is never believed: admin comes from Telegram or the file.
+    """
+    grants: list[Grant] = [
+        Grant(
+            role=Role(p.role),
+            insurer=p.insurer,
+            source="deployment",
+            on_duty=p.on_duty,
+            name=p.name,
+        )
+        for p in svc.deployment.people
+        if p.user_id == user_id and _serves(p, township)
+    ]
+    stmt = (
+        select(Member)
+        .where(Member.chat_id == chat_id, Member.user_id == user_id)
+        .order_by(col(Member.id))
+    )
+    for row in (await session.exec(stmt)).all():
+        role = _as_role(row.role)
+        if role is None or role is Role.ADMIN:
+            continue
+        grant = Grant(role=role, insurer=row.insurer_code, source="chat", name=row.display_name)
+        if not any(g.role == grant.role and g.insurer == grant.insurer for g in grants):
+            grants.append(grant)
+    if chat_admin:
+        grants.append(Grant(role=Role.ADMIN, source="telegram"))
+    return sorted(grants, key=lambda g: ROLE_ORDER[g.role])
+
+
+def local_time(svc: Services, at: datetime) -> datetime:
+    """A UTC instant as wall-clock time in the region (on-duty hours are written so)."""
+    return at.astimezone(ZoneInfo(svc.deployment.region.timezone))
+
+
+async def people_for(
+    session: AsyncSession,
+    svc: Services,
+    *,
+    chat_id: int,
+    township: str | None,
+    role: str,
+    insurer: str | None = None,
+    at: datetime | None = None,
+    on_duty_only: bool = False,
+) -> list[tuple[int, str]]:
+    """(user id, name) of the people with a role in a group, deployment people first.
+
+    With `insurer`, only that insurer's people. With `on_duty_only`, only those on duty
+    at `at` (default: now); chat grants carry no hours, so they count as always on duty.
+    """
+    when = local_time(svc, at or svc.clock.now()).time()
+    found: dict[int, str] = {}
+    for p in svc.deployment.people:
+        if p.role != role or not _serves(p, township):
+            continue
+        if insurer is not None and p.insurer != insurer:
+            continue
+        if on_duty_only and not on_duty(p.on_duty, when):
+            continue
+        found.setdefault(p.user_id, p.name)
+    stmt = (
+        select(Member)
+        .where(Member.chat_id == chat_id, Member.role == role)
+        .order_by(col(Member.id))
+    )
+    if insurer is not None:
+        stmt = stmt.where(Member.insurer_code == insurer)
+    for row in (await session.exec(stmt)).all():
+        found.setdefault(row.user_id, row.display_name)
+    return list(found.items())
+
+
+async def insurer_contacts(
+    session: AsyncSession,
+    svc: Services,
+    *,
+    chat_id: int,
+    township: str | None,
+    insurer: str,
+    at: datetime | None = None,
+) -> list[tuple[int, str]]:
+    """Whom to ping for an insurer: its on-duty adjusters, else its supervisors.
+
+    Supervisors on duty are preferred; if none is, all of them, so a ping never
+    reaches nobody while the insurer has people in the group.
+    """
+    common = {"chat_id": chat_id, "township": township, "insurer": insurer, "at": at}
+    for role in (Role.ADJUSTER, Role.SUPERVISOR):
+        people = await people_for(session, svc, role=role, on_duty_only=True, **common)
+        if people:
+            return people
+    return await people_for(session, svc, role=Role.SUPERVISOR, **common)
