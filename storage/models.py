@@ -96,6 +96,10 @@ class Case(SQLModel, table=True):
     # "preset" when the grades were proposed from situations, "direct" when set by hand.
     liability_source: str | None = None
     ready_at: datetime | None = _ts(nullable=True)
+    # The police officer working the case from the queue (exclusive), and since when.
+    police_claimed_by: int | None = _tg_id(nullable=True)
+    police_claimed_by_name: str | None = None
+    police_claimed_at: datetime | None = _ts(nullable=True)
     # Evidence and scene (issue 4): the checklist scenario and where the accident happened.
     scenario: str = "default"
     scene_lat: float | None = None
