@@ -11,7 +11,9 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDe
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
+import bot.police.texts  # noqa: F401  (the /queue command description)
 import bot.roles.texts  # noqa: F401  (the roles' command descriptions)
+import bot.timeline.texts  # noqa: F401  (the /case command description)
 import handlers
 from bot.clock import Clock, SystemClock
 from bot.deployment import Deployment
@@ -86,6 +88,9 @@ async def register_commands(app: Application) -> None:
             BotCommand("role", t("cmd.role", lang)),
             BotCommand("whoami", t("cmd.whoami", lang)),
             BotCommand("team", t("cmd.team", lang)),
+            BotCommand("case", t("cmd.case", lang)),
+            BotCommand("queue", t("cmd.queue", lang)),
+            BotCommand("agreement", t("cmd.agreement", lang)),
             BotCommand("help", t("cmd.help", lang)),
         ]
         code = None if lang == "zh" else "en"
@@ -136,6 +141,7 @@ def build_runtime(
         timezone=settings.timezone,
         language=settings.language,
         media_dir=settings.media_dir,
+        agreement_font=settings.agreement_font,
         geocoder=build_geocoder(deployment.geocoder),
     )
     app.bot_data["services"] = svc

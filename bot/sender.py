@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy import text
 from sqlmodel import col, select
 from telegram import Bot, Message, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
@@ -31,6 +32,22 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_BACKOFF = timedelta(minutes=5)
+
+
+# Rows a send_text may note its message id in (payload `record`): table -> column.
+RECORDABLE = {"insurer_claim": "ping_message_id"}
+
+
+async def _record_message_id(session: Any, record: dict[str, Any], message_id: int) -> None:
+    """Store a sent message's id in the row the use case named (e.g. an insurer's ping)."""
+    column = RECORDABLE.get(str(record.get("table")))
+    if column is None:
+        raise ValueError(f"cannot record a message id in {record!r}")
+    conn = await session.connection()
+    await conn.execute(
+        text(f"UPDATE {record['table']} SET {column} = :mid WHERE id = :id"),
+        {"mid": message_id, "id": int(record["id"])},
+    )
 
 
 class _Retry(Exception):
@@ -54,6 +71,10 @@ class Sender:
             "send_text": self._send_text,
             "send_text_hint": self._send_text,
             "edit_text": self._edit_text,
+            "send_document": self._send_document,
+            "edit_topic": self._topic_call,
+            "close_topic": self._topic_call,
+            "reopen_topic": self._topic_call,
         }
 
     async def start(self) -> None:
@@ -354,6 +375,60 @@ class Sender:
                     from_bot=True,
                     kind=item.kind,
                 )
+                if payload.get("record"):
+                    await _record_message_id(session, payload["record"], msg.message_id)
+
+    async def _topic_call(self, item: OutboxItem) -> None:
+        """editForumTopic / closeForumTopic / reopenForumTopic of a case's topic."""
+        case = await self._load_case(item.case_id)
+        if case.thread_mode != "forum" or case.message_thread_id is None:
+            return  # a reply chain has nothing to rename or close
+        fn, kwargs = {
+            "edit_topic": (self.bot.edit_forum_topic, {"name": item.payload.get("name")}),
+            "close_topic": (self.bot.close_forum_topic, {}),
+            "reopen_topic": (self.bot.reopen_forum_topic, {}),
+        }[item.kind]
+        try:
+            await self.call(
+                case.chat_id, fn, message_thread_id=case.message_thread_id, **kwargs
+            )
+        except BadRequest as exc:
+            if "NOT_MODIFIED" not in str(exc).upper():
+                raise
+
+    async def _send_document(self, item: OutboxItem) -> None:
+        # A file written under MEDIA_DIR (the agreement PDF); the payload holds its path.
+        payload = item.payload
+        path = self.svc.media_dir / payload["path"]
+        if not path.is_file():
+            raise ValueError(f"document {payload['path']} is missing under MEDIA_DIR")
+        case = await self._load_case(item.case_id)
+        kwargs: dict[str, Any] = {
+            "document": path.read_bytes(),
+            "filename": payload.get("filename") or path.name,
+            "caption": payload.get("caption") or None,
+            **self._thread_kwargs(case),
+        }
+        if payload.get("reply_to"):
+            kwargs["reply_parameters"] = ReplyParameters(
+                payload["reply_to"], allow_sending_without_reply=True
+            )
+        try:
+            msg: Message = await self.call(case.chat_id, self.bot.send_document, **kwargs)
+        except BadRequest as exc:
+            if classify(exc) is not ThreadError.THREAD_GONE or "message_thread_id" not in kwargs:
+                raise
+            kwargs.pop("message_thread_id")
+            msg = await self.call(case.chat_id, self.bot.send_document, **kwargs)
+        async with self.svc.db.transaction() as session:
+            await q.link_message(
+                session,
+                chat_id=case.chat_id,
+                message_id=msg.message_id,
+                case_id=case.id or 0,
+                from_bot=True,
+                kind=item.kind,
+            )
 
     async def _edit_text(self, item: OutboxItem) -> None:
         payload = item.payload

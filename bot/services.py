@@ -35,6 +35,8 @@ class Services:
     media_dir: Path = Path("./data/media")
     media_signal: asyncio.Event = field(default_factory=asyncio.Event)
     geocoder: Any = None
+    # A fuller CJK font for the agreement PDF (None: the shipped GB2312 subset alone).
+    agreement_font: Path | None = None
 
     def outbox_changed(self) -> None:
         """Wake the sender: something new is waiting in the outbox."""

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     )
     database_url: str = Field(default="sqlite:///./data/kuaipei.db", alias="DATABASE_URL")
     media_dir: Path = Field(default=Path("./data/media"), alias="MEDIA_DIR")
+    agreement_font: Path | None = Field(default=None, alias="AGREEMENT_FONT")
     kuaipei_config: Path | None = Field(default=None, alias="KUAIPEI_CONFIG")
     timezone: str = Field(default="Asia/Shanghai", alias="TIMEZONE")
     language: Literal["zh", "en"] = Field(default="zh", alias="LANGUAGE")
@@ -36,7 +37,7 @@ class Settings(BaseSettings):
     send_overall_max_rate: int = Field(default=30, alias="SEND_OVERALL_MAX_RATE")
     send_overall_period_seconds: float = Field(default=1.0, alias="SEND_OVERALL_PERIOD_SECONDS")
 
-    @field_validator("kuaipei_config", "webhook_url", "webhook_secret", mode="before")
+    @field_validator("kuaipei_config", "agreement_font", "webhook_url", "webhook_secret", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `.env.example` lists optional settings as `NAME=`; empty means "not set".

@@ -12,12 +12,18 @@ from telegram.ext import (
     filters,
 )
 
+import bot.claims.actions
+import bot.claims.card
 import bot.parties.actions
 import bot.parties.card
 import bot.parties.confirm  # noqa: F401  (these register the parties' buttons and card section)
+import bot.police.work  # noqa: F401  (registers the police buttons and card section)
 import bot.roles.membership  # noqa: F401  (registers the roles' buttons)
 from bot.ingest import claim_update, mark_handled
+from handlers.agreement import agreement_command
 from handlers.buttons import button_pressed
+from handlers.casework import case_command, queue_command
+from handlers.claims import paid, topic_activity
 from handlers.evidence import document_message, location_message
 from handlers.help import help_command
 from handlers.migration import migrated
@@ -28,6 +34,7 @@ from handlers.setup import setup_command
 
 INGEST_GROUP = -1
 MAIN_GROUP = 0
+TOPIC_GROUP = 1  # also sees messages the main group handled (closed-topic reopening)
 DONE_GROUP = 100
 
 
@@ -40,6 +47,13 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("role", role_command), group=MAIN_GROUP)
     app.add_handler(CommandHandler("whoami", whoami_command), group=MAIN_GROUP)
     app.add_handler(CommandHandler("team", team_command), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("paid", paid), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("case", case_command), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("queue", queue_command), group=MAIN_GROUP)
+    app.add_handler(
+        CommandHandler("agreement", agreement_command, filters=filters.ChatType.GROUPS),
+        group=MAIN_GROUP,
+    )
     app.add_handler(
         CommandHandler(
             "start",
@@ -69,4 +83,8 @@ def register(app: Application) -> None:
     )
     # Every press is answered, forged data included: the token lookup refuses it.
     app.add_handler(CallbackQueryHandler(button_pressed), group=MAIN_GROUP)
+    app.add_handler(
+        MessageHandler(filters.IS_TOPIC_MESSAGE & filters.ChatType.SUPERGROUP, topic_activity),
+        group=TOPIC_GROUP,
+    )
     app.add_handler(TypeHandler(Update, mark_handled), group=DONE_GROUP)

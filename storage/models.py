@@ -300,3 +300,45 @@ class RoleRequest(SQLModel, table=True):
     requested_at: datetime = _ts()
     decided_by: int | None = _tg_id(nullable=True)
     decided_at: datetime | None = _ts(nullable=True)
+
+
+class InsurerClaim(SQLModel, table=True):
+    """One paying insurer's part of a case (issue 6): its ping, decision, numbers, payout."""
+
+    __tablename__ = "insurer_claim"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="accident_case.id", index=True)
+    insurer_code: str = Field(foreign_key="insurer.code")
+    # Routing round: a disputed case routed again supersedes the open claims of the last round.
+    round: int = 1
+    # pinged -> approved -> paid; pinged -> survey | rejected; any open one -> superseded.
+    status: str = Field(default="pinged", index=True)
+    # What the insurer is asked to approve: [{"layer", "payee", "amount_fen", "advanced"}].
+    layers: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    requested_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    approved_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    claim_no: str | None = None  # 报案号
+    assessed_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    survey_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    recognized_claim_id: int | None = None  # 互认: the claim whose survey result it accepted
+    paid_fen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    ping_message_id: int | None = _tg_id(nullable=True)
+    decided_by: int | None = _tg_id(nullable=True)
+    decided_by_name: str | None = None
+    decided_at: datetime | None = _ts(nullable=True)
+    reason: str | None = None
+    created_at: datetime = _ts()
+
+
+class InsurerPayment(SQLModel, table=True):
+    """A payment an insurer confirmed for its claim (a claim may be paid in parts)."""
+
+    __tablename__ = "insurer_payment"
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="insurer_claim.id", index=True)
+    case_id: int = Field(foreign_key="accident_case.id", index=True)
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    reference: str | None = None
+    at: datetime = _ts()
+    by: int = _tg_id()
+    by_name: str = ""

@@ -21,7 +21,8 @@ from bot.texts import Raw, t
 from storage import queries as q
 from storage.models import Case, Party
 
-EDITABLE = ("collecting", "ready")
+# A disputed case stays editable: the assistant updates evidence or figures, then it re-routes.
+EDITABLE = ("collecting", "ready", "disputed")
 
 
 def party_complete(p: Party) -> bool:
@@ -103,7 +104,11 @@ async def changed(
 
 
 async def evaluate(session: AsyncSession, svc: Services, case: Case, *, actor: int | None) -> None:
-    """Move the case between collecting and ready as its facts say."""
+    """Move the case between collecting and ready as its facts say; route a complete case.
+
+    A case that becomes ready (or a disputed case that is complete again after a change)
+    goes to its paying insurers at once (bot/claims/loop.py `route`).
+    """
     if case.status not in EDITABLE:
         return
     now = svc.clock.now()
@@ -125,6 +130,10 @@ async def evaluate(session: AsyncSession, svc: Services, case: Case, *, actor: i
             missing=gaps,
         )
     session.add(case)
+    if case.status in ("ready", "disputed") and not gaps:
+        from bot.claims.loop import route  # late import: the insurer loop builds on this module
+
+        await route(session, svc, case, actor=actor)
 
 
 def mention(user_id: int, name: str) -> Raw:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -36,6 +36,13 @@ class IncomingText:
     topic_id: int | None
     reply_to_message_id: int | None
     chain_root_id: int | None
+
+
+# Questions other areas ask in a case thread (e.g. the police's reason to cancel), by
+# question code: the reply goes to the area's handler whatever the case's status, and the
+# handler re-checks everything itself.
+OtherAnswer = Callable[[AsyncSession, Services, Case, PendingInput, "IncomingText"], Awaitable[str]]
+OTHER_ANSWERS: dict[str, OtherAnswer] = {}
 
 
 async def receive_text(svc: Services, m: IncomingText) -> str:
@@ -71,6 +78,12 @@ async def receive_text(svc: Services, m: IncomingText) -> str:
             from_bot=False,
             kind="text",
         )
+        if pending is not None and pending.question in OTHER_ANSWERS:
+            return await OTHER_ANSWERS[pending.question](session, svc, case, pending, m)
+        if pending is not None and pending.question.startswith("ins."):
+            from bot.claims.actions import answer_pending  # late import: it uses this module
+
+            return await answer_pending(session, svc, case, pending, m)
         form = parse_quick_form(
             m.text,
             find_insurer=_insurer_finder(svc),

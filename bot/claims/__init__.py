@@ -1,0 +1,1 @@
+"""The insurer loop (issue 6, points 2-5): routing, decisions, payout, closing."""

@@ -1,0 +1,59 @@
+"""The insurers' part of the case card: each claim's status, amounts, numbers, payments."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.card import CardPart
+from bot.claims import loop
+from bot.rules.amounts import format_fen
+from bot.services import Services
+from bot.texts import t
+from bot.views import section
+from storage.models import Case, InsurerPayment
+
+
+@section(order=30)
+async def claims_section(session: AsyncSession, svc: Services, case: Case) -> CardPart | None:
+    """One line per live claim: status, requested/approved, 报案号, 定损, payments."""
+    assert case.id is not None
+    claims = await loop.live_claims(session, case.id)
+    if not claims:
+        return None
+    lang = svc.language
+    lines = [t("c.section", lang)]
+    for c in claims:
+        extra = []
+        if c.approved_fen is not None:
+            extra.append(f"核准 {format_fen(c.approved_fen)}")
+        if c.claim_no:
+            extra.append(f"报案号 {c.claim_no}")
+        if c.assessed_fen is not None:
+            extra.append(f"定损 {format_fen(c.assessed_fen)}")
+        if c.survey_fen is not None:
+            extra.append(f"查勘 {format_fen(c.survey_fen)}")
+        if c.recognized_claim_id is not None:
+            extra.append("互认查勘结果")
+        if c.reason:
+            extra.append(f"理由 {c.reason}")
+        stmt = (
+            select(InsurerPayment)
+            .where(InsurerPayment.claim_id == c.id)
+            .order_by(col(InsurerPayment.id))
+        )
+        payments = list((await session.exec(stmt)).all())
+        if payments:
+            parts = "+".join(format_fen(p.amount_fen) for p in payments)
+            extra.append(f"已付 {format_fen(c.paid_fen)}（{parts}）")
+        lines.append(
+            t(
+                "c.card_line",
+                lang,
+                insurer=loop.insurer_name(svc, c.insurer_code),
+                status=t(f"c.status.{c.status}", lang),
+                requested=format_fen(c.requested_fen),
+                extra=(" · " + " · ".join(extra)) if extra else "",
+            )
+        )
+    return CardPart(lines=tuple(lines))

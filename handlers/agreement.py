@@ -1,0 +1,30 @@
+"""/agreement in a case thread: post the current agreement PDF (draft until closed)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.agreement.post import AgreementRequest, request_agreement
+from handlers.common import chain_root, is_chat_admin, services, topic_id
+
+
+async def agreement_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Translate /agreement; Telegram is asked whether the sender administers the group."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return
+    await request_agreement(
+        services(context),
+        AgreementRequest(
+            chat_id=chat.id,
+            message_id=message.message_id,
+            user_id=user.id,
+            topic_id=topic_id(message),
+            reply_to_message_id=(
+                message.reply_to_message.message_id if message.reply_to_message else None
+            ),
+            chain_root_id=chain_root(message),
+            chat_admin=await is_chat_admin(context.bot, chat.id, user.id),
+        ),
+    )

@@ -1,0 +1,38 @@
+"""/case <number> (the timeline) and /queue (the police queue): translate, call the use case."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.police.work import show_queue
+from bot.roles.membership import Command
+from bot.timeline.show import show_timeline
+from handlers.common import display_name, services, topic_id
+
+
+def _command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Command | None:
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return None
+    return Command(
+        chat_id=chat.id,
+        chat_type=chat.type,
+        user_id=user.id,
+        user_name=display_name(user),
+        message_id=message.message_id,
+        thread_id=topic_id(message),
+        args=tuple(context.args or ()),
+    )
+
+
+async def case_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/case <number>."""
+    if cmd := _command(update, context):
+        await show_timeline(services(context), cmd)
+
+
+async def queue_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/queue."""
+    if cmd := _command(update, context):
+        await show_queue(services(context), cmd)

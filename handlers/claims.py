@@ -1,0 +1,50 @@
+"""The insurer loop's commands: /paid in a case thread, and activity in a closed topic."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.claims.actions import paid_command
+from bot.claims.loop import reopen_topic_if_closed
+from bot.parties.intake import IncomingText
+from bot.roles.lookup import grants_of
+from handlers.common import chain_root, display_name, is_chat_admin, services, topic_id
+
+
+async def paid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/paid 1800 <reference>: an insurer confirms a (part) payment."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None or not message.text:
+        return
+    await paid_command(
+        services(context),
+        IncomingText(
+            chat_id=chat.id,
+            message_id=message.message_id,
+            user_id=user.id,
+            user_name=display_name(user),
+            text=message.text,
+            topic_id=topic_id(message),
+            reply_to_message_id=(
+                message.reply_to_message.message_id if message.reply_to_message else None
+            ),
+            chain_root_id=chain_root(message),
+        ),
+        " ".join(context.args or []),
+    )
+
+
+async def topic_activity(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A message in a closed case's topic by someone with a role reopens the topic."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    thread = topic_id(message) if message is not None else None
+    if chat is None or user is None or user.is_bot or thread is None:
+        return
+    svc = services(context)
+    async with svc.db.session() as session:
+        grants = await grants_of(session, svc, chat_id=chat.id, user_id=user.id, township=None)
+    has_role = bool(grants) or await is_chat_admin(context.bot, chat.id, user.id)
+    await reopen_topic_if_closed(
+        svc, chat_id=chat.id, topic_id=thread, user_id=user.id, has_role=has_role
+    )

@@ -1,0 +1,126 @@
+"""Reusable end-to-end flows: drive a case through the sandbox as people would.
+
+`drive_to_ready` plays the standard rear-end case of tests/e2e/test_parties.py in its
+quickest form (quick-form lines, the six eligibility taps, 追尾 for 甲, the estimates of
+domain.md example A, 甲 confirming from their own Telegram account and 乙 on paper) and
+returns the case once it is `ready` (and routed: `awaiting_insurer`). test_parties.py keeps its long form, which also
+checks each step's wording.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.app import Runtime
+from bot.images import scene_photo
+from storage.models import Case
+from tests.e2e.conftest import World, eventually
+from tests.e2e.helpers import (
+    bot_messages,
+    button_data_of,
+    cards,
+    cases_in,
+    last_bot_message,
+    press,
+    text_of,
+)
+from tests.e2e.test_case_thread import card_shows, register
+
+TOWNSHIP = {"forum": "花石镇", "plain": "射埠镇"}
+
+
+def _card(world: World, chat: int) -> dict:
+    return cards(world.sb, chat)[0]
+
+
+async def _card_has(world: World, chat: int, text: str) -> bool:
+    found = cards(world.sb, chat)
+    return bool(found) and text in text_of(found[0])
+
+
+def _newest(world: World, chat: int) -> int:
+    return max((m["message_id"] for m in world.sb.transcript(chat)), default=0)
+
+
+async def _question(world: World, chat: int, containing: str, after: int) -> dict:
+    sb = world.sb
+    try:
+        await sb.wait_for(
+            lambda: any(
+                containing in text_of(m) and m["message_id"] > after for m in bot_messages(sb, chat)
+            ),
+            timeout=10,
+        )
+    except TimeoutError as exc:
+        raise AssertionError(f"no message {containing!r}:\n{sb.format_transcript(chat)}") from exc
+    return last_bot_message(sb, chat, containing)
+
+
+async def drive_to_ready(world: World, bot: Runtime, chat: int) -> Case:
+    """Open a two-car rear-end case in `chat` (world.forum or world.plain) and make it ready."""
+    sb = world.sb
+    forum = chat == world.forum
+    await register(world, chat, TOWNSHIP["forum" if forum else "plain"])
+    sb.send_album(chat, world.assistant, [scene_photo(i) for i in range(9)])
+    await eventually(lambda: card_shows(sb, chat, 9))
+    case = (await cases_in(bot, chat))[0]
+    thread = case.message_thread_id if forum else None
+    anchor = None if forum else _card(world, chat)["message_id"]
+
+    def say(text: str, reply_to: int | None = None) -> None:
+        sb.send_text(chat, world.assistant, text, thread_id=thread, reply_to=reply_to or anchor)
+
+    say("甲 湘C12345 平安 13800001111 张三 小型轿车")
+    await eventually(lambda: _card_has(world, chat, "湘C12345"))
+    say("乙 湘C67890 人保 13900002222 李四 小型普通客车")
+    await eventually(lambda: _card_has(world, chat, "湘C67890"))
+
+    for question, answer in (
+        ("是否有人受伤", "无人受伤"),
+        ("车辆能否", "能移动"),
+        ("双方驾驶证", "证件有效"),
+        ("是否疑似酒驾", "无"),
+        ("是否载有危险", "无"),
+        ("双方对事实", "无争议"),
+    ):
+        await eventually(lambda q=question: _card_has(world, chat, f"待答：{q}"))
+        await press(sb, chat, world.assistant, _card(world, chat), answer)
+    await eventually(lambda: _card_has(world, chat, "符合快处快赔条件"))
+
+    await press(sb, chat, world.assistant, _card(world, chat), "事故情形")
+    menu = await _question(world, chat, "选择有违法情形的一方", 0)
+    await press(sb, chat, world.assistant, menu, "甲方")
+    situations = await _question(world, chat, "甲方的事故情形", 0)
+    await press(sb, chat, world.assistant, situations, "追尾")
+    await eventually(lambda: _card_has(world, chat, "甲 全部 / 乙 无"))
+
+    mark = _newest(world, chat)
+    await press(sb, chat, world.assistant, _card(world, chat), "录入估损")
+    q = await _question(world, chat, "甲方车损估价", mark)
+    say("1500", reply_to=q["message_id"])
+    q = await _question(world, chat, "乙方车损估价", mark)
+    say("4000", reply_to=q["message_id"])
+    await eventually(lambda: _card_has(world, chat, "赔付测算"))
+
+    # 甲 confirms from their own account through the deep link; 乙 signed on paper.
+    zhang = sb.create_user("张三")
+    await press(sb, chat, world.assistant, _card(world, chat), "确认链接")
+    links = await _question(world, chat, "请各方驾驶人点击", 0)
+    token = re.search(r"start=(cf_[\w-]+)$", button_data_of(links, "甲方")).group(1)
+    private = sb.create_chat("private", members=[zhang])
+    sb.send_text(private, zhang, f"/start {token}")
+    await sb.wait_for(
+        lambda: any("请核对后确认" in text_of(m) for m in bot_messages(sb, private)), timeout=10
+    )
+    await press(sb, private, zhang, last_bot_message(sb, private, "请核对后确认"), "确认无误")
+    await eventually(lambda: _card_has(world, chat, "已确认（本人Telegram）"))
+    await press(sb, chat, world.assistant, _card(world, chat), "乙方纸质确认")
+
+    # A complete case is routed to its paying insurers at once (bot/claims/loop.py).
+    async def routed() -> bool:
+        return (await cases_in(bot, chat))[0].status != "collecting"
+
+    await eventually(routed)
+    case = (await cases_in(bot, chat))[0]
+    assert case.status == "awaiting_insurer" and case.ready_at is not None
+    return case

@@ -1,0 +1,442 @@
+"""The insurer loop end to end: routing, one-tap decisions, authorisation, payout, closing."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from bot.app import Runtime, build_runtime
+from bot.deployment import EXAMPLE_FILE, Person, load_deployment
+from storage.models import AuditEvent, Case, InsurerClaim, InsurerPayment
+from tests.e2e.conftest import World, bot_settings, eventually
+from tests.e2e.flows import drive_to_ready
+from tests.e2e.helpers import bot_messages, button_data_of, calls, cards, text_of
+
+
+@dataclass
+class Staff:
+    pingan1: int
+    pingan2: int
+    pingan_sup: int
+    picc: int
+    picc_sup: int
+    cpic: int
+    police: int
+
+
+def _staff(world: World) -> tuple[Staff, tuple[Person, ...]]:
+    sb = world.sb
+    ids = {}
+    for key, name in (
+        ("pingan1", "平安定损甲"),
+        ("pingan2", "平安定损乙"),
+        ("pingan_sup", "平安主管"),
+        ("picc", "人保定损"),
+        ("picc_sup", "人保主管"),
+        ("cpic", "太保定损"),
+        ("police", "值班交警"),
+    ):
+        ids[key] = sb.create_user(name)
+        sb.add_member(world.forum, ids[key])
+        sb.add_member(world.plain, ids[key])
+    staff = Staff(**ids)
+    people = (
+        Person(user_id=world.assistant, name="王协理", role="assistant"),
+        Person(user_id=staff.pingan1, name="平安定损甲", role="adjuster", insurer="PINGAN"),
+        Person(user_id=staff.pingan2, name="平安定损乙", role="adjuster", insurer="PINGAN"),
+        Person(user_id=staff.pingan_sup, name="平安主管", role="supervisor", insurer="PINGAN"),
+        Person(user_id=staff.picc, name="人保定损", role="adjuster", insurer="PICC"),
+        Person(user_id=staff.picc_sup, name="人保主管", role="supervisor", insurer="PICC"),
+        Person(user_id=staff.cpic, name="太保定损", role="adjuster", insurer="CPIC"),
+        Person(user_id=staff.police, name="值班交警", role="police"),
+    )
+    return staff, people
+
+
+async def _runtime(world: World, database_url: str, tmp_path: Path, *, proxy: bool) -> Runtime:
+    staff, people = _staff(world)
+    world.staff = staff  # type: ignore[attr-defined]
+    base = load_deployment(EXAMPLE_FILE)
+    deployment = base.model_copy(
+        update={
+            "people": people,
+            "compensation": base.compensation.model_copy(update={"no_fault_proxy_payment": proxy}),
+        }
+    )
+    runtime = build_runtime(
+        bot_settings(world.sb, database_url, tmp_path / "media"), deployment, poll_timeout=1
+    )
+    await runtime.start()
+    return runtime
+
+
+@pytest.fixture
+async def two_payers(world: World, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
+    """Staffed deployment without 无责代赔: in a rear-end case both insurers pay cash."""
+    runtime = await _runtime(world, database_url, tmp_path, proxy=False)
+    yield runtime
+    await runtime.stop()
+
+
+@pytest.fixture
+async def standard(world: World, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
+    """Staffed example deployment (无责代赔 on): a rear-end case has one paying insurer."""
+    runtime = await _runtime(world, database_url, tmp_path, proxy=True)
+    yield runtime
+    await runtime.stop()
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+async def rows(bot: Runtime, model: Any, *where: Any) -> list[Any]:
+    async with bot.services.db.session() as s:
+        stmt = select(model).where(*where).order_by(col(model.id))
+        return list((await s.exec(stmt)).all())
+
+
+async def claims(bot: Runtime, case_id: int, live: bool = True) -> dict[str, InsurerClaim]:
+    found = await rows(bot, InsurerClaim, InsurerClaim.case_id == case_id)
+    if live:
+        found = [c for c in found if c.status != "superseded"]
+    return {c.insurer_code: c for c in found}
+
+
+async def audits(bot: Runtime, kind: str) -> list[AuditEvent]:
+    return await rows(bot, AuditEvent, AuditEvent.kind == kind)
+
+
+async def case_of(bot: Runtime, case_id: int) -> Case:
+    async with bot.services.db.session() as s:
+        case = await s.get(Case, case_id)
+    assert case is not None
+    return case
+
+
+def pings(world: World, chat: int) -> list[dict]:
+    return [m for m in bot_messages(world.sb, chat) if "请审核" in text_of(m)]
+
+
+def ping_of(world: World, chat: int, insurer: str) -> dict:
+    found = [m for m in pings(world, chat) if insurer in text_of(m)]
+    assert found, world.sb.format_transcript(chat)
+    return found[-1]
+
+
+async def wait_said(world: World, chat: int, containing: str, after: int = 0) -> dict:
+    sb = world.sb
+    try:
+        await sb.wait_for(
+            lambda: any(
+                containing in text_of(m) and m["message_id"] > after for m in bot_messages(sb, chat)
+            ),
+            timeout=10,
+        )
+    except TimeoutError as exc:
+        raise AssertionError(f"no {containing!r}:\n{sb.format_transcript(chat)}") from exc
+    return [m for m in bot_messages(sb, chat) if containing in text_of(m)][-1]
+
+
+def mentioned_ids(message: dict) -> set[int]:
+    """Who a bot message notifies (tg://user links arrive as text_mention entities)."""
+    return {e["user"]["id"] for e in message.get("entities", []) if e.get("type") == "text_mention"}
+
+
+def newest(world: World, chat: int) -> int:
+    return max((m["message_id"] for m in world.sb.transcript(chat)), default=0)
+
+
+async def tap(world: World, chat: int, user: int, message: dict, label: str, **kw: Any) -> dict:
+    """Press a button; return the bot's answer to the callback query."""
+    sb = world.sb
+    data = kw.pop("data", None) or button_data_of(message, label)
+    qid = sb.press_button(chat, user, message["message_id"], data, **kw)
+    await sb.wait_for(lambda: sb.callback_answer(qid) is not None, timeout=10)
+    return sb.callback_answer(qid)
+
+
+def say(world: World, chat: int, user: int, case: Case, text: str) -> None:
+    world.sb.send_text(chat, user, text, thread_id=case.message_thread_id)
+
+
+async def status_is(bot: Runtime, case_id: int, status: str) -> None:
+    async def check() -> bool:
+        return (await case_of(bot, case_id)).status == status
+
+    await eventually(check)
+
+
+async def routed_case(world: World, bot: Runtime, n_pings: int) -> Case:
+    case = await drive_to_ready(world, bot, world.forum)
+    await world.sb.wait_for(lambda: len(pings(world, world.forum)) >= n_pings, timeout=10)
+    return case
+
+
+# --- the main path ----------------------------------------------------------------------
+
+
+async def test_rear_end_with_two_insurers_runs_from_ready_to_closed(
+    world: World, two_payers: Runtime
+):
+    sb, bot, chat, staff = world.sb, two_payers, world.forum, world.staff  # type: ignore[attr-defined]
+    case = await routed_case(world, bot, 2)
+    assert case.id is not None
+
+    # Exactly one ping per paying insurer, mentioning only that insurer's people.
+    await asyncio.sleep(0)  # nothing else is pending: the count below is final
+    assert len(pings(world, chat)) == 2
+    by = await claims(bot, case.id)
+    assert set(by) == {"PINGAN", "PICC"}
+    assert by["PINGAN"].requested_fen == 540000 and by["PICC"].requested_fen == 10000
+    mentioned = {
+        e.data["insurer"]: set(e.data["mentioned"]) for e in await audits(bot, "claim.pinged")
+    }
+    assert mentioned == {
+        "PINGAN": {staff.pingan1, staff.pingan2},  # on-duty adjusters; the supervisor not
+        "PICC": {staff.picc},
+    }
+    pingan, picc = ping_of(world, chat, "平安产险"), ping_of(world, chat, "人保财险")
+    assert mentioned_ids(pingan) == {staff.pingan1, staff.pingan2}
+    assert mentioned_ids(picc) == {staff.picc}
+    assert "平安定损甲" in text_of(pingan) and "人保定损" not in text_of(pingan)
+    assert "人保定损" in text_of(picc) and "平安定损" not in text_of(picc)
+    assert "甲方 湘C12345" in text_of(pingan) and "商业三者 → 乙方 ¥2,000.00" in text_of(pingan)
+    assert "乙方 湘C67890" in text_of(picc) and "交强险无责 → 甲方 ¥100.00" in text_of(picc)
+    assert by["PINGAN"].ping_message_id == pingan["message_id"]  # linked by the sender
+    await eventually(lambda: _card_has(world, chat, "保险公司"))
+
+    # Wrong company (CPIC; and PICC, which pays too, on PINGAN's ping), the assistant and
+    # a stranger: alert, nothing changes, the refusal is audited.
+    for who in (staff.cpic, staff.picc, world.assistant, world.villager):
+        answer = await tap(world, chat, who, pingan, "同意")
+        assert answer["show_alert"] and "只有平安产险" in answer["text"]
+    assert (await claims(bot, case.id))["PINGAN"].status == "pinged"
+    refused = [e for e in await audits(bot, "claim.refused") if e.data["reason"] == "role"]
+    assert sorted(e.actor_user_id for e in refused) == sorted(
+        [staff.cpic, staff.picc, world.assistant, world.villager]
+    )
+
+    # Two PINGAN adjusters press approve at the same moment: one approval.
+    data = button_data_of(pingan, "同意")
+    q1 = sb.press_button(chat, staff.pingan1, pingan["message_id"], data)
+    q2 = sb.press_button(chat, staff.pingan2, pingan["message_id"], data)
+    await sb.wait_for(lambda: sb.callback_answer(q1) and sb.callback_answer(q2), timeout=10)
+    assert len(await audits(bot, "claim.approved")) == 1
+    claim = (await claims(bot, case.id))["PINGAN"]
+    assert claim.status == "approved" and claim.approved_fen == 540000
+    winner = claim.decided_by
+    assert winner in (staff.pingan1, staff.pingan2)
+    # A replayed press of the same decision is harmless.
+    answer = await tap(world, chat, staff.pingan2, pingan, "同意")
+    assert not answer["show_alert"] and len(await audits(bot, "claim.approved")) == 1
+
+    # The winner gives the claim number and the assessed amount in one reply.
+    await wait_said(world, chat, "请回复报案号")
+    say(world, chat, winner, case, "报案号 RDAA2026001 定损 5200")
+    await wait_said(world, chat, "已记录 平安产险：报案号 RDAA2026001")
+    claim = (await claims(bot, case.id))["PINGAN"]
+    assert claim.claim_no == "RDAA2026001" and claim.assessed_fen == 520000
+
+    # PICC approves: every paying insurer has approved.
+    await tap(world, chat, staff.picc, picc, "同意")
+    await status_is(bot, case.id, "approved")
+    await eventually(lambda: _card_has(world, chat, "状态：已核准"))
+    points = await wait_said(world, chat, "就近定损")
+    assert "平安产险湘潭县定损中心" in text_of(points) and "95511" in text_of(points)
+    assert "人保财险花石服务站" in text_of(points)  # PICC's nearest to 花石镇 first
+    assert text_of(points).index("人保财险花石服务站") < text_of(points).index(
+        "人保财险湘潭县支公司"
+    )
+
+    # Payout: PINGAN in two parts by /paid (an over-payment is refused), PICC by button.
+    say(world, chat, staff.pingan1, case, "/paid 3000 REF-1")
+    await wait_said(world, chat, "已赔付 ¥3,000.00")
+    mark = newest(world, chat)
+    say(world, chat, staff.pingan1, case, "/paid 3000 REF-2")
+    await wait_said(world, chat, "超额", mark)
+    say(world, chat, world.villager, case, "/paid 2400")
+    await wait_said(world, chat, "/paid 只能由", mark)
+    say(world, chat, staff.pingan_sup, case, "/paid 2400 REF-2")
+    await wait_said(world, chat, "累计 ¥5,400.00")
+    assert (await case_of(bot, case.id)).status == "approved"  # PICC has not paid yet
+    done = await wait_said(world, chat, "所有赔付方已同意")
+    await tap(world, chat, staff.picc, done, "人保财险 已全额赔付")
+
+    await status_is(bot, case.id, "closed")
+    payments = await rows(bot, InsurerPayment, InsurerPayment.case_id == case.id)
+    assert [p.amount_fen for p in payments] == [300000, 240000, 10000]
+    summary = await wait_said(world, chat, "已结案")
+    assert "RDAA2026001" in text_of(summary)
+
+    def topic() -> dict:
+        return next(t for t in sb.topics(chat) if t["message_thread_id"] == case.message_thread_id)
+
+    await sb.wait_for(lambda: topic()["closed"], timeout=10)
+    assert topic()["name"].startswith("✅ " + case.number)
+    kinds = [e.kind for e in await rows(bot, AuditEvent, AuditEvent.case_id == case.id)]
+    for kind in ("case.ready", "case.routed", "case.approved", "case.paid", "case.closed"):
+        assert kinds.count(kind) == 1, kind
+
+    # Someone with a role (a group admin) writes in the closed topic: it is reopened.
+    sb.send_text(chat, world.admin, "补充说明", thread_id=case.message_thread_id)
+    await sb.wait_for(lambda: not topic()["closed"], timeout=10)
+    assert (await case_of(bot, case.id)).status == "closed"
+
+
+async def _card_has(world: World, chat: int, text: str) -> bool:
+    found = cards(world.sb, chat)
+    return bool(found) and text in text_of(found[0])
+
+
+# --- forged, replayed, stale ----------------------------------------------------------
+
+
+async def test_forged_and_replayed_callbacks_change_nothing(world: World, two_payers: Runtime):
+    sb, bot, chat, staff = world.sb, two_payers, world.forum, world.staff  # type: ignore[attr-defined]
+    case = await routed_case(world, bot, 2)
+    assert case.id is not None
+    pingan, picc = ping_of(world, chat, "平安产险"), ping_of(world, chat, "人保财险")
+    # Another case's token (a second case in the plain group), pressed on this case's ping.
+    other = await drive_to_ready(world, bot, world.plain)
+    await sb.wait_for(lambda: len(pings(world, world.plain)) == 2, timeout=10)
+    other_data = button_data_of(ping_of(world, world.plain, "平安产险"), "同意")
+    answer = await tap(world, chat, staff.pingan1, pingan, "", data=other_data, strict=False)
+    assert answer["show_alert"]
+    # This case's PINGAN token replayed onto PICC's ping (same format, wrong message).
+    answer = await tap(
+        world, chat, staff.pingan1, picc, "", data=button_data_of(pingan, "同意"), strict=False
+    )
+    assert answer["show_alert"]
+    # A well-formed token that was never issued.
+    answer = await tap(world, chat, staff.pingan1, pingan, "", data="b:AAAAAAAAAAAA", strict=False)
+    assert answer["show_alert"]
+    for c in (*(await claims(bot, case.id)).values(), *(await claims(bot, other.id or 0)).values()):
+        assert c.status == "pinged" and c.decided_by is None
+    assert [e.data["reason"] for e in await audits(bot, "claim.refused")] == ["forged"]
+    assert len(await audits(bot, "button.refused")) == 2
+
+    # Replayed: approve, then the same press again, and again after the case moved on.
+    await tap(world, chat, staff.picc, picc, "同意")
+    for _ in range(2):
+        answer = await tap(world, chat, staff.picc, picc, "同意")
+        assert "已记录" in answer["text"]
+    assert len(await audits(bot, "claim.approved")) == 1
+
+
+# --- adjust, survey, mutual recognition, reject ----------------------------------------
+
+
+async def test_survey_mutual_recognition_resubmit_and_adjust(world: World, two_payers: Runtime):
+    sb, bot, chat, staff = world.sb, two_payers, world.forum, world.staff  # type: ignore[attr-defined]
+    case = await routed_case(world, bot, 2)
+    assert case.id is not None
+    pingan, picc = ping_of(world, chat, "平安产险"), ping_of(world, chat, "人保财险")
+
+    # PINGAN asks for a survey: disputed, the assistant is mentioned, the result is asked.
+    await tap(world, chat, staff.pingan1, pingan, "申请查勘")
+    await status_is(bot, case.id, "disputed")
+    msg = await wait_said(world, chat, "申请现场查勘")
+    assert world.assistant in mentioned_ids(msg) and staff.police not in mentioned_ids(msg)
+    say(world, chat, staff.pingan1, case, "5000")
+    result = await wait_said(world, chat, "查勘结果")
+    assert (await claims(bot, case.id))["PINGAN"].survey_fen == 500000
+
+    # 互认: PICC accepts PINGAN's survey result with one tap (PINGAN may not press it).
+    answer = await tap(world, chat, staff.pingan1, result, "人保财险 认可")
+    assert answer["show_alert"]
+    await tap(world, chat, staff.picc, result, "人保财险 认可")
+    await wait_said(world, chat, "认可 平安产险 的查勘结果")
+    picc_claim = (await claims(bot, case.id))["PICC"]
+    assert picc_claim.recognized_claim_id == (await claims(bot, case.id))["PINGAN"].id
+    assert picc_claim.assessed_fen == 500000
+
+    # The assistant resubmits: new pings for both insurers, the old buttons go stale.
+    before = len(pings(world, chat))
+    answer = await tap(world, chat, world.villager, msg, "重新提交")
+    assert answer["show_alert"]  # a stranger may not resubmit
+    await tap(world, chat, world.assistant, msg, "重新提交")
+    await status_is(bot, case.id, "awaiting_insurer")
+    await sb.wait_for(lambda: len(pings(world, chat)) == before + 2, timeout=10)
+    answer = await tap(world, chat, staff.picc, picc, "同意")
+    assert answer["show_alert"] and "失效" in answer["text"]
+    assert (await claims(bot, case.id))["PICC"].status == "pinged"
+
+    # Adjust: PICC approves 80 instead of 100 (same amount rules as intake).
+    picc = ping_of(world, chat, "人保财险")
+    await tap(world, chat, staff.picc, picc, "调整金额")
+    await wait_said(world, chat, "核准的金额")
+    mark = newest(world, chat)
+    say(world, chat, staff.picc, case, "-5")
+    await wait_said(world, chat, "不是有效金额", mark)
+    say(world, chat, staff.picc, case, "80元")
+    await wait_said(world, chat, "调整金额为 ¥80.00")
+    claim = (await claims(bot, case.id))["PICC"]
+    assert claim.status == "approved" and claim.approved_fen == 8000
+    assert claim.requested_fen == 10000
+    assert [e.data["amount_fen"] for e in await audits(bot, "claim.adjusted")] == [8000]
+
+
+async def test_reject_asks_a_reason_and_mentions_assistant_and_police(
+    world: World, two_payers: Runtime
+):
+    bot, chat, staff = two_payers, world.forum, world.staff  # type: ignore[attr-defined]
+    case = await routed_case(world, bot, 2)
+    assert case.id is not None
+    picc = ping_of(world, chat, "人保财险")
+    answer = await tap(world, chat, staff.pingan1, picc, "拒绝")  # not PICC's adjuster
+    assert answer["show_alert"]
+    await tap(world, chat, staff.picc_sup, picc, "拒绝")  # a supervisor may decide
+    await status_is(bot, case.id, "disputed")
+    msg = await wait_said(world, chat, "拒绝赔付")
+    assert {world.assistant, staff.police} <= mentioned_ids(msg)
+    world.sb.send_text(chat, staff.picc_sup, "无责方不承担", thread_id=case.message_thread_id)
+    await wait_said(world, chat, "拒绝理由：无责方不承担")
+    claim = (await claims(bot, case.id))["PICC"]
+    assert claim.status == "rejected" and claim.reason == "无责方不承担"
+    assert claim.decided_by == staff.picc_sup
+    await eventually(lambda: _card_has(world, chat, "状态：有争议"))
+
+
+# --- the standard case: how many messages does the bot send? ----------------------------
+
+
+async def test_standard_case_message_count(world: World, standard: Runtime):
+    """Two cars, one album, two insurers (one pays under 无责代赔), one payout."""
+    sb, bot, chat, staff = world.sb, standard, world.forum, world.staff  # type: ignore[attr-defined]
+    case = await routed_case(world, bot, 1)
+    assert case.id is not None
+    assert set(await claims(bot, case.id)) == {"PINGAN"}
+    routed_sends = len(calls(sb, "sendMessage", chat))
+    await tap(world, chat, staff.pingan1, ping_of(world, chat, "平安产险"), "同意")
+    await wait_said(world, chat, "请回复报案号")
+    say(world, chat, staff.pingan1, case, "报案号 RDAA2026009 定损 5400")
+    await wait_said(world, chat, "已记录 平安产险：报案号 RDAA2026009")
+    done = await wait_said(world, chat, "所有赔付方已同意")
+    await tap(world, chat, staff.pingan1, done, "已全额赔付")
+    await status_is(bot, case.id, "closed")
+    await sb.wait_for(lambda: any(t["closed"] for t in sb.topics(chat)), timeout=10)
+    await eventually(lambda: _card_has(world, chat, "状态：已结案"))
+    sends = len(calls(sb, "sendMessage", chat))
+    docs = len(calls(sb, "sendDocument", chat))
+    edits = len(calls(sb, "editMessageText", chat))
+    topic_calls = sum(
+        len(calls(sb, m, chat))
+        for m in ("createForumTopic", "editForumTopic", "closeForumTopic", "pinChatMessage")
+    )
+    private = len(calls(sb, "sendMessage")) - sends
+    sys.stdout.write(
+        f"\nSTANDARD CASE: group new messages {sends + docs} (sendMessage {sends}, "
+        f"sendDocument {docs}; {routed_sends} of them up to routing), edits {edits}, "
+        f"topic/pin calls {topic_calls}, private messages {private}\n"
+    )
+    assert (
+        sends - routed_sends <= 8
+    )  # ping excluded: approve, numbers, approved, points, paid, closed
+    assert edits > 0
