@@ -440,3 +440,19 @@ async def test_standard_case_message_count(world: World, standard: Runtime):
         sends - routed_sends <= 8
     )  # ping excluded: approve, numbers, approved, points, paid, closed
     assert edits > 0
+
+
+async def test_insurer_buttons_wait_while_police_have_the_case(world: World, standard: Runtime):
+    bot, staff = standard, world.staff  # type: ignore[attr-defined]
+    case = await routed_case(world, bot, 1)
+    ping = ping_of(world, world.forum, "平安")
+    card = cards(world.sb, world.forum)[0]
+    await tap(world, world.forum, staff.police, card, "交警接管")
+    await status_is(bot, case.id, "police")
+
+    answer = await tap(world, world.forum, staff.pingan1, ping, "同意")
+    assert answer["show_alert"] is True
+    assert (await claims(bot, case.id))["PINGAN"].status == "pinged"
+    assert (await case_of(bot, case.id)).status == "police"
+    refused = [e for e in await audits(bot, "claim.refused") if e.data["reason"] == "case_status"]
+    assert len(refused) == 1 and refused[0].actor_user_id == staff.pingan1
