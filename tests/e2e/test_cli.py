@@ -59,5 +59,7 @@ def test_kuaipei_demo_plays_the_scene():
     )
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
-    assert "HS-" in out and "照片：5 张" in out  # the album of 4 plus one photo in the topic
+    # One accident from photos to payout, then the plain and the unregistered group.
+    assert "照片：9 张" in out and "请审核 HS-" in out and "🏁 HS-" in out and "状态：已结案" in out
+    assert "请核对后确认" in out  # the driver's private chat
     assert "SB-" in out and "本群尚未登记" in out and "只有群管理员" in out
