@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.evidence import intake
 from bot.numbering import format_case_number, local_day
+from bot.parties import flow
 from bot.services import Services
 from bot.texts import Raw, t
 from storage import queries as q
@@ -226,6 +227,8 @@ async def receive_photo(svc: Services, p: IncomingPhoto) -> PhotoOutcome:
             case.updated_at = now
             session.add(case)
             q.enqueue(session, at=now, chat_id=p.chat_id, kind="edit_card", case_id=case.id)
+            if slot is not None:  # the last required shot may be what the case waited for
+                await flow.evaluate(session, svc, case, actor=p.user_id)
         return outcome
 
     outcome = await svc.in_transaction(work)

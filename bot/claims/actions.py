@@ -19,7 +19,7 @@ from bot.claims.rules import ClaimStatus, Event
 from bot.parties import flow, store
 from bot.parties.intake import IncomingText
 from bot.parties.readiness import missing
-from bot.roles.lookup import grants_of
+from bot.roles.lookup import grants_of, may_work_on
 from bot.roles.policy import Action, may
 from bot.rules.amounts import AmountError, format_fen, parse_amount
 from bot.services import Services
@@ -370,10 +370,7 @@ async def resubmit(
     case = await session.get(Case, button.case_id) if button.case_id else None
     if case is None or case.status != "disputed":
         return PressResult(t("c.stale", svc.language), alert=True)
-    grants = await grants_of(
-        session, svc, chat_id=case.chat_id, user_id=press.user_id, township=case.township_code
-    )
-    if press.user_id != case.opened_by and not may(Action.FAST_PATH_EDIT, grants):
+    if not await may_work_on(session, svc, case, press.user_id):
         q.audit(
             session,
             at=svc.clock.now(),

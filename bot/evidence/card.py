@@ -19,6 +19,8 @@ from bot.evidence import checklist, geo
 from bot.evidence.data import case_link, case_photos, flags_of, may_act, number_of, slots_of
 from bot.evidence.intake import ASK_KIND
 from bot.evidence.storing import places
+from bot.parties import flow
+from bot.parties.flow import EDITABLE
 from bot.services import Services
 from bot.texts import CATALOG, Raw, t
 from bot.views import section
@@ -176,6 +178,8 @@ async def _guard(
     case = await session.get(Case, button.case_id)
     if case is None:
         return None, PressResult(t("button.unknown", svc.language), alert=True)
+    if case.status not in EDITABLE:  # an old menu pressed after the case moved on
+        return None, PressResult(t("err.not_collecting", svc.language), alert=True)
     if not await may_act(session, svc, case, press.user_id):
         q.audit(
             session,
@@ -315,6 +319,7 @@ async def set_tag(
         case.updated_at = now
         session.add(case)
         q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
+        await flow.evaluate(session, svc, case, actor=press.user_id)  # the checklist changed
     n = number_of(photos, photo_id)
     return PressResult(t("evidence.retag.done", lang, n=n, slot=_slot_label(slots, new_slot, lang)))
 
@@ -350,6 +355,7 @@ async def switch_scenario(
         new=scenario,
     )
     q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
+    await flow.evaluate(session, svc, case, actor=press.user_id)  # other shots are required now
     return PressResult(t("evidence.scenario.done", lang, scenario=_scenario_name(scenario, lang)))
 
 

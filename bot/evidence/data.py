@@ -9,11 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.evidence.checklist import Slot, expand, party_labels
 from bot.evidence.fraud import Known
+from bot.roles.lookup import may_work_on
 from bot.services import Services
-from storage.models import Case, Member, Party, Photo, PhotoFlag
-
-# Who may re-tag photos, switch the checklist and set the scene besides the case opener.
-ACTING_ROLES = ("assistant", "police", "admin")
+from storage.models import Case, Party, Photo, PhotoFlag
 
 
 async def case_photos(session: AsyncSession, case_id: int) -> list[Photo]:
@@ -92,18 +90,11 @@ async def add_flag(
 
 
 async def may_act(session: AsyncSession, svc: Services, case: Case, user_id: int) -> bool:
-    """Whether a person may change a case's evidence: its opener, or an assistant or police."""
-    if user_id == case.opened_by:
-        return True
-    for person in getattr(svc.deployment, "people", ()):
-        if person.user_id == user_id and person.role in ACTING_ROLES:
-            return True
-    stmt = select(Member.id).where(
-        Member.chat_id == case.chat_id,
-        Member.user_id == user_id,
-        col(Member.role).in_(ACTING_ROLES),
-    )
-    return (await session.exec(stmt)).first() is not None
+    """Whether a person may change a case's evidence: its opener, or an assistant or police.
+
+    The fast-path guard of bot/roles/lookup.py (`may_work_on`), so evidence and parties agree.
+    """
+    return await may_work_on(session, svc, case, user_id)
 
 
 def case_link(case: Case) -> str | None:

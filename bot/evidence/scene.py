@@ -11,6 +11,7 @@ from bot.buttons import Press, PressResult, action
 from bot.evidence import geo
 from bot.evidence.data import case_photos, may_act
 from bot.evidence.storing import check_place, places
+from bot.parties.flow import EDITABLE
 from bot.services import Services
 from bot.texts import Raw, t
 from storage import queries as q
@@ -180,6 +181,8 @@ async def use_photo_gps(
     photo = await session.get(Photo, button.args.get("photo_id"))
     if case is None or photo is None or photo.case_id != case.id or photo.gps_lat is None:
         return PressResult(t("evidence.retag.gone", svc.language), alert=True)
+    if case.status not in EDITABLE:
+        return PressResult(t("err.not_collecting", svc.language), alert=True)
     if not await may_act(session, svc, case, press.user_id):
         return PressResult(t("evidence.not_allowed", svc.language), alert=True)
     await set_scene(

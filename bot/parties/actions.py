@@ -15,15 +15,6 @@ from storage import queries as q
 from storage.models import Button, Case
 
 
-async def _case(session: AsyncSession, button: Button) -> Case | None:
-    case = await session.get(Case, button.case_id) if button.case_id else None
-    return case if case is not None and case.status in flow.EDITABLE else None
-
-
-def _closed(svc: Services) -> PressResult:
-    return PressResult(t("err.not_collecting", svc.language), alert=True)
-
-
 def _saved(svc: Services) -> PressResult:
     return PressResult(t("a.saved", svc.language))
 
@@ -33,9 +24,9 @@ async def edit_party(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Start (or resume) the questions about one party."""
-    case = await _case(session, button)
-    if case is None or case.id is None:
-        return _closed(svc)
+    case = await flow.editable_case(session, svc, press, button)
+    if isinstance(case, PressResult):
+        return case
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
     if flow.party_complete(party):  # all known: start again from the plate to correct it
@@ -50,9 +41,9 @@ async def add_party(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Add a third (or fourth) vehicle and start asking about it."""
-    case = await _case(session, button)
-    if case is None or case.id is None:
-        return _closed(svc)
+    case = await flow.editable_case(session, svc, press, button)
+    if isinstance(case, PressResult):
+        return case
     used = {p.label for p in await store.parties_of(session, case_id=case.id)} | {"甲", "乙"}
     label = next_label(used)
     if label is None:
@@ -70,9 +61,9 @@ async def choose_insurer(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Set a party's compulsory insurer from the buttons."""
-    case = await _case(session, button)
-    if case is None or case.id is None:
-        return _closed(svc)
+    case = await flow.editable_case(session, svc, press, button)
+    if isinstance(case, PressResult):
+        return case
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     await set_fields(
         session,
@@ -92,9 +83,9 @@ async def choose_vehicle(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Set a party's vehicle type from the buttons."""
-    case = await _case(session, button)
-    if case is None or case.id is None:
-        return _closed(svc)
+    case = await flow.editable_case(session, svc, press, button)
+    if isinstance(case, PressResult):
+        return case
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     await set_fields(
         session,
@@ -116,9 +107,9 @@ async def answer_eligibility(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Record a yes/no answer; a failing one hands the case to the police."""
-    case = await _case(session, button)
-    if case is None:
-        return _closed(svc)
+    case = await flow.editable_case(session, svc, press, button)
+    if isinstance(case, PressResult):
+        return case
     code, value = button.args["question"], bool(button.args["value"])
     case.eligibility = {**case.eligibility, code: value}
     session.add(case)
@@ -158,9 +149,9 @@ async def liability_menu(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Post (or, pressed in the menu, show again) the first step of the situation menu."""
-    case = await _case(session, button)
-    if case is None:
-        return _closed(svc)
+    case = await flow.editable_case(session, svc, press, button)
+    if isinstance(case, PressResult):
+        return case
     rows = await menus.situation_parties(session, svc, case)
     _show_menu(session, svc, case, press, t("q.situation", svc.language), rows)
     return PressResult()
@@ -171,9 +162,9 @@ async def liability_party(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Show one party's situations in the menu message."""
-    case = await _case(session, button)
-    if case is None:
-        return _closed(svc)
+    case = await flow.editable_case(session, svc, press, button)
+    if isinstance(case, PressResult):
+        return case
     label = button.args["label"]
     rows = await menus.situation_items(
         session, svc, case, label, everything=bool(button.args.get("everything"))
@@ -187,9 +178,9 @@ async def liability_preset(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Tag a party with a situation; the bot proposes grades from all tags."""
-    case = await _case(session, button)
-    if case is None or case.id is None:
-        return _closed(svc)
+    case = await flow.editable_case(session, svc, press, button)
+    if isinstance(case, PressResult):
+        return case
     label, code = button.args["label"], button.args["preset"]
     parties = await store.parties_of(session, case_id=case.id)
     for existing in ("甲", "乙"):
@@ -223,9 +214,9 @@ async def liability_direct_menu(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Post the grade buttons, one row per party."""
-    case = await _case(session, button)
-    if case is None:
-        return _closed(svc)
+    case = await flow.editable_case(session, svc, press, button)
+    if isinstance(case, PressResult):
+        return case
     rows = await menus.grade_rows(session, svc, case)
     _show_menu(session, svc, case, press, t("q.direct", svc.language), rows)
     return PressResult()
@@ -236,9 +227,9 @@ async def liability_grade(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Set one party's grade by hand."""
-    case = await _case(session, button)
-    if case is None or case.id is None:
-        return _closed(svc)
+    case = await flow.editable_case(session, svc, press, button)
+    if isinstance(case, PressResult):
+        return case
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     party.grade = Grade(button.args["grade"]).value
     session.add(party)
@@ -260,9 +251,9 @@ async def estimate_ask(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Ask the presser for the estimates, party by party."""
-    case = await _case(session, button)
-    if case is None:
-        return _closed(svc)
+    case = await flow.editable_case(session, svc, press, button)
+    if isinstance(case, PressResult):
+        return case
     await ask_next_estimate(session, svc, case, press.user_id, press.user_name, None)
     return _saved(svc)
 
@@ -272,9 +263,9 @@ async def other_ask(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Ask the presser for other property damage."""
-    case = await _case(session, button)
-    if case is None:
-        return _closed(svc)
+    case = await flow.editable_case(session, svc, press, button)
+    if isinstance(case, PressResult):
+        return case
     await flow.ask(
         session,
         svc,

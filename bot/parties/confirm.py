@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.buttons import Press, PressResult, action, button_data
 from bot.parties import flow, store
 from bot.parties.money import compute, grade_of, policy_from, table_lines
+from bot.roles.policy import Action
 from bot.rules.amounts import format_fen
 from bot.rules.compensation import Party as RuleParty
 from bot.services import Services
@@ -31,9 +32,11 @@ async def send_links(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Post one deep-link button per party that has not confirmed yet."""
-    case = await session.get(Case, button.case_id) if button.case_id else None
-    if case is None or case.id is None or case.status not in flow.EDITABLE:
-        return PressResult(t("err.not_collecting", svc.language), alert=True)
+    case = await flow.editable_case(
+        session, svc, press, button, action=Action.FAST_PATH_CONFIRMATION
+    )
+    if isinstance(case, PressResult):
+        return case
     rows = []
     for party in await store.parties_of(session, case_id=case.id):
         if party.confirmed_at is not None:
@@ -59,9 +62,11 @@ async def send_links(
 @action("confirm.paper")
 async def paper(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
     """The assistant records a confirmation the driver signed on paper."""
-    case = await session.get(Case, button.case_id) if button.case_id else None
-    if case is None or case.id is None or case.status not in flow.EDITABLE:
-        return PressResult(t("err.not_collecting", svc.language), alert=True)
+    case = await flow.editable_case(
+        session, svc, press, button, action=Action.FAST_PATH_CONFIRMATION
+    )
+    if isinstance(case, PressResult):
+        return case
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     _confirm(party, svc, via="paper", by=press.user_id)
     session.add(party)

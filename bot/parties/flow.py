@@ -7,6 +7,7 @@ from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.buttons import Press, PressResult
 from bot.evidence import checklist
 from bot.evidence import data as evidence_data
 from bot.parties import eligibility, store
@@ -14,15 +15,64 @@ from bot.parties import texts as _texts  # noqa: F401  (registers this area's te
 from bot.parties.masking import mask_phone
 from bot.parties.money import grade_of
 from bot.parties.readiness import CaseFacts, PartyFacts, missing
-from bot.roles.lookup import people_for
+from bot.roles.lookup import may_work_on, people_for
+from bot.roles.policy import Action
 from bot.rules.liability import check_grades
 from bot.services import Services
 from bot.texts import Raw, t
 from storage import queries as q
-from storage.models import Case, Party
+from storage.models import Button, Case, Party
 
 # A disputed case stays editable: the assistant updates evidence or figures, then it re-routes.
 EDITABLE = ("collecting", "ready", "disputed")
+
+
+async def refused(
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    *,
+    user_id: int,
+    attempted: str,
+    action: Action = Action.FAST_PATH_EDIT,
+    kind: str = "button.refused",
+) -> bool:
+    """True when a person may not do this fast-path work on the case; the attempt is audited.
+
+    Every parties button and the text intake ask this before changing anything.
+    """
+    if await may_work_on(session, svc, case, user_id, action=action):
+        return False
+    q.audit(
+        session,
+        at=svc.clock.now(),
+        kind=kind,
+        case_id=case.id,
+        chat_id=case.chat_id,
+        actor=user_id,
+        reason="role",
+        action=attempted,
+    )
+    return True
+
+
+async def editable_case(
+    session: AsyncSession,
+    svc: Services,
+    press: Press,
+    button: Button,
+    *,
+    action: Action = Action.FAST_PATH_EDIT,
+) -> Case | PressResult:
+    """A fast-path button's case if it is editable and the presser may act, else the refusal."""
+    case = await session.get(Case, button.case_id) if button.case_id else None
+    if case is None or case.id is None or case.status not in EDITABLE:
+        return PressResult(t("err.not_collecting", svc.language), alert=True)
+    if await refused(
+        session, svc, case, user_id=press.user_id, attempted=button.action, action=action
+    ):
+        return PressResult(t("err.not_allowed", svc.language), alert=True)
+    return case
 
 
 def party_complete(p: Party) -> bool:

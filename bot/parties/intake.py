@@ -96,6 +96,16 @@ async def receive_text(svc: Services, m: IncomingText) -> str:
                 session, svc, case, t("err.not_collecting", svc.language), reply_to=m.message_id
             )
             return "refused"
+        if await flow.refused(
+            session,
+            svc,
+            case,
+            user_id=m.user_id,
+            attempted="quick_form" if form is not None else f"answer.{pending.question}",
+            kind="input.refused",
+        ):
+            flow.say(session, svc, case, t("err.not_allowed", svc.language), reply_to=m.message_id)
+            return "refused"
         if form is not None:
             return await apply_quick_form(session, svc, case, form, m)
         assert pending is not None

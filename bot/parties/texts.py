@@ -143,6 +143,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "请按 <code>甲 300</code> 的格式回复。",
         "en": "Reply like <code>甲 300</code>.",
     },
+    "err.not_allowed": {
+        "zh": "只有协理员、交警或开案人可以录入或修改案件信息。",
+        "en": "Only assistants, police or the person who opened the case can enter or change it.",
+    },
     "err.not_collecting": {
         "zh": "案件当前状态不能修改。",
         "en": "The case cannot be changed in its current state.",

@@ -14,9 +14,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deployment import Person
-from bot.roles.policy import Grant, Role, on_duty
+from bot.roles.policy import Action, Grant, Role, may, on_duty
 from bot.services import Services
-from storage.models import Member
+from storage.models import Case, Member
 
 ROLE_ORDER = {role: i for i, role in enumerate(Role)}
 
@@ -72,6 +72,34 @@ async def grants_of(
     if chat_admin:
         grants.append(Grant(role=Role.ADMIN, source="telegram"))
     return sorted(grants, key=lambda g: ROLE_ORDER[g.role])
+
+
+async def may_work_on(
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    user_id: int,
+    *,
+    action: Action = Action.FAST_PATH_EDIT,
+    chat_admin: bool = False,
+) -> bool:
+    """Whether a person may do the fast-path work on a case (parties, evidence, confirmations).
+
+    The case's opener counts as its assistant; anyone else needs a role the matrix allows
+    for `action` (assistants, police, admins) in the case's group. The one guard of every
+    fast-path button and of the text intake.
+    """
+    if user_id == case.opened_by:
+        return True
+    grants = await grants_of(
+        session,
+        svc,
+        chat_id=case.chat_id,
+        user_id=user_id,
+        township=case.township_code,
+        chat_admin=chat_admin,
+    )
+    return may(action, grants)
 
 
 def local_time(svc: Services, at: datetime) -> datetime:

@@ -150,8 +150,8 @@ class Scope(StrEnum):
 
 _A, _P = Scope.ANY, Scope.PAYING_INSURER
 _INSURER_DECIDES = {Role.ADJUSTER: _P, Role.SUPERVISOR: _P}
-# The existing fast-path guard (bot/evidence/data.py ACTING_ROLES) lets assistants,
-# police and admins change evidence; the matrix keeps that so it can replace the guard.
+# The fast path (evidence, parties, confirmations) is open to assistants, police and admins,
+# besides the case's opener: bot/roles/lookup.py `may_work_on` is its one guard.
 _FAST_PATH = {Role.ASSISTANT: _A, Role.POLICE: _A, Role.ADMIN: _A}
 _POLICE = {Role.POLICE: _A}
 

@@ -56,13 +56,17 @@ async def _question(world: World, chat: int, containing: str, after: int) -> dic
     return last_bot_message(sb, chat, containing)
 
 
-async def drive_to_ready(world: World, bot: Runtime, chat: int) -> Case:
-    """Open a two-car rear-end case in `chat` (world.forum or world.plain) and make it ready."""
+async def drive_to_ready(world: World, bot: Runtime, chat: int, *, photos: int = 9) -> Case:
+    """Open a two-car rear-end case in `chat` (world.forum or world.plain) and make it ready.
+
+    With fewer than the nine photos of the checklist everything else is completed and the
+    case is returned still `collecting`.
+    """
     sb = world.sb
     forum = chat == world.forum
     await register(world, chat, TOWNSHIP["forum" if forum else "plain"])
-    sb.send_album(chat, world.assistant, [scene_photo(i) for i in range(9)])
-    await eventually(lambda: card_shows(sb, chat, 9))
+    sb.send_album(chat, world.assistant, [scene_photo(i) for i in range(photos)])
+    await eventually(lambda: card_shows(sb, chat, photos))
     case = (await cases_in(bot, chat))[0]
     thread = case.message_thread_id if forum else None
     anchor = None if forum else _card(world, chat)["message_id"]
@@ -115,6 +119,12 @@ async def drive_to_ready(world: World, bot: Runtime, chat: int) -> Case:
     await press(sb, private, zhang, last_bot_message(sb, private, "请核对后确认"), "确认无误")
     await eventually(lambda: _card_has(world, chat, "已确认（本人Telegram）"))
     await press(sb, chat, world.assistant, _card(world, chat), "乙方纸质确认")
+
+    if photos < 9:
+        await eventually(lambda: _card_has(world, chat, "✅已确认（纸质）"), timeout=10)
+        case = (await cases_in(bot, chat))[0]
+        assert case.status == "collecting"
+        return case
 
     # A complete case is routed to its paying insurers at once (bot/claims/loop.py).
     async def routed() -> bool:

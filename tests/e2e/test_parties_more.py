@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot.app import build_runtime
 from bot.deployment import EXAMPLE_FILE, load_deployment
 from bot.images import scene_photo
-from storage.models import AuditEvent, Party
+from storage.models import AuditEvent, Member, Party
 from tests.e2e.conftest import World, bot_settings, eventually
 from tests.e2e.helpers import bot_messages, cards, cases_in, last_bot_message, press, text_of
 from tests.e2e.test_case_thread import card_shows, register
@@ -98,6 +98,17 @@ async def test_two_people_answer_in_the_same_thread_at_once(world: World, bot): 
     sb = world.sb
     await register(world, world.forum, "花石镇")
     case = await _open_case(world, bot, world.forum)
+    # A second assistant: only the case's people may enter parties (test_fast_path_guard.py).
+    async with bot.services.db.session() as s:
+        s.add(
+            Member(
+                chat_id=world.forum,
+                user_id=world.villager,
+                role="assistant",
+                created_at=case.opened_at,
+            )
+        )
+        await s.commit()
     await press(sb, world.forum, world.assistant, _card(world, world.forum, case.number), "✏️甲方")
     await press(sb, world.forum, world.villager, _card(world, world.forum, case.number), "✏️乙方")
     await sb.wait_for(
@@ -143,3 +154,17 @@ async def test_pending_question_survives_a_restart(world: World, database_url: s
         assert party.plate == "湘C54321"
     finally:
         await second.stop()
+
+
+async def test_the_last_checklist_photo_completes_the_case(world: World, bot):  # noqa: ANN001
+    from tests.e2e.flows import drive_to_ready
+
+    sb = world.sb
+    case = await drive_to_ready(world, bot, world.forum, photos=8)
+    assert "还缺：现场照片" in text_of(cards(sb, world.forum)[0])
+    sb.send_photo(world.forum, world.assistant, scene_photo(99), thread_id=case.message_thread_id)
+
+    async def routed() -> bool:
+        return (await cases_in(bot, world.forum))[0].status == "awaiting_insurer"
+
+    await eventually(routed)
