@@ -8,7 +8,6 @@ from telegram.ext import ContextTypes
 from bot.claims.actions import paid_command
 from bot.claims.loop import reopen_topic_if_closed
 from bot.parties.intake import IncomingText
-from bot.roles.lookup import grants_of
 from handlers.common import chain_root, display_name, is_chat_admin, services, topic_id
 
 
@@ -41,10 +40,10 @@ async def topic_activity(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     thread = topic_id(message) if message is not None else None
     if chat is None or user is None or user.is_bot or thread is None:
         return
-    svc = services(context)
-    async with svc.db.session() as session:
-        grants = await grants_of(session, svc, chat_id=chat.id, user_id=user.id, township=None)
-    has_role = bool(grants) or await is_chat_admin(context.bot, chat.id, user.id)
     await reopen_topic_if_closed(
-        svc, chat_id=chat.id, topic_id=thread, user_id=user.id, has_role=has_role
+        services(context),
+        chat_id=chat.id,
+        topic_id=thread,
+        user_id=user.id,
+        is_chat_admin=lambda: is_chat_admin(context.bot, chat.id, user.id),
     )

@@ -7,6 +7,7 @@ what must be said in the outbox; button actions live in bot/claims/actions.py.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from html import escape
 from typing import Any
@@ -22,7 +23,7 @@ from bot.claims.rules import ClaimStatus, Line
 from bot.evidence.geo import distance_km, format_km
 from bot.parties import flow, store
 from bot.parties.money import compute, grade_of, policy_from
-from bot.roles.lookup import insurer_contacts, people_for
+from bot.roles.lookup import grants_of, insurer_contacts, people_for
 from bot.rules.amounts import format_fen
 from bot.rules.compensation import Party as RuleParty
 from bot.rules.compensation_model import Layer
@@ -494,13 +495,31 @@ async def close(
 
 
 async def reopen_topic_if_closed(
-    svc: Services, *, chat_id: int, topic_id: int, user_id: int, has_role: bool
+    svc: Services,
+    *,
+    chat_id: int,
+    topic_id: int,
+    user_id: int,
+    is_chat_admin: Callable[[], Awaitable[bool]],
 ) -> bool:
-    """Someone with a role wrote in a closed case's topic: reopen the topic (status stays)."""
+    """Someone with a role wrote in a closed case's topic: reopen the topic (status stays).
+
+    Most messages are in open topics: a read settles those, and Telegram is asked about
+    admin status only for a closed case's topic and a writer without a role.
+    """
+    async with svc.db.session() as session:
+        case = await q.case_of_topic(session, chat_id=chat_id, thread_id=topic_id)
+        if case is None or case.status != "closed":
+            return False
+        grants = await grants_of(
+            session, svc, chat_id=chat_id, user_id=user_id, township=case.township_code
+        )
+    if not grants and not await is_chat_admin():
+        return False
 
     async def work(session: AsyncSession) -> bool:
         case = await q.case_of_topic(session, chat_id=chat_id, thread_id=topic_id)
-        if case is None or case.status != "closed" or not has_role:
+        if case is None or case.status != "closed":
             return False
         stmt = (
             select(AuditEvent.kind)
