@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.buttons import Press, PressResult, action
@@ -19,14 +21,32 @@ def _saved(svc: Services) -> PressResult:
     return PressResult(t("a.saved", svc.language))
 
 
-@action("party.edit")
+CaseAction = Callable[[AsyncSession, Services, Press, Button, Case], Awaitable[PressResult]]
+
+
+def fast_path_action(name: str) -> Callable[[CaseAction], CaseAction]:
+    """Register a fast-path button: it runs only on an editable case, for someone who may."""
+
+    def register(fn: CaseAction) -> CaseAction:
+        async def guarded(
+            session: AsyncSession, svc: Services, press: Press, button: Button
+        ) -> PressResult:
+            case = await flow.editable_case(session, svc, press, button)
+            if isinstance(case, PressResult):
+                return case
+            return await fn(session, svc, press, button, case)
+
+        action(name)(guarded)
+        return fn
+
+    return register
+
+
+@fast_path_action("party.edit")
 async def edit_party(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Start (or resume) the questions about one party."""
-    case = await flow.editable_case(session, svc, press, button)
-    if isinstance(case, PressResult):
-        return case
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
     if flow.party_complete(party):  # all known: start again from the plate to correct it
@@ -36,14 +56,11 @@ async def edit_party(
     return _saved(svc)
 
 
-@action("party.add")
+@fast_path_action("party.add")
 async def add_party(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, _button: Button, case: Case
 ) -> PressResult:
     """Add a third (or fourth) vehicle and start asking about it."""
-    case = await flow.editable_case(session, svc, press, button)
-    if isinstance(case, PressResult):
-        return case
     used = {p.label for p in await store.parties_of(session, case_id=case.id)} | {"甲", "乙"}
     label = next_label(used)
     if label is None:
@@ -56,14 +73,11 @@ async def add_party(
     return _saved(svc)
 
 
-@action("party.insurer")
+@fast_path_action("party.insurer")
 async def choose_insurer(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Set a party's compulsory insurer from the buttons."""
-    case = await flow.editable_case(session, svc, press, button)
-    if isinstance(case, PressResult):
-        return case
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     await set_fields(
         session,
@@ -78,14 +92,11 @@ async def choose_insurer(
     return _saved(svc)
 
 
-@action("party.vehicle")
+@fast_path_action("party.vehicle")
 async def choose_vehicle(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Set a party's vehicle type from the buttons."""
-    case = await flow.editable_case(session, svc, press, button)
-    if isinstance(case, PressResult):
-        return case
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     await set_fields(
         session,
@@ -102,14 +113,11 @@ async def choose_vehicle(
     return _saved(svc)
 
 
-@action("elig.answer")
+@fast_path_action("elig.answer")
 async def answer_eligibility(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Record a yes/no answer; a failing one hands the case to the police."""
-    case = await flow.editable_case(session, svc, press, button)
-    if isinstance(case, PressResult):
-        return case
     code, value = button.args["question"], bool(button.args["value"])
     case.eligibility = {**case.eligibility, code: value}
     session.add(case)
@@ -144,27 +152,21 @@ async def answer_eligibility(
     return _saved(svc)
 
 
-@action("liab.menu")
+@fast_path_action("liab.menu")
 async def liability_menu(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, _button: Button, case: Case
 ) -> PressResult:
     """Post (or, pressed in the menu, show again) the first step of the situation menu."""
-    case = await flow.editable_case(session, svc, press, button)
-    if isinstance(case, PressResult):
-        return case
     rows = await menus.situation_parties(session, svc, case)
     _show_menu(session, svc, case, press, t("q.situation", svc.language), rows)
     return PressResult()
 
 
-@action("liab.party")
+@fast_path_action("liab.party")
 async def liability_party(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Show one party's situations in the menu message."""
-    case = await flow.editable_case(session, svc, press, button)
-    if isinstance(case, PressResult):
-        return case
     label = button.args["label"]
     rows = await menus.situation_items(
         session, svc, case, label, everything=bool(button.args.get("everything"))
@@ -173,14 +175,11 @@ async def liability_party(
     return PressResult()
 
 
-@action("liab.preset")
+@fast_path_action("liab.preset")
 async def liability_preset(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Tag a party with a situation; the bot proposes grades from all tags."""
-    case = await flow.editable_case(session, svc, press, button)
-    if isinstance(case, PressResult):
-        return case
     label, code = button.args["label"], button.args["preset"]
     parties = await store.parties_of(session, case_id=case.id)
     for existing in ("甲", "乙"):
@@ -209,27 +208,21 @@ async def liability_preset(
     return _saved(svc)
 
 
-@action("liab.direct")
+@fast_path_action("liab.direct")
 async def liability_direct_menu(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, _button: Button, case: Case
 ) -> PressResult:
     """Post the grade buttons, one row per party."""
-    case = await flow.editable_case(session, svc, press, button)
-    if isinstance(case, PressResult):
-        return case
     rows = await menus.grade_rows(session, svc, case)
     _show_menu(session, svc, case, press, t("q.direct", svc.language), rows)
     return PressResult()
 
 
-@action("liab.grade")
+@fast_path_action("liab.grade")
 async def liability_grade(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Set one party's grade by hand."""
-    case = await flow.editable_case(session, svc, press, button)
-    if isinstance(case, PressResult):
-        return case
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     party.grade = Grade(button.args["grade"]).value
     session.add(party)
@@ -246,26 +239,20 @@ async def liability_grade(
     return _saved(svc)
 
 
-@action("est.ask")
+@fast_path_action("est.ask")
 async def estimate_ask(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, _button: Button, case: Case
 ) -> PressResult:
     """Ask the presser for the estimates, party by party."""
-    case = await flow.editable_case(session, svc, press, button)
-    if isinstance(case, PressResult):
-        return case
     await ask_next_estimate(session, svc, case, press.user_id, press.user_name, None)
     return _saved(svc)
 
 
-@action("other.ask")
+@fast_path_action("other.ask")
 async def other_ask(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, _button: Button, case: Case
 ) -> PressResult:
     """Ask the presser for other property damage."""
-    case = await flow.editable_case(session, svc, press, button)
-    if isinstance(case, PressResult):
-        return case
     await flow.ask(
         session,
         svc,
