@@ -231,73 +231,87 @@ async def _resubmit_button(
     return [[[t("b.resubmit", svc.language), data]]]
 
 
-@action("claim.survey")
-async def survey(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
-    """An on-site survey: the case is disputed until the assistant resubmits."""
-    got = await _guard(session, svc, press, button, Action.INSURER_SURVEY, on_ping=True)
+async def _dispute(
+    session: AsyncSession,
+    svc: Services,
+    press: Press,
+    button: Button,
+    *,
+    what: Action,
+    event: Event,
+    status: ClaimStatus,
+    audit_kind: str,
+    question: str,
+    text_key: str,
+    police: bool,
+) -> PressResult:
+    """Survey or reject: the claim is decided, the case disputed, the people concerned told."""
+    got = await _guard(session, svc, press, button, what, on_ping=True)
     if isinstance(got, PressResult):
         return got
     claim, case = got
     now = svc.clock.now()
     if claim.status != ClaimStatus.PINGED or not await loop.transition(
-        session, claim, Event.SURVEY, **_decided(press, now)
+        session, claim, event, **_decided(press, now)
     ):
-        return _already_or_stale(svc, claim, (ClaimStatus.SURVEY,))
-    _audit(session, svc, case, claim, "claim.survey_requested", press.user_id)
+        return _already_or_stale(svc, claim, (status,))
+    _audit(session, svc, case, claim, audit_kind, press.user_id)
     await loop.settle_case_status(session, svc, case, actor=press.user_id)
-    await _ask(session, svc, case, claim, press.user_id, "survey_result")
-    assistant, _ = await loop.assistant_and_police(session, svc, case, police=False)
+    await _ask(session, svc, case, claim, press.user_id, question)
+    assistant, police_mentions = await loop.assistant_and_police(session, svc, case, police=police)
     flow.say(
         session,
         svc,
         case,
         t(
-            "c.survey",
+            text_key,
             svc.language,
             insurer=loop.insurer_name(svc, claim.insurer_code),
             who=press.user_name,
             assistant=assistant,
+            police=police_mentions,
             asker=flow.mention(press.user_id, press.user_name),
         ),
         reply_to=claim.ping_message_id,
         buttons=await _resubmit_button(session, svc, case),
     )
     return PressResult(t("c.saved", svc.language))
+
+
+@action("claim.survey")
+async def survey(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+    """An on-site survey: the case is disputed until the assistant resubmits."""
+    return await _dispute(
+        session,
+        svc,
+        press,
+        button,
+        what=Action.INSURER_SURVEY,
+        event=Event.SURVEY,
+        status=ClaimStatus.SURVEY,
+        audit_kind="claim.survey_requested",
+        question="survey_result",
+        text_key="c.survey",
+        police=False,
+    )
 
 
 @action("claim.reject")
 async def reject(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
     """Reject: the case is disputed, the assistant and police are told, a reason is asked."""
-    got = await _guard(session, svc, press, button, Action.INSURER_REJECT, on_ping=True)
-    if isinstance(got, PressResult):
-        return got
-    claim, case = got
-    now = svc.clock.now()
-    if claim.status != ClaimStatus.PINGED or not await loop.transition(
-        session, claim, Event.REJECT, **_decided(press, now)
-    ):
-        return _already_or_stale(svc, claim, (ClaimStatus.REJECTED,))
-    _audit(session, svc, case, claim, "claim.rejected", press.user_id)
-    await loop.settle_case_status(session, svc, case, actor=press.user_id)
-    await _ask(session, svc, case, claim, press.user_id, "reject_reason")
-    assistant, police = await loop.assistant_and_police(session, svc, case, police=True)
-    flow.say(
+    return await _dispute(
         session,
         svc,
-        case,
-        t(
-            "c.reject",
-            svc.language,
-            insurer=loop.insurer_name(svc, claim.insurer_code),
-            who=press.user_name,
-            assistant=assistant,
-            police=police,
-            asker=flow.mention(press.user_id, press.user_name),
-        ),
-        reply_to=claim.ping_message_id,
-        buttons=await _resubmit_button(session, svc, case),
+        press,
+        button,
+        what=Action.INSURER_REJECT,
+        event=Event.REJECT,
+        status=ClaimStatus.REJECTED,
+        audit_kind="claim.rejected",
+        question="reject_reason",
+        text_key="c.reject",
+        police=True,
     )
-    return PressResult(t("c.saved", svc.language))
 
 
 @action("claim.recognize")
