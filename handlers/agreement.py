@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.agreement.post import AgreementRequest, request_agreement
-from handlers.common import chain_root, is_chat_admin, services, topic_id
+from handlers.common import chain_root, is_chat_admin, reply_to_id, services, topic_id
 
 
 async def agreement_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -21,9 +21,7 @@ async def agreement_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             message_id=message.message_id,
             user_id=user.id,
             topic_id=topic_id(message),
-            reply_to_message_id=(
-                message.reply_to_message.message_id if message.reply_to_message else None
-            ),
+            reply_to_message_id=reply_to_id(message),
             chain_root_id=chain_root(message),
             chat_admin=await is_chat_admin(context.bot, chat.id, user.id),
         ),

@@ -7,8 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.claims.actions import paid_command
 from bot.claims.loop import reopen_topic_if_closed
-from bot.parties.intake import IncomingText
-from handlers.common import chain_root, display_name, is_chat_admin, services, topic_id
+from handlers.common import incoming_text, is_chat_admin, services, topic_id
 
 
 async def paid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -18,18 +17,7 @@ async def paid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await paid_command(
         services(context),
-        IncomingText(
-            chat_id=chat.id,
-            message_id=message.message_id,
-            user_id=user.id,
-            user_name=display_name(user),
-            text=message.text,
-            topic_id=topic_id(message),
-            reply_to_message_id=(
-                message.reply_to_message.message_id if message.reply_to_message else None
-            ),
-            chain_root_id=chain_root(message),
-        ),
+        incoming_text(message, user),
         " ".join(context.args or []),
     )
 

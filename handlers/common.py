@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Bot, Chat, ChatMember, Message, User
 from telegram.ext import ContextTypes
 
+from bot.parties.intake import IncomingText
 from bot.services import Services
 
 
@@ -36,3 +37,22 @@ async def is_chat_admin(bot: Bot, chat_id: int, user_id: int) -> bool:
     """Ask Telegram (never the database) whether a person administers a group."""
     member = await bot.get_chat_member(chat_id, user_id)
     return member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
+
+
+def reply_to_id(message: Message) -> int | None:
+    """The id of the message this one answers, if any."""
+    return message.reply_to_message.message_id if message.reply_to_message else None
+
+
+def incoming_text(message: Message, user: User) -> IncomingText:
+    """A group text as the use cases see it: who, where in which thread, what."""
+    return IncomingText(
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        user_id=user.id,
+        user_name=display_name(user),
+        text=message.text or "",
+        topic_id=topic_id(message),
+        reply_to_message_id=reply_to_id(message),
+        chain_root_id=chain_root(message),
+    )

@@ -9,12 +9,7 @@ import bot.evidence.card  # noqa: F401  (registers the card section and buttons)
 import bot.evidence.scene  # noqa: F401
 from bot.cases import IncomingPhoto, receive_photo
 from bot.evidence.scene import IncomingPlace, locate_scene
-from handlers.common import chain_root, display_name, services, topic_id
-
-
-def _reply_to(update: Update) -> int | None:
-    message = update.effective_message
-    return message.reply_to_message.message_id if message and message.reply_to_message else None
+from handlers.common import chain_root, display_name, reply_to_id, services, topic_id
 
 
 async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -39,7 +34,7 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             file_unique_id=media.file_unique_id,
             media_group_id=message.media_group_id,
             topic_id=topic_id(message),
-            reply_to_message_id=_reply_to(update),
+            reply_to_message_id=reply_to_id(message),
             chain_root_id=chain_root(message),
             kind=kind,
             file_size=media.file_size,
@@ -66,7 +61,7 @@ async def location_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             title=venue.title if venue else None,
             address=venue.address if venue else None,
             topic_id=topic_id(message),
-            reply_to_message_id=_reply_to(update),
+            reply_to_message_id=reply_to_id(message),
             chain_root_id=chain_root(message),
         ),
     )

@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.parties.confirm import START_PREFIX, open_link
-from bot.parties.intake import IncomingText, receive_text
-from handlers.common import chain_root, display_name, services, topic_id
+from bot.parties.intake import receive_text
+from handlers.common import incoming_text, services
 
 
 async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -17,18 +17,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     await receive_text(
         services(context),
-        IncomingText(
-            chat_id=chat.id,
-            message_id=message.message_id,
-            user_id=user.id,
-            user_name=display_name(user),
-            text=message.text,
-            topic_id=topic_id(message),
-            reply_to_message_id=(
-                message.reply_to_message.message_id if message.reply_to_message else None
-            ),
-            chain_root_id=chain_root(message),
-        ),
+        incoming_text(message, user),
     )
 
 

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.cases import IncomingPhoto, receive_photo
-from handlers.common import chain_root, display_name, services, topic_id
+from handlers.common import chain_root, display_name, reply_to_id, services, topic_id
 
 
 async def photo_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -28,9 +28,7 @@ async def photo_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             file_unique_id=largest.file_unique_id,
             media_group_id=message.media_group_id,
             topic_id=topic_id(message),
-            reply_to_message_id=(
-                message.reply_to_message.message_id if message.reply_to_message else None
-            ),
+            reply_to_message_id=reply_to_id(message),
             chain_root_id=chain_root(message),
         ),
     )

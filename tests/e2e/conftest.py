@@ -77,7 +77,7 @@ async def bot(sb: Sandbox, database_url: str, tmp_path: Path) -> AsyncIterator[R
     await runtime.stop()
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
     """Wait until an async check holds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
