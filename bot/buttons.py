@@ -13,14 +13,16 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import Services
 from storage import queries as q
-from storage.models import Button
+from storage.models import Button, Case
+
+T = TypeVar("T")
 
 PREFIX = "b:"
 DATA_PATTERN = re.compile(r"^b:[A-Za-z0-9_-]{12}$")
@@ -136,3 +138,22 @@ async def press_button(svc: Services, press: Press, *, texts: dict[str, str]) ->
         return await fn(session, svc, press, button)
 
     return await svc.in_transaction(work)
+
+
+def grid(cells: list[T], width: int) -> list[list[T]]:
+    """Lay buttons out in rows of `width` (the last row may be shorter)."""
+    return [cells[i : i + width] for i in range(0, len(cells), width)]
+
+
+async def case_button(
+    session: AsyncSession, svc: Services, case: Case, action_name: str, **args: Any
+) -> str:
+    """Callback data for a button of one case, issued now."""
+    return await button_data(
+        session,
+        now=svc.clock.now(),
+        chat_id=case.chat_id,
+        case_id=case.id,
+        action_name=action_name,
+        **args,
+    )

@@ -389,9 +389,7 @@ class Sender:
             "reopen_topic": (self.bot.reopen_forum_topic, {}),
         }[item.kind]
         try:
-            await self.call(
-                case.chat_id, fn, message_thread_id=case.message_thread_id, **kwargs
-            )
+            await self.call(case.chat_id, fn, message_thread_id=case.message_thread_id, **kwargs)
         except BadRequest as exc:
             if "NOT_MODIFIED" not in str(exc).upper():
                 raise

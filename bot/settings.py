@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     send_overall_max_rate: int = Field(default=30, alias="SEND_OVERALL_MAX_RATE")
     send_overall_period_seconds: float = Field(default=1.0, alias="SEND_OVERALL_PERIOD_SECONDS")
 
-    @field_validator("kuaipei_config", "agreement_font", "webhook_url", "webhook_secret", mode="before")
+    @field_validator(
+        "kuaipei_config", "agreement_font", "webhook_url", "webhook_secret", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `.env.example` lists optional settings as `NAME=`; empty means "not set".

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import bot.evidence.texts  # noqa: F401
-from bot.buttons import Press, PressResult, action, button_data
+from bot.buttons import Press, PressResult, action, button_data, grid
 from bot.card import CardPart
 from bot.evidence import checklist, geo
 from bot.evidence.data import case_link, case_photos, flags_of, may_act, number_of, slots_of
@@ -225,7 +225,7 @@ async def retag_menu(
         kind="send_text",
         case_id=case.id,
         text=Raw(t("evidence.retag.pick_photo", lang)),
-        buttons=[cells[i : i + 2] for i in range(0, len(cells), 2)],
+        buttons=grid(cells, 2),
     )
     return PressResult()
 
@@ -275,7 +275,7 @@ async def retag_photo(
             )
         ),
         reply_to=photo.message_id,
-        buttons=[cells[i : i + 2] for i in range(0, len(cells), 2)],
+        buttons=grid(cells, 2),
     )
     return PressResult()
 

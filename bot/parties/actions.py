@@ -73,23 +73,25 @@ async def add_party(
     return _saved(svc)
 
 
+async def _choose(
+    session: AsyncSession, svc: Services, press: Press, case: Case, label: str, **fields: object
+) -> PressResult:
+    """Set a party's field from a button, ask what is still missing, say when it is all in."""
+    party = await store.party(session, case_id=case.id, label=label)
+    await set_fields(session, svc, case, party, actor=press.user_id, source="button", **fields)
+    await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
+    if flow.party_complete(party):
+        flow.say(session, svc, case, t("a.done", svc.language, label=party.label))
+    return _saved(svc)
+
+
 @fast_path_action("party.insurer")
 async def choose_insurer(
     session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Set a party's compulsory insurer from the buttons."""
-    party = await store.party(session, case_id=case.id, label=button.args["label"])
-    await set_fields(
-        session,
-        svc,
-        case,
-        party,
-        actor=press.user_id,
-        source="button",
-        insurer_code=button.args["insurer"],
-    )
-    await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
-    return _saved(svc)
+    label, insurer = button.args["label"], button.args["insurer"]
+    return await _choose(session, svc, press, case, label, insurer_code=insurer)
 
 
 @fast_path_action("party.vehicle")
@@ -97,20 +99,8 @@ async def choose_vehicle(
     session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Set a party's vehicle type from the buttons."""
-    party = await store.party(session, case_id=case.id, label=button.args["label"])
-    await set_fields(
-        session,
-        svc,
-        case,
-        party,
-        actor=press.user_id,
-        source="button",
-        vehicle_type=button.args["vehicle"],
-    )
-    await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
-    if flow.party_complete(party):
-        flow.say(session, svc, case, t("a.done", svc.language, label=party.label))
-    return _saved(svc)
+    label, vehicle = button.args["label"], button.args["vehicle"]
+    return await _choose(session, svc, press, case, label, vehicle_type=vehicle)
 
 
 @fast_path_action("elig.answer")

@@ -7,7 +7,7 @@ from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import button_data
+from bot.buttons import case_button
 from bot.card import CardPart
 from bot.parties import eligibility, flow, store
 from bot.parties.labels import next_label
@@ -175,12 +175,10 @@ async def _buttons(
     parties: list[Party],
     nxt: eligibility.Question | None,
 ) -> tuple[tuple[tuple[str, str], ...], ...]:
-    lang, now = svc.language, svc.clock.now()
+    lang = svc.language
 
     async def b(name: str, **args: object) -> str:
-        return await button_data(
-            session, now=now, chat_id=case.chat_id, case_id=case.id, action_name=name, **args
-        )
+        return await case_button(session, svc, case, name, **args)
 
     rows: list[tuple[tuple[str, str], ...]] = []
     row = [

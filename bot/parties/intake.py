@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import button_data
+from bot.buttons import case_button, grid
 from bot.parties import flow, store
 from bot.parties.labels import parse_label
 from bot.parties.quickform import QuickForm, parse_phone, parse_quick_form
@@ -252,44 +252,18 @@ async def ask_party_question(
     reply_to: int | None,
 ) -> None:
     """Ask one of the party questions, with buttons where a choice is quicker than typing."""
-    now = svc.clock.now()
-    buttons: list[list[list[str]]] = []
+    cells: list[list[str]] = []
     if question == "insurer":
-        row: list[list[str]] = []
         for ins in svc.deployment.insurers:
-            data = await button_data(
-                session,
-                now=now,
-                chat_id=case.chat_id,
-                case_id=case.id,
-                action_name="party.insurer",
-                label=label,
-                insurer=ins.code,
+            data = await case_button(
+                session, svc, case, "party.insurer", label=label, insurer=ins.code
             )
-            row.append([ins.short_name, data])
-            if len(row) == 3:
-                buttons.append(row)
-                row = []
-        if row:
-            buttons.append(row)
+            cells.append([ins.short_name, data])
     elif question == "vehicle":
-        row = []
         for kind in svc.deployment.rules.vehicle_types:
-            data = await button_data(
-                session,
-                now=now,
-                chat_id=case.chat_id,
-                case_id=case.id,
-                action_name="party.vehicle",
-                label=label,
-                vehicle=kind,
-            )
-            row.append([kind, data])
-            if len(row) == 3:
-                buttons.append(row)
-                row = []
-        if row:
-            buttons.append(row)
+            data = await case_button(session, svc, case, "party.vehicle", label=label, vehicle=kind)
+            cells.append([kind, data])
+    buttons = grid(cells, 3)
     await flow.ask(
         session,
         svc,

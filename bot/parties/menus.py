@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import button_data
+from bot.buttons import case_button, grid
 from bot.parties import store
 from bot.rules.liability import Grade
 from bot.rules.presets import PRESETS, PresetCategory
@@ -27,28 +27,13 @@ COMMON = (
 )
 
 
-async def _btn(session: AsyncSession, svc: Services, case: Case, name: str, **args: object) -> str:
-    return await button_data(
-        session,
-        now=svc.clock.now(),
-        chat_id=case.chat_id,
-        case_id=case.id,
-        action_name=name,
-        **args,
-    )
-
-
-def _rows(buttons: list[list[str]], width: int) -> Rows:
-    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
-
-
 async def situation_parties(session: AsyncSession, svc: Services, case: Case) -> Rows:
     """First step: which party has a listed violation."""
     assert case.id is not None
     labels = [p.label for p in await store.parties_of(session, case_id=case.id)] or ["甲", "乙"]
     return [
         [
-            [f"{label}方", await _btn(session, svc, case, "liab.party", label=label)]
+            [f"{label}方", await case_button(session, svc, case, "liab.party", label=label)]
             for label in labels
         ]
     ]
@@ -62,20 +47,27 @@ async def situation_items(
     buttons = [
         [
             p.label_zh if len(p.label_zh) <= 12 else p.label_zh[:11] + "…",
-            await _btn(session, svc, case, "liab.preset", label=label, preset=p.code),
+            await case_button(session, svc, case, "liab.preset", label=label, preset=p.code),
         ]
         for p in presets
     ]
-    rows = _rows(buttons, 2)
+    rows = grid(buttons, 2)
     if not everything:
         rows.append(
-            [["更多…", await _btn(session, svc, case, "liab.party", label=label, everything=True)]]
+            [
+                [
+                    "更多…",
+                    await case_button(
+                        session, svc, case, "liab.party", label=label, everything=True
+                    ),
+                ]
+            ]
         )
-    rows.append([["‹ 返回", await _btn(session, svc, case, "liab.menu")]])
+    rows.append([["‹ 返回", await case_button(session, svc, case, "liab.menu")]])
     return rows
 
 
-async def grade_rows(session: AsyncSession, svc: Services, case: Case) -> Rows:
+async def gradegrid(session: AsyncSession, svc: Services, case: Case) -> Rows:
     """One row per party with the five grades."""
     assert case.id is not None
     labels = [p.label for p in await store.parties_of(session, case_id=case.id)] or ["甲", "乙"]
@@ -85,7 +77,7 @@ async def grade_rows(session: AsyncSession, svc: Services, case: Case) -> Rows:
             [
                 [
                     f"{label}{g.label_zh}",
-                    await _btn(session, svc, case, "liab.grade", label=label, grade=g.value),
+                    await case_button(session, svc, case, "liab.grade", label=label, grade=g.value),
                 ]
                 for g in Grade
             ]

@@ -17,7 +17,7 @@ from sqlalchemy import or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import Press, PressResult, action, button_data
+from bot.buttons import Press, PressResult, action, button_data, case_button
 from bot.card import CardPart
 from bot.parties import eligibility, flow, store
 from bot.parties.intake import OTHER_ANSWERS, IncomingText
@@ -455,13 +455,7 @@ async def police_section(session: AsyncSession, svc: Services, case: Case) -> Ca
     moves = card_moves(status=case.status, claimed=case.police_claimed_by is not None)
     row = []
     for move in moves:
-        data = await button_data(
-            session,
-            now=svc.clock.now(),
-            chat_id=case.chat_id,
-            case_id=case.id,
-            action_name=move.value,
-        )
+        data = await case_button(session, svc, case, move.value)
         row.append((t(BUTTON_LABELS[move], lang), data))
     if not lines and not row:
         return None

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import Press, PressResult, action, button_data
+from bot.buttons import Press, PressResult, action, button_data, grid
 from bot.deployment import Insurer
 from bot.parties.flow import mention
 from bot.roles import texts as _texts  # noqa: F401  (registers this area's texts)
@@ -286,7 +286,7 @@ async def _picker(
         ]
         for label, args in choices
     ]
-    return [cells[i : i + 3] for i in range(0, len(cells), 3)]
+    return grid(cells, 3)
 
 
 async def join(svc: Services, cmd: Command) -> str:
