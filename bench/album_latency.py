@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 
 from bot.app import build_runtime
-from bot.deployment import EXAMPLE_FILE, load_deployment
-from bot.images import scene_photo
-from bot.logs import configure_logging
-from bot.settings import Settings
+from bot.config.deployment import EXAMPLE_FILE, load_deployment
+from bot.config.logs import configure_logging
+from bot.config.settings import Settings
 from sandbox import Sandbox
+from sandbox.photos import scene_photo
 from storage.migrate import upgrade_async
 
 TOKEN = "424242:BENCH-token"

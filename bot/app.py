@@ -15,20 +15,20 @@ import bot.police.texts  # noqa: F401  (the /queue command description)
 import bot.roles.texts  # noqa: F401  (the roles' command descriptions)
 import bot.timeline.texts  # noqa: F401  (the /case command description)
 import handlers
-from bot.clock import Clock, SystemClock
-from bot.deployment import Deployment
+from bot.config.deployment import Deployment
+from bot.config.logs import RedactingFilter
+from bot.config.settings import Settings
 from bot.evidence.card import sender_kinds as evidence_sender_kinds
 from bot.evidence.geocoder import build_geocoder
-from bot.evidence.worker import Downloader
-from bot.ingest import Poller
-from bot.insurers import sync_insurers
-from bot.logs import RedactingFilter
-from bot.ordering import PerChatUpdateProcessor
-from bot.sender import Sender
-from bot.services import Services
-from bot.settings import Settings
-from bot.texts import t
-from bot.throttle import Throttle
+from bot.flows.insurers import sync_insurers
+from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.services import Services
+from bot.kernel.texts import t
+from bot.transport.downloader import Downloader
+from bot.transport.ingest import Poller
+from bot.transport.ordering import PerChatUpdateProcessor
+from bot.transport.sender import Sender
+from bot.transport.throttle import Throttle
 from storage.db import Database
 from storage.models import InboxUpdate
 

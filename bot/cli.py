@@ -7,9 +7,9 @@ import asyncio
 import signal
 import sys
 
-from bot.deployment import Deployment, DeploymentError, load_deployment, resolve_path
-from bot.logs import configure_logging
-from bot.settings import MissingTokenError, Settings
+from bot.config.deployment import Deployment, DeploymentError, load_deployment, resolve_path
+from bot.config.logs import configure_logging
+from bot.config.settings import MissingTokenError, Settings
 
 
 def _deployment(settings: Settings) -> Deployment:

@@ -19,11 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.deployment import EXAMPLE_FILE, Person, load_deployment
-from bot.images import scene_photo
-from bot.logs import configure_logging
-from bot.settings import Settings
+from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
+from bot.config.logs import configure_logging
+from bot.config.settings import Settings
 from sandbox import Sandbox
+from sandbox.photos import scene_photo
 
 DEMO_TOKEN = "123456:DEMO-kuaipei-local-token"
 # The local Telegram runs Telegram's per-group limit (20 messages) on a 3 s window

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.buttons import PREFIX, Press, needs_chat_admin, press_button
-from bot.texts import t
+from bot.kernel.buttons import PREFIX, Press, needs_chat_admin, press_button
+from bot.kernel.texts import t
 from handlers.common import display_name, is_chat_admin, services
 
 

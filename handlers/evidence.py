@@ -7,8 +7,8 @@ from telegram.ext import ContextTypes
 
 import bot.evidence.card  # noqa: F401  (registers the card section and buttons)
 import bot.evidence.scene  # noqa: F401
-from bot.cases import IncomingPhoto, receive_photo
 from bot.evidence.scene import IncomingPlace, locate_scene
+from bot.flows.opening import IncomingPhoto, receive_photo
 from handlers.common import chain_root, display_name, reply_to_id, services, topic_id
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.replies import reply
-from bot.texts import t
+from bot.kernel.outbox import reply
+from bot.kernel.texts import t
 from handlers.common import services, topic_id
 
 

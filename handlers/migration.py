@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.groups import follow_migration
+from bot.flows.groups import follow_migration
 from handlers.common import services
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.cases import IncomingPhoto, receive_photo
+from bot.flows.opening import IncomingPhoto, receive_photo
 from handlers.common import chain_root, display_name, reply_to_id, services, topic_id
 
 

@@ -314,7 +314,9 @@ class InsurerClaim(SQLModel, table=True):
     # pinged -> approved -> paid; pinged -> survey | rejected; any open one -> superseded.
     status: str = Field(default="pinged", index=True)
     # What the insurer is asked to approve: [{"layer", "payee", "amount_fen", "advanced"}].
-    layers: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    layers: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     requested_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
     approved_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     claim_no: str | None = None  # 报案号

@@ -31,16 +31,16 @@ from bot.agreement.model import (
     PaymentRecord,
 )
 from bot.agreement.pdf import render_agreement
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
 from bot.parties import store
 from bot.parties.flow import say
 from bot.parties.masking import mask_name, mask_phone
 from bot.parties.money import compute, grade_of, policy_from
 from bot.roles.lookup import grants_of
-from bot.roles.policy import Action, may
+from bot.rules.access import Action, may
 from bot.rules.compensation import Party as RuleParty
 from bot.rules.presets import PRESETS_BY_CODE
-from bot.services import Services
-from bot.texts import Raw, t
 from storage import queries as q
 from storage.models import Case, InsurerClaim, InsurerPayment, Party
 
@@ -276,7 +276,7 @@ async def may_request(
 
     The case's opener counts as its assistant, as for evidence (bot/evidence/data.may_act).
 
-    No action of its own in bot/roles/policy.py: the union of these two is exactly the
+    No action of its own in bot/rules/access.py: the union of these two is exactly the
     set of people the agreement is for, and the matrix stays as issue 6 specifies it.
     "The case's insurers" are the insurers of its parties (the draft may precede the
     compensation table).

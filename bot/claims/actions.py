@@ -13,17 +13,17 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import Press, PressResult, action, button_data
 from bot.claims import loop, rules
 from bot.claims.rules import ClaimStatus, Event
+from bot.kernel.buttons import Press, PressResult, action, button_data
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
 from bot.parties import flow, store
 from bot.parties.intake import IncomingText
 from bot.parties.readiness import missing
 from bot.roles.lookup import grants_of, may_work_on
-from bot.roles.policy import Action, may
+from bot.rules.access import Action, may
 from bot.rules.amounts import AmountError, format_fen, parse_amount
-from bot.services import Services
-from bot.texts import Raw, t
 from storage import queries as q
 from storage.models import Button, Case, InsurerClaim, PendingInput
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.card import CardPart
+from bot.case.card import CardPart
+from bot.case.view import section
 from bot.claims import loop
+from bot.kernel.services import Services
+from bot.kernel.texts import t
 from bot.rules.amounts import format_fen
-from bot.services import Services
-from bot.texts import t
-from bot.views import section
 from storage.models import Case, InsurerPayment
 
 

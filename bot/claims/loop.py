@@ -16,19 +16,19 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import button_data
 from bot.claims import rules
 from bot.claims import texts as _texts  # noqa: F401  (registers this area's texts)
 from bot.claims.rules import ClaimStatus, Line
 from bot.evidence.geo import distance_km, format_km
+from bot.kernel.buttons import button_data
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
 from bot.parties import flow, store
 from bot.parties.money import compute, grade_of, policy_from
 from bot.roles.lookup import grants_of, insurer_contacts, people_for
 from bot.rules.amounts import format_fen
 from bot.rules.compensation import Party as RuleParty
 from bot.rules.compensation_model import Layer
-from bot.services import Services
-from bot.texts import Raw, t
 from storage import queries as q
 from storage.models import AuditEvent, Case, InsurerClaim, InsurerPayment, Party
 

@@ -13,17 +13,17 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import bot.evidence.texts  # noqa: F401
-from bot.buttons import Press, PressResult, action, button_data, grid
-from bot.card import CardPart
+from bot.case.card import CardPart
+from bot.case.view import section
 from bot.evidence import checklist, geo
 from bot.evidence.data import case_link, case_photos, flags_of, may_act, number_of, slots_of
 from bot.evidence.intake import ASK_KIND
 from bot.evidence.storing import places
+from bot.kernel.buttons import Press, PressResult, action, button_data, grid
+from bot.kernel.services import Services
+from bot.kernel.texts import CATALOG, Raw, t
 from bot.parties import flow
 from bot.parties.flow import EDITABLE
-from bot.services import Services
-from bot.texts import CATALOG, Raw, t
-from bot.views import section
 from storage import queries as q
 from storage.models import Button, Case, ChatGroup, OutboxItem, Photo
 

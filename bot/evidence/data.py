@@ -9,8 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.evidence.checklist import Slot, expand, party_labels
 from bot.evidence.fraud import Known
+from bot.kernel.services import Services
 from bot.roles.lookup import may_work_on
-from bot.services import Services
 from storage.models import Case, Party, Photo, PhotoFlag
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from geopy.geocoders import BaiduV3
 
-from bot.deployment import Geocoder as GeocoderConfig
+from bot.config.deployment import Geocoder as GeocoderConfig
 from bot.evidence.geo import wgs84_to_bd09
 
 log = logging.getLogger(__name__)

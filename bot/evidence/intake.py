@@ -1,6 +1,6 @@
 """Photos and files arriving in a case: checked before download, given a checklist slot.
 
-Called inside the photo use case's transaction (bot/cases.py). The download, the image
+Called inside the photo use case's transaction (bot/flows/opening.py). The download, the image
 checks and the fraud guards happen later in the download worker (bot/evidence/storing.py);
 the case never waits for them.
 """
@@ -16,8 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 import bot.evidence.texts  # noqa: F401  (registers the texts)
 from bot.evidence import checklist
 from bot.evidence.data import case_photos, slots_of
-from bot.services import Services
-from bot.texts import Raw, t
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
 from storage import queries as q
 from storage.models import Case, OutboxItem, Photo
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import bot.evidence.texts  # noqa: F401
-from bot.buttons import Press, PressResult, action
 from bot.evidence import geo
 from bot.evidence.data import case_photos, may_act
 from bot.evidence.storing import check_place, places
+from bot.kernel.buttons import Press, PressResult, action
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
 from bot.parties.flow import EDITABLE
-from bot.services import Services
-from bot.texts import Raw, t
 from storage import queries as q
 from storage.models import Button, Case, Photo
 

@@ -11,13 +11,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import bot.evidence.texts  # noqa: F401
-from bot.buttons import button_data
 from bot.evidence import fraud, geo
 from bot.evidence.data import add_flag, case_link, case_photos, known_elsewhere, number_of
 from bot.evidence.imaging import ImageFacts
 from bot.evidence.intake import refuse_in_case
-from bot.services import Services
-from bot.texts import Raw, t
+from bot.kernel.buttons import button_data
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
 from storage import queries as q
 from storage.models import Case, OutboxItem, Photo, PhotoFlag
 

@@ -6,13 +6,13 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import Press, PressResult, action
+from bot.kernel.buttons import Press, PressResult, action
+from bot.kernel.services import Services
+from bot.kernel.texts import t
 from bot.parties import eligibility, flow, menus, store
 from bot.parties.intake import ask_next_estimate, ask_next_for_party, ask_party_question, set_fields
 from bot.parties.labels import next_label
 from bot.rules.liability import Grade, propose_grades
-from bot.services import Services
-from bot.texts import t
 from storage import queries as q
 from storage.models import Button, Case
 

@@ -7,8 +7,11 @@ from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import case_button
-from bot.card import CardPart
+from bot.case.card import CardPart
+from bot.case.view import section
+from bot.kernel.buttons import case_button
+from bot.kernel.services import Services
+from bot.kernel.texts import t
 from bot.parties import eligibility, flow, store
 from bot.parties.labels import next_label
 from bot.parties.masking import mask_name, mask_phone
@@ -18,9 +21,6 @@ from bot.rules.amounts import format_fen
 from bot.rules.compensation import Party as RuleParty
 from bot.rules.compensation import insurer_totals
 from bot.rules.presets import PRESETS_BY_CODE
-from bot.services import Services
-from bot.texts import t
-from bot.views import section
 from storage.models import Case, Party
 
 

@@ -8,14 +8,14 @@ from html import escape
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import Press, PressResult, action, button_data
+from bot.kernel.buttons import Press, PressResult, action, button_data
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
 from bot.parties import flow, store
 from bot.parties.money import compute, grade_of, policy_from, table_lines
-from bot.roles.policy import Action
+from bot.rules.access import Action
 from bot.rules.amounts import format_fen
 from bot.rules.compensation import Party as RuleParty
-from bot.services import Services
-from bot.texts import Raw, t
 from storage import queries as q
 from storage.models import Button, Case, Party
 

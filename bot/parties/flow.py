@@ -7,19 +7,19 @@ from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import Press, PressResult
 from bot.evidence import checklist
 from bot.evidence import data as evidence_data
+from bot.kernel.buttons import Press, PressResult
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
 from bot.parties import eligibility, store
 from bot.parties import texts as _texts  # noqa: F401  (registers this area's texts)
 from bot.parties.masking import mask_phone
 from bot.parties.money import grade_of
 from bot.parties.readiness import CaseFacts, PartyFacts, missing
 from bot.roles.lookup import may_work_on, people_for
-from bot.roles.policy import Action
+from bot.rules.access import Action
 from bot.rules.liability import check_grades
-from bot.services import Services
-from bot.texts import Raw, t
 from storage import queries as q
 from storage.models import Button, Case, Party
 

@@ -9,14 +9,14 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import case_button, grid
+from bot.kernel.buttons import case_button, grid
+from bot.kernel.services import Services
+from bot.kernel.texts import t
 from bot.parties import flow, store
 from bot.parties.labels import parse_label
 from bot.parties.quickform import QuickForm, parse_phone, parse_quick_form
 from bot.rules.amounts import AmountError, format_fen, parse_amount
 from bot.rules.plates import PLATE_EXAMPLE, normalize_plate
-from bot.services import Services
-from bot.texts import t
 from storage import queries as q
 from storage.models import Case, Party, PendingInput
 

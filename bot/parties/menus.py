@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import case_button, grid
+from bot.kernel.buttons import case_button, grid
+from bot.kernel.services import Services
 from bot.parties import store
 from bot.rules.liability import Grade
 from bot.rules.presets import PRESETS, PresetCategory
-from bot.services import Services
 from storage.models import Case
 
 Rows = list[list[list[str]]]

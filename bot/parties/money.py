@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.deployment import Compensation
+from bot.config.deployment import Compensation
 from bot.rules.amounts import format_fen
 from bot.rules.compensation import CompensationPolicy, Party, Payment, settle
 from bot.rules.liability import Grade, LiabilityPolicy

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.texts import extend
+from bot.kernel.texts import extend
 
 TEXTS: dict[str, dict[str, str]] = {
     "p.section": {"zh": "<b>当事方</b>", "en": "<b>Parties</b>"},

@@ -1,6 +1,6 @@
 """Which police moves apply to a case in which state. Pure: no Telegram, no database.
 
-Who may make them at all is bot/roles/policy.py (police only); this module says whether a
+Who may make them at all is bot/rules/access.py (police only); this module says whether a
 move applies to the case as it stands and what the card offers:
 
 - claim: a `police` case nobody has claimed; the claim is exclusive.
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.roles.policy import Action
+from bot.rules.access import Action
 
 TERMINAL = frozenset({"closed", "cancelled"})
 POLICE = "police"

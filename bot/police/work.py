@@ -2,7 +2,7 @@
 hand back, and the police block of the case card.
 
 Every press re-checks, in one transaction: the presser's grants in the case's own group
-(bot/roles/policy.py; anyone else gets an alert, nothing changes and the attempt is
+(bot/rules/access.py; anyone else gets an alert, nothing changes and the attempt is
 audited), then whether the move applies to the case as it stands (bot/police/rules.py).
 Each state change is a compare-and-set UPDATE on the columns it depends on, so of two
 officers pressing at once exactly one wins; one audit event records it.
@@ -17,19 +17,19 @@ from sqlalchemy import or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import Press, PressResult, action, button_data, case_button
-from bot.card import CardPart
+from bot.case.card import CardPart
+from bot.case.view import section
+from bot.kernel.buttons import Press, PressResult, action, button_data, case_button
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
 from bot.parties import eligibility, flow, store
 from bot.parties.intake import OTHER_ANSWERS, IncomingText
 from bot.police import texts as _texts  # noqa: F401  (registers this area's texts)
 from bot.police.rules import POLICE, Refusal, card_moves, clean_reason, refusal
 from bot.roles.lookup import grants_of
 from bot.roles.membership import Command
-from bot.roles.policy import Action, may
-from bot.services import Services
-from bot.texts import Raw, t
+from bot.rules.access import Action, may
 from bot.timeline.format import format_duration
-from bot.views import section
 from storage import queries as q
 from storage.models import AuditEvent, Button, Case, PendingInput
 

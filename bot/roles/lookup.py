@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.deployment import Person
-from bot.roles.policy import Action, Grant, Role, may, on_duty
-from bot.services import Services
+from bot.config.deployment import Person
+from bot.kernel.services import Services
+from bot.rules.access import Action, Grant, Role, may, on_duty
 from storage.models import Case, Member
 
 ROLE_ORDER = {role: i for i, role in enumerate(Role)}

@@ -15,12 +15,14 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.buttons import Press, PressResult, action, button_data, grid
-from bot.deployment import Insurer
+from bot.config.deployment import Insurer
+from bot.kernel.buttons import Press, PressResult, action, button_data, grid
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
 from bot.parties.flow import mention
 from bot.roles import texts as _texts  # noqa: F401  (registers this area's texts)
 from bot.roles.lookup import ROLE_ORDER, grants_of, local_time
-from bot.roles.policy import (
+from bot.rules.access import (
     GRANTABLE_ROLES,
     INSURER_ROLES,
     Action,
@@ -30,8 +32,6 @@ from bot.roles.policy import (
     on_duty,
     parse_role,
 )
-from bot.services import Services
-from bot.texts import Raw, t
 from storage import queries as q
 from storage.models import Button, ChatGroup, Member, RoleRequest
 

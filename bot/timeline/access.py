@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel.services import Services
 from bot.parties import store
 from bot.parties.money import compute, grade_of, policy_from
 from bot.roles.lookup import grants_of
-from bot.roles.policy import Action, may
+from bot.rules.access import Action, may
 from bot.rules.compensation import Party as RuleParty
 from bot.rules.compensation import insurer_totals
-from bot.services import Services
 from storage.models import Case
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.texts import CATALOG, Raw, t
+from bot.kernel.texts import CATALOG, Raw, t
 from bot.timeline import texts as _texts  # noqa: F401  (registers this area's texts)
 
 STATUSES = (

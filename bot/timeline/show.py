@@ -1,7 +1,7 @@
 """/case <number>: the case's timeline, for the roles that may read it.
 
 One transaction: parse the number, find the case, check the asker's grants in the case's
-own group (bot/roles/policy.py, Action.VIEW_TIMELINE), read the audit events, look up
+own group (bot/rules/access.py, Action.VIEW_TIMELINE), read the audit events, look up
 display names, format (bot/timeline/format.py) and queue the answer in the outbox.
 """
 
@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.numbering import parse_case_number
+from bot.case.numbering import parse_case_number
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
 from bot.parties.flow import mention
 from bot.roles.membership import Command
-from bot.services import Services
-from bot.texts import Raw, t
 from bot.timeline.access import may_view
 from bot.timeline.format import Entry, event_lines, fit, step_lines
 from storage import queries as q

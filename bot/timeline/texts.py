@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.texts import extend
+from bot.kernel.texts import extend
 
 TEXTS: dict[str, dict[str, str]] = {
     "cmd.case": {"zh": "查看案件经过：/case 案件编号", "en": "A case's timeline: /case number"},

@@ -26,10 +26,10 @@ from bot.agreement.model import (
     PaymentRecord,
 )
 from bot.agreement.pdf import render_agreement
-from bot.deployment import EXAMPLE_FILE, load_deployment
+from bot.config.deployment import EXAMPLE_FILE, load_deployment
+from bot.kernel.texts import CATALOG
 from bot.rules.compensation_model import Layer
 from bot.rules.presets import PRESETS
-from bot.texts import CATALOG
 
 ROOT = Path(__file__).resolve().parents[2]
 AT = datetime(2026, 11, 29, 2, 10, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 from bot.claims import rules
 from bot.claims.loop import nearest_points_text
 from bot.claims.rules import ClaimStatus, Event, PayProblem
-from bot.deployment import EXAMPLE_FILE, load_deployment
+from bot.config.deployment import EXAMPLE_FILE, load_deployment
 from bot.rules.compensation import DEFAULT_COMPENSATION_POLICY, Party, settle
 from bot.rules.compensation_model import CompensationPolicy
 from bot.rules.liability import Grade

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import Runtime, build_runtime
-from bot.deployment import EXAMPLE_FILE, load_deployment
-from bot.settings import Settings
+from bot.config.deployment import EXAMPLE_FILE, load_deployment
+from bot.config.settings import Settings
 from sandbox import Sandbox
 
 TOKEN = "987654:E2E-secret-token-value"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from bot.app import Runtime
-from bot.images import scene_photo
+from sandbox.photos import scene_photo
 from storage.models import Case
 from tests.e2e.conftest import World, eventually
 from tests.e2e.helpers import (

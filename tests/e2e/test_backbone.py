@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from bot.app import Runtime
-from bot.images import scene_photo
+from sandbox.photos import scene_photo
 from storage.db import Database
 from storage.models import Case, InboxUpdate, OutboxItem, Photo
 from tests.e2e.conftest import GROUP_RATE, TOKEN, World, eventually

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Runtime
-from bot.images import scene_photo
 from sandbox import Sandbox
+from sandbox.photos import scene_photo
 from tests.e2e.conftest import World, eventually
 from tests.e2e.helpers import bot_messages, calls, cards, cases_in, photos_of, text_of
 

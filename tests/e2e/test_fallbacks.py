@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Bot
 
 from bot.app import Runtime
-from bot.images import scene_photo
-from bot.replies import reply
+from bot.kernel.outbox import reply
+from sandbox.photos import scene_photo
 from tests.e2e.conftest import TOKEN, World, eventually
 from tests.e2e.helpers import bot_messages, cards, cases_in, text_of
 from tests.e2e.test_case_thread import card_shows, register

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.app import Runtime
-from bot.images import scene_photo
+from sandbox.photos import scene_photo
 from storage.models import AuditEvent, Case, Member, Party, PendingInput, Photo
 from tests.e2e.conftest import World, eventually
 from tests.e2e.helpers import bot_messages, cards, cases_in, text_of

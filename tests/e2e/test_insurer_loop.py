@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app import Runtime, build_runtime
-from bot.deployment import EXAMPLE_FILE, Person, load_deployment
+from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
 from storage.models import AuditEvent, Case, InsurerClaim, InsurerPayment
 from tests.e2e.conftest import World, bot_settings, eventually
 from tests.e2e.flows import drive_to_ready

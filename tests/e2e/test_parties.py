@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bot.app import Runtime
-from bot.images import scene_photo
+from sandbox.photos import scene_photo
 from tests.e2e.conftest import World, eventually
 from tests.e2e.helpers import (
     bot_messages,

@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.app import build_runtime
-from bot.deployment import EXAMPLE_FILE, load_deployment
-from bot.images import scene_photo
+from bot.config.deployment import EXAMPLE_FILE, load_deployment
+from sandbox.photos import scene_photo
 from storage.models import AuditEvent, Member, Party
 from tests.e2e.conftest import World, bot_settings, eventually
 from tests.e2e.helpers import bot_messages, cards, cases_in, last_bot_message, press, text_of

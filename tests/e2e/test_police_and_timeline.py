@@ -18,10 +18,10 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app import Runtime, build_runtime
-from bot.buttons import PREFIX, Press, press_button
-from bot.clock import ManualClock
-from bot.deployment import EXAMPLE_FILE, Person, load_deployment
-from bot.images import scene_photo
+from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
+from bot.kernel.buttons import PREFIX, Press, press_button
+from bot.kernel.clock import ManualClock
+from sandbox.photos import scene_photo
 from storage.models import AuditEvent, Case
 from tests.e2e.conftest import World, bot_settings, eventually
 from tests.e2e.flows import drive_to_ready

@@ -11,8 +11,8 @@ import pytest
 from sqlmodel import select
 
 from bot.app import Runtime, build_runtime
-from bot.clock import ManualClock
-from bot.deployment import EXAMPLE_FILE, Person, load_deployment
+from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
+from bot.kernel.clock import ManualClock
 from storage.models import AuditEvent, Member, RoleRequest
 from tests.e2e.conftest import World, bot_settings
 from tests.e2e.helpers import bot_messages, button_data_of, calls, press, text_of

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.deployment import Evidence
+from bot.config.deployment import Evidence
 from bot.evidence.checklist import (
     assign_in_order,
     expand,

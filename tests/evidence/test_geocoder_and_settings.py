@@ -5,7 +5,7 @@ from geopy.adapters import BaseSyncAdapter
 from geopy.exc import GeocoderTimedOut
 from pydantic import ValidationError
 
-from bot.deployment import EXAMPLE_FILE, Deployment, Evidence, Geocoder, load_deployment
+from bot.config.deployment import EXAMPLE_FILE, Deployment, Evidence, Geocoder, load_deployment
 from bot.evidence.geo import wgs84_to_bd09
 from bot.evidence.geocoder import BaiduReverseGeocoder, build_geocoder
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.deployment import EXAMPLE_FILE, load_deployment
+from bot.config.deployment import EXAMPLE_FILE, load_deployment
 from bot.parties import eligibility
 from bot.parties.labels import next_label, parse_label
 from bot.parties.masking import mask_name, mask_phone

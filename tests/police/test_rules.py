@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.police.rules import MOVES, Refusal, card_moves, clean_reason, refusal
-from bot.roles.policy import Action
+from bot.rules.access import Action
 
 STATUSES = (
     "collecting",

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.deployment import EXAMPLE_FILE, Person, load_deployment
+from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
+from bot.kernel.clock import ManualClock
+from bot.kernel.services import Services
 from bot.roles.lookup import grants_of, insurer_contacts, people_for
-from bot.roles.policy import Action, Grant, Role, may
-from bot.services import Services
+from bot.rules.access import Action, Grant, Role, may
 from storage.db import Database
 from storage.models import Member
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.deployment import EXAMPLE_FILE, Deployment, Person, load_deployment
+from bot.config.deployment import EXAMPLE_FILE, Deployment, Person, load_deployment
 
 
 def test_example_has_adjusters_and_supervisors_of_three_insurers():

@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 
-from bot.roles.policy import (
+from bot.rules.access import (
     GRANTABLE_ROLES,
     MATRIX,
     Action,

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
-from bot.card import CardView, render_card
-from bot.texts import CATALOG, Raw, t
+from bot.case.card import CardView, render_card
+from bot.kernel.texts import CATALOG, Raw, t
 
 
 def view(**kw):

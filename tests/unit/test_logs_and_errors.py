@@ -2,8 +2,8 @@ import logging
 
 from telegram.error import BadRequest, RetryAfter
 
-from bot.logs import RedactingFilter
-from bot.telegram_errors import ThreadError, classify, retry_after_seconds
+from bot.config.logs import RedactingFilter
+from bot.transport.errors import ThreadError, classify, retry_after_seconds
 
 
 def test_redacting_filter_masks_plain_and_quoted_token():

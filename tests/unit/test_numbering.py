@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.numbering import format_case_number, local_day, parse_case_number
+from bot.case.numbering import format_case_number, local_day, parse_case_number
 
 
 def test_format_pads_to_three_digits_and_grows():
@@ -41,7 +41,7 @@ def test_synthetic_scene_photos_do_not_look_alike():
     from PIL import Image
 
     from bot.evidence.phash import dhash, distance
-    from bot.images import scene_photo
+    from sandbox.photos import scene_photo
 
     hashes = [dhash(Image.open(io.BytesIO(scene_photo(i)))) for i in range(40)]
     closest = min(distance(a, b) for i, a in enumerate(hashes) for b in hashes[i + 1 :])

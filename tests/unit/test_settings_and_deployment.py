@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.deployment import EXAMPLE_FILE, DeploymentError, load_deployment, resolve_path
-from bot.settings import MissingTokenError, Settings
+from bot.config.deployment import EXAMPLE_FILE, DeploymentError, load_deployment, resolve_path
+from bot.config.settings import MissingTokenError, Settings
 from storage.db import async_url
 
 
@@ -29,7 +29,7 @@ def test_env_example_lists_every_setting():
     names = {f.alias for f in Settings.model_fields.values()}
     listed = {
         line.split("=", 1)[0].lstrip("# ").strip()
-        for line in (EXAMPLE_FILE.parent / ".env.example").read_text().splitlines()
+        for line in (Path(__file__).resolve().parents[2] / ".env.example").read_text().splitlines()
         if "=" in line
     }
     assert names <= listed, names - listed

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.throttle import SlidingWindow, Throttle
+from bot.transport.throttle import SlidingWindow, Throttle
 
 
 class FakeTime:

@@ -20,11 +20,11 @@ from sqlmodel import col, select
 from telegram import Bot, Message, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
-from bot.keyboards import keyboard
-from bot.services import Services
-from bot.telegram_errors import ThreadError, classify, retry_after_seconds
-from bot.throttle import Throttle
-from bot.views import card_for
+from bot.case.view import card_for
+from bot.kernel.services import Services
+from bot.transport.errors import ThreadError, classify, retry_after_seconds
+from bot.transport.keyboards import keyboard
+from bot.transport.throttle import Throttle
 from storage import queries as q
 from storage.models import Case, OutboxItem
 

@@ -7,8 +7,8 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services import Services
-from bot.texts import Raw, t
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
 from storage import queries as q
 from storage.models import ChatGroup
 

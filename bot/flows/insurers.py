@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services import Services
+from bot.kernel.services import Services
 from storage.models import InsurerRow
 
 

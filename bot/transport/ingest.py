@@ -18,8 +18,8 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
-from bot.services import Services
-from bot.telegram_errors import retry_after_seconds
+from bot.kernel.services import Services
+from bot.transport.errors import retry_after_seconds
 from storage.models import InboxUpdate
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.texts import Raw, t
+from bot.kernel.texts import Raw, t
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.case.numbering import format_case_number, local_day
 from bot.evidence import intake
-from bot.numbering import format_case_number, local_day
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
 from bot.parties import flow
-from bot.services import Services
-from bot.texts import Raw, t
 from storage import queries as q
 from storage.models import Case, ChatGroup, Photo
 

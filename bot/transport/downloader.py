@@ -18,7 +18,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.evidence import media, storing
 from bot.evidence.imaging import ImagePolicy, ImageRefused, configure, inspect_image
-from bot.services import Services
+from bot.kernel.services import Services
 from storage.models import ChatGroup, Photo
 
 log = logging.getLogger(__name__)

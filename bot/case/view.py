@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup
 
-from bot.card import CardPart, CardView, card_buttons, render_card
-from bot.keyboards import keyboard
-from bot.services import Services
+from bot.case.card import CardPart, CardView, card_buttons, render_card
+from bot.kernel.services import Services
+from bot.transport.keyboards import keyboard
 from storage import queries as q
 from storage.models import Case
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services import Services
+from bot.kernel.services import Services
 from storage import queries as q
 from storage.models import Button, Case
 

@@ -7,9 +7,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bot.roles.policy import INSURER_ROLES, parse_range
+from bot.rules.access import INSURER_ROLES, parse_range
 
-EXAMPLE_FILE = Path(__file__).resolve().parent.parent / "kuaipei.example.yaml"
+# Shipped inside the package so that a non-editable install has it; the top-level
+# kuaipei.example.yaml is a link to this file.
+EXAMPLE_FILE = Path(__file__).resolve().parent / "kuaipei.example.yaml"
 
 
 class _Strict(BaseModel):

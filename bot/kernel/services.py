@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
-from bot.deployment import Deployment
+from bot.config.deployment import Deployment
+from bot.kernel.clock import Clock
 from storage.db import Database
 
 T = TypeVar("T")
