@@ -11,14 +11,11 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDe
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-import bot.police.texts  # noqa: F401  (the /queue command description)
-import bot.roles.texts  # noqa: F401  (the roles' command descriptions)
-import bot.timeline.texts  # noqa: F401  (the /case command description)
 import handlers
+from bot import wiring
 from bot.config.deployment import Deployment
 from bot.config.logs import RedactingFilter
 from bot.config.settings import Settings
-from bot.evidence.card import sender_kinds as evidence_sender_kinds
 from bot.evidence.geocoder import build_geocoder
 from bot.flows.insurers import sync_insurers
 from bot.kernel.clock import Clock, SystemClock
@@ -144,6 +141,7 @@ def build_runtime(
         agreement_font=settings.agreement_font,
         geocoder=build_geocoder(deployment.geocoder),
     )
+    wiring.wire(svc)
     app.bot_data["services"] = svc
     handlers.register(app)
     app.add_error_handler(_log_error)
@@ -154,7 +152,7 @@ def build_runtime(
         overall_period=settings.send_overall_period_seconds,
     )
     sender = Sender(app.bot, svc, throttle)
-    sender.handlers.update(evidence_sender_kinds(sender.handlers["send_text"], svc))
+    sender.handlers.update(wiring.sender_kinds(sender.handlers, svc))
     poller = Poller(app, svc, timeout=poll_timeout)
     downloader = Downloader(app.bot, svc)
     return Runtime(app=app, services=svc, sender=sender, poller=poller, downloader=downloader)

@@ -12,13 +12,6 @@ from telegram.ext import (
     filters,
 )
 
-import bot.claims.actions
-import bot.claims.card
-import bot.parties.actions
-import bot.parties.card
-import bot.parties.confirm  # noqa: F401  (these register the parties' buttons and card section)
-import bot.police.work  # noqa: F401  (registers the police buttons and card section)
-import bot.roles.membership  # noqa: F401  (registers the roles' buttons)
 from bot.transport.ingest import claim_update, mark_handled
 from handlers.agreement import agreement_command
 from handlers.buttons import button_pressed

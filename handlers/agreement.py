@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.agreement.post import AgreementRequest, request_agreement
+from bot.agreement.post import request_agreement
+from bot.kernel.incoming import AgreementRequest
 from handlers.common import chain_root, is_chat_admin, reply_to_id, services, topic_id
 
 

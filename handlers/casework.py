@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.kernel.incoming import Command
 from bot.police.work import show_queue
-from bot.roles.membership import Command
 from bot.timeline.show import show_timeline
 from handlers.common import display_name, services, topic_id
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Bot, Chat, ChatMember, Message, User
 from telegram.ext import ContextTypes
 
+from bot.kernel.incoming import IncomingText
 from bot.kernel.services import Services
-from bot.parties.intake import IncomingText
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-import bot.evidence.card  # noqa: F401  (registers the card section and buttons)
-import bot.evidence.scene  # noqa: F401
-from bot.evidence.scene import IncomingPlace, locate_scene
-from bot.flows.opening import IncomingPhoto, receive_photo
+from bot.evidence.scene import locate_scene
+from bot.flows.opening import receive_photo
+from bot.kernel.incoming import IncomingPhoto, IncomingPlace
 from handlers.common import chain_root, display_name, reply_to_id, services, topic_id
 
 

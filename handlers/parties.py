@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.flows.text_router import receive_text
 from bot.parties.confirm import START_PREFIX, open_link
-from bot.parties.intake import receive_text
 from handlers.common import incoming_text, services
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.flows.opening import IncomingPhoto, receive_photo
+from bot.flows.opening import receive_photo
+from bot.kernel.incoming import IncomingPhoto
 from handlers.common import chain_root, display_name, reply_to_id, services, topic_id
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.roles.membership import Command, join, set_role, team, whoami
+from bot.kernel.incoming import Command
+from bot.roles.membership import join, set_role, team, whoami
 from handlers.common import display_name, is_chat_admin, services, topic_id
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.flows.groups import SetupRequest, setup_group
+from bot.flows.groups import setup_group
+from bot.kernel.incoming import SetupRequest
 from handlers.common import is_chat_admin, services, topic_id
 
 

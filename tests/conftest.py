@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.wiring import install_texts
 from storage.migrate import upgrade_async
+
+# Pure tests render texts too; the app installs the catalogue at start, the suite here.
+install_texts()
 
 
 async def _reset_postgres(url: str) -> None:

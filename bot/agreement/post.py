@@ -16,13 +16,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.agreement import texts as _texts  # noqa: F401  (registers this area's texts)
 from bot.agreement.model import (
     AgreementData,
     CompensationLine,
@@ -31,10 +31,11 @@ from bot.agreement.model import (
     PaymentRecord,
 )
 from bot.agreement.pdf import render_agreement
+from bot.kernel.incoming import AgreementRequest
+from bot.kernel.outbox import say
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
 from bot.parties import store
-from bot.parties.flow import say
 from bot.parties.masking import mask_name, mask_phone
 from bot.parties.money import compute, grade_of, policy_from
 from bot.roles.lookup import grants_of
@@ -42,7 +43,10 @@ from bot.rules.access import Action, may
 from bot.rules.compensation import Party as RuleParty
 from bot.rules.presets import PRESETS_BY_CODE
 from storage import queries as q
-from storage.models import Case, InsurerClaim, InsurerPayment, Party
+from storage.models import Case, InsurerClaim, InsurerPayment, OutboxItem, Party
+
+# The closing agreement: an outbox kind the sender renders (see `sender_kinds`).
+AGREEMENT_KIND = "send_agreement"
 
 AGREEMENT_DIR = "agreements"
 # 事故形态 follows from a preset situation only where it is unambiguous.
@@ -216,57 +220,98 @@ async def post_agreement(
     *,
     actor: int | None = None,
     reply_to: int | None = None,
-    dedupe_key: str | None = None,
 ) -> str:
     """Render the agreement and queue it as a document in the case thread; its MEDIA_DIR path."""
     data = await agreement_data(session, svc, case)
     pdf = await asyncio.to_thread(render_agreement, data, font_path=svc.agreement_font)
     relative = store_pdf(svc.media_dir, case.number, pdf)
-    now = svc.clock.now()
+    q.enqueue(
+        session,
+        at=svc.clock.now(),
+        chat_id=case.chat_id,
+        kind="send_document",
+        case_id=case.id,
+        reply_to=reply_to,
+        **_document(svc, case, relative, draft=data.draft),
+    )
+    _audit_posted(session, svc, case, actor=actor, path=relative, size=len(pdf), draft=data.draft)
+    return relative
+
+
+def _document(svc: Services, case: Case, relative: str, *, draft: bool) -> dict[str, Any]:
     lang = svc.language
     caption = t(
         "agreement.caption",
         lang,
         number=case.number,
-        draft=Raw(t("agreement.draft", lang)) if data.draft else "",
+        draft=Raw(t("agreement.draft", lang)) if draft else "",
     )
-    q.enqueue(
-        session,
-        at=now,
-        chat_id=case.chat_id,
-        kind="send_document",
-        case_id=case.id,
-        dedupe_key=dedupe_key,
-        path=relative,
-        filename=f"{case.number}-协议书.pdf",
-        caption=caption,
-        reply_to=reply_to,
-    )
+    return {"path": relative, "filename": f"{case.number}-协议书.pdf", "caption": caption}
+
+
+def _audit_posted(
+    session: AsyncSession, svc: Services, case: Case, *, actor: int | None, **data: Any
+) -> None:
     q.audit(
         session,
-        at=now,
+        at=svc.clock.now(),
         kind="agreement.posted",
         case_id=case.id,
         chat_id=case.chat_id,
         actor=actor,
-        path=relative,
-        size=len(pdf),
-        draft=data.draft,
+        **data,
     )
-    return relative
 
 
-@dataclass(frozen=True)
-class AgreementRequest:
-    """/agreement as the handler saw it."""
+def queue_closing_agreement(
+    session: AsyncSession, svc: Services, case: Case, *, actor: int | None
+) -> None:
+    """The closed case's agreement, rendered by the sender when its turn comes (`sender_kinds`)."""
+    q.enqueue(
+        session,
+        at=svc.clock.now(),
+        chat_id=case.chat_id,
+        kind=AGREEMENT_KIND,
+        case_id=case.id,
+        dedupe_key=f"agreement:{case.id}",
+        actor=actor,
+    )
 
-    chat_id: int
-    message_id: int
-    user_id: int
-    topic_id: int | None
-    reply_to_message_id: int | None
-    chain_root_id: int | None
-    chat_admin: bool = False
+
+def sender_kinds(
+    send_document: Callable[[OutboxItem], Awaitable[None]], svc: Services
+) -> dict[str, Callable[[OutboxItem], Awaitable[None]]]:
+    """The agreement's outbox kind: render outside any use case's transaction, then send.
+
+    Rendering takes a quarter of a second; inside the closing `/paid` it would hold the
+    database's write lock that long. A failure here is retried by the sender.
+    """
+
+    async def deliver(item: OutboxItem) -> None:
+        async with svc.db.session() as session:
+            case = await session.get(Case, item.case_id) if item.case_id else None
+            if case is None:
+                return
+            data = await agreement_data(session, svc, case)
+        pdf = await asyncio.to_thread(render_agreement, data, font_path=svc.agreement_font)
+        relative = store_pdf(svc.media_dir, case.number, pdf)
+        await send_document(
+            OutboxItem(
+                id=item.id,
+                chat_id=item.chat_id,
+                case_id=item.case_id,
+                kind="send_document",
+                payload=_document(svc, case, relative, draft=data.draft),
+                created_at=item.created_at,
+            )
+        )
+        async with svc.db.transaction() as session:
+            actor = item.payload.get("actor")
+            _audit_posted(
+                session, svc, case, actor=actor, path=relative, size=len(pdf), draft=data.draft
+            )
+
+    return {AGREEMENT_KIND: deliver}
 
 
 async def may_request(

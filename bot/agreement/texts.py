@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bot.kernel.texts import extend
-
 TEXTS: dict[str, dict[str, str]] = {
     "agreement.caption": {
         "zh": "📄 <b>{number}</b> 自行协商协议书{draft}",
@@ -24,5 +22,3 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Produce this case's settlement agreement (PDF)",
     },
 }
-
-extend(TEXTS)

@@ -7,32 +7,14 @@ function listed in SECTIONS; the card is re-rendered from the database every tim
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 
-from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup
 
-from bot.case.card import CardPart, CardView, card_buttons, render_card
+from bot.case.card import CardView, card_buttons, render_card
 from bot.kernel.services import Services
 from bot.transport.keyboards import keyboard
 from storage import queries as q
 from storage.models import Case
-
-Section = Callable[[AsyncSession, Services, Case], Awaitable[CardPart | None]]
-SECTIONS: list[Section] = []
-_ORDER: dict[Section, int] = {}
-
-
-def section(order: int) -> Callable[[Section], Section]:
-    """Register a card section; sections render by `order`, lowest first."""
-
-    def register(fn: Section) -> Section:
-        _ORDER[fn] = order
-        SECTIONS.append(fn)
-        SECTIONS.sort(key=_ORDER.__getitem__)
-        return fn
-
-    return register
 
 
 async def card_for(svc: Services, case: Case) -> tuple[str, InlineKeyboardMarkup | None, str]:
@@ -44,7 +26,7 @@ async def card_for(svc: Services, case: Case) -> tuple[str, InlineKeyboardMarkup
         photos = await q.photo_count(session, case_id=case.id)
         group = await q.get_group(session, chat_id=case.chat_id)
         parts = []
-        for fn in SECTIONS:
+        for fn in svc.registry.sections:
             part = await fn(session, svc, case)
             if part is not None:
                 parts.append(part)

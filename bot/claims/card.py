@@ -6,19 +6,17 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.card import CardPart
-from bot.case.view import section
-from bot.claims import loop
+from bot.claims import routing
 from bot.kernel.services import Services
 from bot.kernel.texts import t
 from bot.rules.amounts import format_fen
 from storage.models import Case, InsurerPayment
 
 
-@section(order=30)
 async def claims_section(session: AsyncSession, svc: Services, case: Case) -> CardPart | None:
     """One line per live claim: status, requested/approved, 报案号, 定损, payments."""
     assert case.id is not None
-    claims = await loop.live_claims(session, case.id)
+    claims = await routing.live_claims(session, case.id)
     if not claims:
         return None
     lang = svc.language
@@ -50,7 +48,7 @@ async def claims_section(session: AsyncSession, svc: Services, case: Case) -> Ca
             t(
                 "c.card_line",
                 lang,
-                insurer=loop.insurer_name(svc, c.insurer_code),
+                insurer=svc.insurer_name(c.insurer_code),
                 status=t(f"c.status.{c.status}", lang),
                 requested=format_fen(c.requested_fen),
                 extra=(" · " + " · ".join(extra)) if extra else "",

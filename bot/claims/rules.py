@@ -18,6 +18,9 @@ from enum import StrEnum
 from bot.rules.amounts import AmountError, AmountErrorCode, parse_amount
 from bot.rules.compensation import Payment
 
+# Questions the insurers are asked carry this prefix; the text router sends their answers here.
+PENDING_PREFIX = "ins."
+
 
 class ClaimStatus(StrEnum):
     """Where one insurer's claim stands."""

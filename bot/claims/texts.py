@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bot.kernel.texts import extend
-
 TEXTS: dict[str, dict[str, str]] = {
     "c.ping": {
         "zh": "📣 {mentions} 请审核 <b>{number}</b>\n{insurer} 承保车辆：{plates}\n{lines}\n合计待核准：<b>{total}</b>",
@@ -148,5 +146,3 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{insurer} {status} · requested {requested}{extra}",
     },
 }
-
-extend(TEXTS)

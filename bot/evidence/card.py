@@ -12,18 +12,15 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-import bot.evidence.texts  # noqa: F401
 from bot.case.card import CardPart
-from bot.case.view import section
 from bot.evidence import checklist, geo
 from bot.evidence.data import case_link, case_photos, flags_of, may_act, number_of, slots_of
 from bot.evidence.intake import ASK_KIND
 from bot.evidence.storing import places
-from bot.kernel.buttons import Press, PressResult, action, button_data, grid
-from bot.kernel.services import Services
+from bot.kernel.buttons import ButtonAction, Press, PressResult, button_data, grid
+from bot.kernel.services import Services, mark_changed
 from bot.kernel.texts import CATALOG, Raw, t
-from bot.parties import flow
-from bot.parties.flow import EDITABLE
+from bot.parties.changes import EDITABLE
 from storage import queries as q
 from storage.models import Button, Case, ChatGroup, OutboxItem, Photo
 
@@ -54,7 +51,6 @@ def _scenario_name(name: str, lang: str) -> str:
     return t(key, lang) if key in CATALOG else name
 
 
-@section(order=10)
 async def evidence_section(session: AsyncSession, svc: Services, case: Case) -> CardPart:
     """Checklist, photo state, fraud flags and scene, with the evidence buttons."""
     assert case.id is not None
@@ -195,7 +191,6 @@ async def _guard(
     return case, None
 
 
-@action("evidence.retag_menu")
 async def retag_menu(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
@@ -230,7 +225,6 @@ async def retag_menu(
     return PressResult()
 
 
-@action("evidence.retag_photo")
 async def retag_photo(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
@@ -280,7 +274,6 @@ async def retag_photo(
     return PressResult()
 
 
-@action("evidence.set_tag")
 async def set_tag(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
@@ -319,12 +312,11 @@ async def set_tag(
         case.updated_at = now
         session.add(case)
         q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
-        await flow.evaluate(session, svc, case, actor=press.user_id)  # the checklist changed
+        mark_changed(session, case.id, actor=press.user_id)  # the checklist changed
     n = number_of(photos, photo_id)
     return PressResult(t("evidence.retag.done", lang, n=n, slot=_slot_label(slots, new_slot, lang)))
 
 
-@action("evidence.scenario")
 async def switch_scenario(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
@@ -355,7 +347,7 @@ async def switch_scenario(
         new=scenario,
     )
     q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
-    await flow.evaluate(session, svc, case, actor=press.user_id)  # other shots are required now
+    mark_changed(session, case.id, actor=press.user_id)  # other shots are required now
     return PressResult(t("evidence.scenario.done", lang, scenario=_scenario_name(scenario, lang)))
 
 
@@ -435,3 +427,12 @@ def sender_kinds(
         )
 
     return {ASK_KIND: deliver_ask}
+
+
+# The buttons of this module, by action name (wired in bot/wiring.py).
+BUTTONS: dict[str, ButtonAction] = {
+    "evidence.retag_menu": retag_menu,
+    "evidence.retag_photo": retag_photo,
+    "evidence.set_tag": set_tag,
+    "evidence.scenario": switch_scenario,
+}

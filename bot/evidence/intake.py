@@ -13,7 +13,6 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-import bot.evidence.texts  # noqa: F401  (registers the texts)
 from bot.evidence import checklist
 from bot.evidence.data import case_photos, slots_of
 from bot.kernel.services import Services

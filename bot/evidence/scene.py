@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-import bot.evidence.texts  # noqa: F401
 from bot.evidence import geo
 from bot.evidence.data import case_photos, may_act
 from bot.evidence.storing import check_place, places
-from bot.kernel.buttons import Press, PressResult, action
+from bot.kernel.buttons import ButtonAction, Press, PressResult
+from bot.kernel.incoming import IncomingPlace
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
-from bot.parties.flow import EDITABLE
+from bot.parties.changes import EDITABLE
 from storage import queries as q
 from storage.models import Button, Case, Photo
-
-
-@dataclass(frozen=True)
-class IncomingPlace:
-    """A location or venue message as the handler saw it."""
-
-    chat_id: int
-    message_id: int
-    user_id: int
-    lat: float
-    lon: float
-    title: str | None
-    address: str | None
-    topic_id: int | None
-    reply_to_message_id: int | None
-    chain_root_id: int | None
 
 
 async def case_of_thread(session: AsyncSession, p: IncomingPlace) -> Case | None:
@@ -172,7 +154,6 @@ async def _add_address(svc: Services, case_id: int, lat: float, lon: float) -> N
     await svc.in_transaction(work)
 
 
-@action("evidence.use_photo_gps")
 async def use_photo_gps(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
@@ -195,3 +176,9 @@ async def use_photo_gps(
         actor=press.user_id,
     )
     return PressResult(t("evidence.gps.done", svc.language))
+
+
+# The buttons of this module, by action name (wired in bot/wiring.py).
+BUTTONS: dict[str, ButtonAction] = {
+    "evidence.use_photo_gps": use_photo_gps,
+}

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-import bot.evidence.texts  # noqa: F401
 from bot.evidence import fraud, geo
 from bot.evidence.data import add_flag, case_link, case_photos, known_elsewhere, number_of
 from bot.evidence.imaging import ImageFacts

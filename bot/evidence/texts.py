@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bot.kernel.texts import extend
-
 TEXTS: dict[str, dict[str, str]] = {
     # refusals: one clear line each
     "evidence.refused.empty": {
@@ -130,5 +128,3 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "evidence.gps.done": {"zh": "已用照片位置作为现场", "en": "Scene set from the photo"},
 }
-
-extend(TEXTS)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel.incoming import SetupRequest
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
 from storage import queries as q
@@ -20,21 +20,6 @@ class SetupOutcome(StrEnum):
     USAGE = "usage"
     UNKNOWN_TOWNSHIP = "unknown_township"
     PRIVATE = "private"
-
-
-@dataclass(frozen=True)
-class SetupRequest:
-    """A /setup command as the handler saw it (admin status checked with Telegram)."""
-
-    chat_id: int
-    chat_type: str
-    title: str
-    is_forum: bool
-    user_id: int
-    user_is_admin: bool
-    argument: str
-    message_id: int
-    thread_id: int | None
 
 
 async def setup_group(svc: Services, req: SetupRequest) -> SetupOutcome:

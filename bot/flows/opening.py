@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
@@ -10,9 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.numbering import format_case_number, local_day
 from bot.evidence import intake
-from bot.kernel.services import Services
+from bot.kernel.incoming import IncomingPhoto
+from bot.kernel.services import Services, mark_changed
 from bot.kernel.texts import Raw, t
-from bot.parties import flow
 from storage import queries as q
 from storage.models import Case, ChatGroup, Photo
 
@@ -26,31 +25,6 @@ class PhotoOutcome(StrEnum):
     DUPLICATE = "duplicate"
     UNREGISTERED = "unregistered"
     REFUSED = "refused"
-
-
-@dataclass(frozen=True)
-class IncomingPhoto:
-    """A photo message as the handler saw it."""
-
-    chat_id: int
-    chat_title: str
-    chat_is_forum: bool
-    message_id: int
-    user_id: int
-    user_name: str
-    file_id: str
-    file_unique_id: str
-    media_group_id: str | None
-    # Only set when Telegram marks the message as a topic message.
-    topic_id: int | None
-    reply_to_message_id: int | None
-    # In a plain supergroup, the root of the reply chain the message is in.
-    chain_root_id: int | None
-    # "photo" (compressed), "document" (a file) or "video"; documents keep their EXIF.
-    kind: str = "photo"
-    file_size: int | None = None
-    file_name: str | None = None
-    mime_type: str | None = None
 
 
 async def _find_case(session: AsyncSession, p: IncomingPhoto) -> Case | None:
@@ -228,7 +202,7 @@ async def receive_photo(svc: Services, p: IncomingPhoto) -> PhotoOutcome:
             session.add(case)
             q.enqueue(session, at=now, chat_id=p.chat_id, kind="edit_card", case_id=case.id)
             if slot is not None:  # the last required shot may be what the case waited for
-                await flow.evaluate(session, svc, case, actor=p.user_id)
+                mark_changed(session, case.id, actor=p.user_id)
         return outcome
 
     outcome = await svc.in_transaction(work)

@@ -50,35 +50,17 @@ class PressResult:
     alert: bool = False
 
 
-Action = Callable[[AsyncSession, Services, Press, Button], Awaitable[PressResult]]
-ACTIONS: dict[str, Action] = {}
-# Actions whose handler must ask Telegram whether the presser is a chat admin first.
-CHAT_ADMIN_ACTIONS: set[str] = set()
-
-
-def action(name: str, *, chat_admin: bool = False) -> Callable[[Action], Action]:
-    """Register the use case run when a button of this action is pressed.
-
-    `chat_admin=True`: the press arrives with `Press.chat_admin` filled from Telegram,
-    because admin status is never taken from the database.
-    """
-
-    def register(fn: Action) -> Action:
-        ACTIONS[name] = fn
-        if chat_admin:
-            CHAT_ADMIN_ACTIONS.add(name)
-        return fn
-
-    return register
+ButtonAction = Callable[[AsyncSession, Services, Press, Button], Awaitable[PressResult]]
 
 
 async def needs_chat_admin(svc: Services, token: str) -> bool:
     """Whether the button behind a token needs the presser's admin status from Telegram."""
-    if not CHAT_ADMIN_ACTIONS:
+    admin_actions = svc.registry.chat_admin_buttons
+    if not admin_actions:
         return False
     async with svc.db.session() as session:
         button = await session.get(Button, token)
-    return button is not None and button.action in CHAT_ADMIN_ACTIONS
+    return button is not None and button.action in admin_actions
 
 
 async def button_data(
@@ -121,7 +103,7 @@ async def press_button(svc: Services, press: Press, *, texts: dict[str, str]) ->
     async def work(session: AsyncSession) -> PressResult:
         now = svc.clock.now()
         button = await session.get(Button, press.token)
-        fn = ACTIONS.get(button.action) if button else None
+        fn = svc.registry.buttons.get(button.action) if button else None
         if button is None or fn is None or button.chat_id != press.chat_id:
             q.audit(
                 session,

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from html import escape
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel import questions
 from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
 from storage import queries as q
+from storage.models import Case
 
 
 async def reply(
@@ -25,3 +31,61 @@ async def reply(
         )
 
     await svc.in_transaction(work)
+
+
+def mention(user_id: int, name: str) -> Raw:
+    """An HTML mention that notifies the person."""
+    return Raw(f'<a href="tg://user?id={user_id}">{escape(name or str(user_id))}</a>')
+
+
+async def ask(
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    *,
+    user_id: int,
+    user_name: str,
+    question: str,
+    label: str | None,
+    reply_to: int | None = None,
+    buttons: list[list[list[str]]] | None = None,
+    **values: object,
+) -> None:
+    """Ask one person one question in the case thread, and remember it for their reply."""
+    now = svc.clock.now()
+    lifetime = timedelta(minutes=svc.deployment.rules.pending_question_minutes)
+    await questions.set_pending(
+        session,
+        case=case,
+        user_id=user_id,
+        question=question,
+        label=label,
+        now=now,
+        lifetime=lifetime,
+    )
+    text = t(
+        f"q.{question}", svc.language, who=mention(user_id, user_name), label=label or "", **values
+    )
+    say(session, svc, case, text, reply_to=reply_to, buttons=buttons)
+
+
+def say(
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    text: str,
+    *,
+    reply_to: int | None = None,
+    buttons: list[list[list[str]]] | None = None,
+) -> None:
+    """Queue a message (safe HTML) in the case thread."""
+    q.enqueue(
+        session,
+        at=svc.clock.now(),
+        chat_id=case.chat_id,
+        kind="send_text",
+        case_id=case.id,
+        text=text,
+        reply_to=reply_to,
+        buttons=buttons or [],
+    )

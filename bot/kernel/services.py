@@ -13,9 +13,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config.deployment import Deployment
 from bot.kernel.clock import Clock
+from bot.kernel.registry import Registry
 from storage.db import Database
 
 T = TypeVar("T")
+
+# The cases a transaction changed, kept on its session until the after-change step runs.
+_CHANGED = "kuaipei.changed_cases"
+
+
+def mark_changed(session: AsyncSession, case_id: int | None, *, actor: int | None) -> None:
+    """Note that this transaction changed a case (by `actor`): the after-change step
+    re-checks it once, however many changes the transaction made."""
+    if case_id is not None:
+        session.info.setdefault(_CHANGED, {})[case_id] = actor
+
+
+AfterChange = Callable[[AsyncSession, "Services", int, int | None], Awaitable[None]]
 
 
 @dataclass
@@ -37,6 +51,11 @@ class Services:
     geocoder: Any = None
     # A fuller CJK font for the agreement PDF (None: the shipped GB2312 subset alone).
     agreement_font: Path | None = None
+    # What runs at the end of every transaction for each case it marked changed (readiness:
+    # bot/flows/readiness.py); set by the wiring in bot/wiring.py.
+    after_change: AfterChange | None = None
+    # What each area registered (buttons, card sections, answers), set by bot/wiring.py.
+    registry: Registry = field(default_factory=Registry)
 
     def outbox_changed(self) -> None:
         """Wake the sender: something new is waiting in the outbox."""
@@ -53,6 +72,13 @@ class Services:
                 return town.name
         return code
 
+    def insurer_name(self, code: str) -> str:
+        """The short name of an insurer code of the deployment."""
+        for insurer in self.deployment.insurers:
+            if insurer.code == code:
+                return insurer.short_name
+        return code
+
     async def in_transaction(
         self, work: Callable[[AsyncSession], Awaitable[T]], *, attempts: int = 4
     ) -> T:
@@ -61,6 +87,7 @@ class Services:
             try:
                 async with self.db.transaction() as session:
                     result = await work(session)
+                    await self._after_change(session)
                 self.outbox_changed()
                 return result
             except (IntegrityError, OperationalError):
@@ -68,3 +95,14 @@ class Services:
                     raise
                 await asyncio.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
+
+    async def _after_change(self, session: AsyncSession) -> None:
+        # A step may change another case (or the same one again); run until nothing is left.
+        done: set[int] = set()
+        while self.after_change is not None:
+            changed: dict[int, int | None] = session.info.get(_CHANGED, {})
+            pending = sorted(set(changed) - done)
+            if not pending:
+                return
+            done.add(pending[0])
+            await self.after_change(session, self, pending[0], changed[pending[0]])

@@ -9,7 +9,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-CATALOG: dict[str, dict[str, str]] = {
+# The kernel's own texts; each area keeps its own texts module, and the wiring
+# (bot/wiring.py) installs them all into CATALOG.
+TEXTS: dict[str, dict[str, str]] = {
     "setup.done": {
         "zh": "✅ 本群已登记为 <b>{township}</b> 快处快赔群。协理员发送事故照片即可开案。",
         "en": "✅ This group is registered for <b>{township}</b>. Post accident photos to open a case.",
@@ -83,6 +85,9 @@ CATALOG: dict[str, dict[str, str]] = {
 }
 
 
+CATALOG: dict[str, dict[str, str]] = dict(TEXTS)
+
+
 def t(key: str, lang: str = "zh", **values: Any) -> str:
     """Render a text; string values are HTML-escaped unless wrapped in `Raw`."""
     entry = CATALOG[key]
@@ -95,9 +100,13 @@ class Raw(str):
     """A value that is already safe HTML and must not be escaped again."""
 
 
-def extend(texts: dict[str, dict[str, str]]) -> None:
-    """Add an area's texts to the catalogue (each area keeps its own texts module)."""
-    clash = set(texts) & set(CATALOG)
-    if clash:
-        raise ValueError(f"text keys defined twice: {sorted(clash)}")
-    CATALOG.update(texts)
+def install(*catalogues: dict[str, dict[str, str]]) -> None:
+    """Put the areas' texts into the catalogue; installing the same catalogues again is a no-op.
+
+    A key two catalogues define differently is a mistake in the wiring, refused at start.
+    """
+    for texts in catalogues:
+        clash = {k for k in texts if k in CATALOG and CATALOG[k] != texts[k]}
+        if clash:
+            raise ValueError(f"text keys defined twice: {sorted(clash)}")
+        CATALOG.update(texts)

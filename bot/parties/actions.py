@@ -6,10 +6,12 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.kernel.buttons import Press, PressResult, action
+from bot.case import guard
+from bot.kernel import outbox
+from bot.kernel.buttons import ButtonAction, Press, PressResult
 from bot.kernel.services import Services
 from bot.kernel.texts import t
-from bot.parties import eligibility, flow, menus, store
+from bot.parties import changes, eligibility, menus, readiness, store
 from bot.parties.intake import ask_next_estimate, ask_next_for_party, ask_party_question, set_fields
 from bot.parties.labels import next_label
 from bot.rules.liability import Grade, propose_grades
@@ -24,39 +26,33 @@ def _saved(svc: Services) -> PressResult:
 CaseAction = Callable[[AsyncSession, Services, Press, Button, Case], Awaitable[PressResult]]
 
 
-def fast_path_action(name: str) -> Callable[[CaseAction], CaseAction]:
-    """Register a fast-path button: it runs only on an editable case, for someone who may."""
+def fast_path(fn: CaseAction) -> ButtonAction:
+    """A fast-path button: it runs only on an editable case, for someone who may."""
 
-    def register(fn: CaseAction) -> CaseAction:
-        async def guarded(
-            session: AsyncSession, svc: Services, press: Press, button: Button
-        ) -> PressResult:
-            case = await flow.editable_case(session, svc, press, button)
-            if isinstance(case, PressResult):
-                return case
-            return await fn(session, svc, press, button, case)
+    async def guarded(
+        session: AsyncSession, svc: Services, press: Press, button: Button
+    ) -> PressResult:
+        case = await guard.editable_case(session, svc, press, button)
+        if isinstance(case, PressResult):
+            return case
+        return await fn(session, svc, press, button, case)
 
-        action(name)(guarded)
-        return fn
-
-    return register
+    return guarded
 
 
-@fast_path_action("party.edit")
 async def edit_party(
     session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Start (or resume) the questions about one party."""
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
-    if flow.party_complete(party):  # all known: start again from the plate to correct it
+    if readiness.party_complete(party):  # all known: start again from the plate to correct it
         await ask_party_question(
             session, svc, case, party.label, "plate", press.user_id, press.user_name, None
         )
     return _saved(svc)
 
 
-@fast_path_action("party.add")
 async def add_party(
     session: AsyncSession, svc: Services, press: Press, _button: Button, case: Case
 ) -> PressResult:
@@ -68,7 +64,7 @@ async def add_party(
     for existing in ("甲", "乙"):
         await store.party(session, case_id=case.id, label=existing)
     party = await store.party(session, case_id=case.id, label=label)
-    await flow.changed(session, svc, case, actor=press.user_id, kind="party.added", label=label)
+    await changes.changed(session, svc, case, actor=press.user_id, kind="party.added", label=label)
     await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
     return _saved(svc)
 
@@ -80,12 +76,11 @@ async def _choose(
     party = await store.party(session, case_id=case.id, label=label)
     await set_fields(session, svc, case, party, actor=press.user_id, source="button", **fields)
     await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
-    if flow.party_complete(party):
-        flow.say(session, svc, case, t("a.done", svc.language, label=party.label))
+    if readiness.party_complete(party):
+        outbox.say(session, svc, case, t("a.done", svc.language, label=party.label))
     return _saved(svc)
 
 
-@fast_path_action("party.insurer")
 async def choose_insurer(
     session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
@@ -94,7 +89,6 @@ async def choose_insurer(
     return await _choose(session, svc, press, case, label, insurer_code=insurer)
 
 
-@fast_path_action("party.vehicle")
 async def choose_vehicle(
     session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
@@ -103,7 +97,6 @@ async def choose_vehicle(
     return await _choose(session, svc, press, case, label, vehicle_type=vehicle)
 
 
-@fast_path_action("elig.answer")
 async def answer_eligibility(
     session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
@@ -127,9 +120,9 @@ async def answer_eligibility(
             question=code,
             value=value,
         )
-        await flow.hand_to_police(session, svc, case, actor=press.user_id, reasons=reasons)
+        await changes.hand_to_police(session, svc, case, actor=press.user_id, reasons=reasons)
         return _saved(svc)
-    await flow.changed(
+    await changes.changed(
         session,
         svc,
         case,
@@ -142,7 +135,6 @@ async def answer_eligibility(
     return _saved(svc)
 
 
-@fast_path_action("liab.menu")
 async def liability_menu(
     session: AsyncSession, svc: Services, press: Press, _button: Button, case: Case
 ) -> PressResult:
@@ -152,7 +144,6 @@ async def liability_menu(
     return PressResult()
 
 
-@fast_path_action("liab.party")
 async def liability_party(
     session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
@@ -165,7 +156,6 @@ async def liability_party(
     return PressResult()
 
 
-@fast_path_action("liab.preset")
 async def liability_preset(
     session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
@@ -185,7 +175,7 @@ async def liability_preset(
             p.grade = proposal[p.label].value
             session.add(p)
         case.liability_source = "preset"
-    await flow.changed(
+    await changes.changed(
         session,
         svc,
         case,
@@ -198,7 +188,6 @@ async def liability_preset(
     return _saved(svc)
 
 
-@fast_path_action("liab.direct")
 async def liability_direct_menu(
     session: AsyncSession, svc: Services, press: Press, _button: Button, case: Case
 ) -> PressResult:
@@ -208,7 +197,6 @@ async def liability_direct_menu(
     return PressResult()
 
 
-@fast_path_action("liab.grade")
 async def liability_grade(
     session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
@@ -217,7 +205,7 @@ async def liability_grade(
     party.grade = Grade(button.args["grade"]).value
     session.add(party)
     case.liability_source = "direct"
-    await flow.changed(
+    await changes.changed(
         session,
         svc,
         case,
@@ -229,7 +217,6 @@ async def liability_grade(
     return _saved(svc)
 
 
-@fast_path_action("est.ask")
 async def estimate_ask(
     session: AsyncSession, svc: Services, press: Press, _button: Button, case: Case
 ) -> PressResult:
@@ -238,12 +225,11 @@ async def estimate_ask(
     return _saved(svc)
 
 
-@fast_path_action("other.ask")
 async def other_ask(
     session: AsyncSession, svc: Services, press: Press, _button: Button, case: Case
 ) -> PressResult:
     """Ask the presser for other property damage."""
-    await flow.ask(
+    await outbox.ask(
         session,
         svc,
         case,
@@ -271,4 +257,21 @@ def _show_menu(
             buttons=rows,
         )
     else:
-        flow.say(session, svc, case, text, buttons=rows)
+        outbox.say(session, svc, case, text, buttons=rows)
+
+
+# The buttons of this module, by action name (wired in bot/wiring.py).
+BUTTONS: dict[str, ButtonAction] = {
+    "party.edit": fast_path(edit_party),
+    "party.add": fast_path(add_party),
+    "party.insurer": fast_path(choose_insurer),
+    "party.vehicle": fast_path(choose_vehicle),
+    "elig.answer": fast_path(answer_eligibility),
+    "liab.menu": fast_path(liability_menu),
+    "liab.party": fast_path(liability_party),
+    "liab.preset": fast_path(liability_preset),
+    "liab.direct": fast_path(liability_direct_menu),
+    "liab.grade": fast_path(liability_grade),
+    "est.ask": fast_path(estimate_ask),
+    "other.ask": fast_path(other_ask),
+}

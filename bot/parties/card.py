@@ -8,11 +8,10 @@ from html import escape
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.card import CardPart
-from bot.case.view import section
 from bot.kernel.buttons import case_button
 from bot.kernel.services import Services
 from bot.kernel.texts import t
-from bot.parties import eligibility, flow, store
+from bot.parties import changes, eligibility, readiness, store
 from bot.parties.labels import next_label
 from bot.parties.masking import mask_name, mask_phone
 from bot.parties.money import compute, grade_of, policy_from, table_lines
@@ -100,7 +99,6 @@ def _money_lines(svc: Services, parties: list[Party], insurers: dict[str, str]) 
     return lines
 
 
-@section(order=20)
 async def parties_section(session: AsyncSession, svc: Services, case: Case) -> CardPart | None:
     """Render the parties' block of the card and the buttons to fill it in."""
     assert case.id is not None
@@ -146,7 +144,7 @@ async def parties_section(session: AsyncSession, svc: Services, case: Case) -> C
     ]
     if tags:
         lines.append(t("l.from_preset", lang, items="；".join(tags)))
-    facts = await flow.facts(session, svc, case)
+    facts = await readiness.facts(session, svc, case)
     gaps = missing(facts)
     if "liability_invalid" in gaps:
         lines.append(t("l.invalid", lang))
@@ -155,7 +153,7 @@ async def parties_section(session: AsyncSession, svc: Services, case: Case) -> C
     if money:
         lines += ["", *money]
     buttons = (
-        await _buttons(session, svc, case, ordered, nxt) if case.status in flow.EDITABLE else ()
+        await _buttons(session, svc, case, ordered, nxt) if case.status in changes.EDITABLE else ()
     )
     return CardPart(lines=tuple(lines), buttons=buttons)
 
@@ -212,12 +210,11 @@ async def _buttons(
     return tuple(rows)
 
 
-@section(order=90)
 async def readiness_section(session: AsyncSession, svc: Services, case: Case) -> CardPart | None:
     """The last line of an open case: what is still missing, or that it is complete."""
-    if case.status not in flow.EDITABLE:
+    if case.status not in changes.EDITABLE:
         return None
-    gaps = missing(await flow.facts(session, svc, case))
+    gaps = missing(await readiness.facts(session, svc, case))
     lang = svc.language
     if not gaps:
         return CardPart(lines=(t("r.ready", lang),))

@@ -8,10 +8,12 @@ from html import escape
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.kernel.buttons import Press, PressResult, action, button_data
+from bot.case import guard
+from bot.kernel import outbox
+from bot.kernel.buttons import ButtonAction, Press, PressResult, button_data
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
-from bot.parties import flow, store
+from bot.parties import changes, store
 from bot.parties.money import compute, grade_of, policy_from, table_lines
 from bot.rules.access import Action
 from bot.rules.amounts import format_fen
@@ -27,14 +29,11 @@ def deep_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username}?start={START_PREFIX}{token}"
 
 
-@action("confirm.links")
 async def send_links(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, _button: Button
 ) -> PressResult:
     """Post one deep-link button per party that has not confirmed yet."""
-    case = await flow.editable_case(
-        session, svc, press, button, action=Action.FAST_PATH_CONFIRMATION
-    )
+    case = await guard.editable_case(session, svc, press, button=Action.FAST_PATH_CONFIRMATION)
     if isinstance(case, PressResult):
         return case
     rows = []
@@ -55,22 +54,19 @@ async def send_links(
         actor=press.user_id,
     )
     if rows:
-        flow.say(session, svc, case, t("links.intro", svc.language), buttons=rows)
+        outbox.say(session, svc, case, t("links.intro", svc.language), buttons=rows)
     return PressResult(t("a.saved", svc.language))
 
 
-@action("confirm.paper")
 async def paper(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
     """The assistant records a confirmation the driver signed on paper."""
-    case = await flow.editable_case(
-        session, svc, press, button, action=Action.FAST_PATH_CONFIRMATION
-    )
+    case = await guard.editable_case(session, svc, press, button=Action.FAST_PATH_CONFIRMATION)
     if isinstance(case, PressResult):
         return case
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     _confirm(party, svc, via="paper", by=press.user_id)
     session.add(party)
-    await flow.changed(
+    await changes.changed(
         session,
         svc,
         case,
@@ -95,7 +91,7 @@ async def open_link(svc: Services, *, token: str, chat_id: int, user_id: int) ->
         now = svc.clock.now()
         party = (await session.exec(select(Party).where(Party.confirm_token == token))).first()
         case = await session.get(Case, party.case_id) if party else None
-        if party is None or case is None or case.status not in flow.EDITABLE:
+        if party is None or case is None or case.status not in changes.EDITABLE:
             _private(session, svc, chat_id, t("confirm.unknown", svc.language))
             return "unknown"
         if party.confirmed_by not in (None, user_id) and party.confirmed_via == "telegram":
@@ -160,12 +156,11 @@ def _private(
     )
 
 
-@action("confirm.answer")
 async def answer(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
     """The driver confirms or refuses from their own account."""
     party = await session.get(Party, button.args["party"])
     case = await session.get(Case, button.case_id) if button.case_id else None
-    if party is None or case is None or case.status not in flow.EDITABLE:
+    if party is None or case is None or case.status not in changes.EDITABLE:
         return PressResult(t("confirm.unknown", svc.language), alert=True)
     if party.confirm_token != button.args["token"]:
         # The facts changed since the summary was shown: it must be read again.
@@ -180,7 +175,7 @@ async def answer(session: AsyncSession, svc: Services, press: Press, button: But
         party.confirmed_by, party.confirmed_via = press.user_id, "telegram"
         reply, kind = t("confirm.refused", svc.language), "party.refused"
     session.add(party)
-    await flow.changed(
+    await changes.changed(
         session,
         svc,
         case,
@@ -226,3 +221,11 @@ async def summary(session: AsyncSession, svc: Services, case: Case, party: Party
         estimate=format_fen(party.estimate_fen) if party.estimate_fen is not None else "?",
         money=Raw("<i>" + escape(money) + "</i>") if money else "",
     )
+
+
+# The buttons of this module, by action name (wired in bot/wiring.py).
+BUTTONS: dict[str, ButtonAction] = {
+    "confirm.links": send_links,
+    "confirm.paper": paper,
+    "confirm.answer": answer,
+}

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel import outbox, questions
 from bot.kernel.buttons import case_button, grid
+from bot.kernel.incoming import IncomingText
 from bot.kernel.services import Services
 from bot.kernel.texts import t
-from bot.parties import flow, store
+from bot.parties import changes, readiness, store
 from bot.parties.labels import parse_label
-from bot.parties.quickform import QuickForm, parse_phone, parse_quick_form
+from bot.parties.quickform import QuickForm, parse_phone
 from bot.rules.amounts import AmountError, format_fen, parse_amount
 from bot.rules.plates import PLATE_EXAMPLE, normalize_plate
 from storage import queries as q
@@ -24,111 +24,13 @@ _NAME = re.compile(r"^[\u4e00-\u9fff·A-Za-z]{2,12}$")
 NEXT_QUESTION = {"plate": "insurer", "insurer": "driver", "driver": "vehicle", "vehicle": None}
 
 
-@dataclass(frozen=True)
-class IncomingText:
-    """A text message in a group, as the handler saw it."""
-
-    chat_id: int
-    message_id: int
-    user_id: int
-    user_name: str
-    text: str
-    topic_id: int | None
-    reply_to_message_id: int | None
-    chain_root_id: int | None
-
-
-# Questions other areas ask in a case thread (e.g. the police's reason to cancel), by
-# question code: the reply goes to the area's handler whatever the case's status, and the
-# handler re-checks everything itself.
-OtherAnswer = Callable[[AsyncSession, Services, Case, PendingInput, "IncomingText"], Awaitable[str]]
-OTHER_ANSWERS: dict[str, OtherAnswer] = {}
-
-
-async def receive_text(svc: Services, m: IncomingText) -> str:
-    """Route a text to its case's pending question or quick form; return what happened."""
-
-    async def work(session: AsyncSession) -> str:
-        now = svc.clock.now()
-        if await q.get_group(session, chat_id=m.chat_id) is None:
-            return "unregistered"
-        case = await q.case_in_thread(
-            session,
-            chat_id=m.chat_id,
-            topic_id=m.topic_id,
-            anchors=(m.reply_to_message_id, m.chain_root_id),
-        )
-        pending = None
-        if case is not None and case.id is not None:
-            pending = await store.pending_for(session, case_id=case.id, user_id=m.user_id, now=now)
-        else:
-            # In a plain group someone may answer without replying: their one open question.
-            pending = await store.only_pending_in_chat(
-                session, chat_id=m.chat_id, user_id=m.user_id, now=now
-            )
-            if pending is not None:
-                case = await session.get(Case, pending.case_id)
-        if case is None or case.id is None:
-            return "ignored"
-        await q.link_message(
-            session,
-            chat_id=m.chat_id,
-            message_id=m.message_id,
-            case_id=case.id,
-            from_bot=False,
-            kind="text",
-        )
-        if pending is not None and pending.question in OTHER_ANSWERS:
-            return await OTHER_ANSWERS[pending.question](session, svc, case, pending, m)
-        if pending is not None and pending.question.startswith("ins."):
-            from bot.claims.actions import answer_pending  # late import: it uses this module
-
-            return await answer_pending(session, svc, case, pending, m)
-        form = parse_quick_form(
-            m.text,
-            find_insurer=_insurer_finder(svc),
-            vehicle_types=svc.deployment.rules.vehicle_types,
-        )
-        if form is None and pending is None:
-            return "ignored"
-        if case.status not in flow.EDITABLE:
-            flow.say(
-                session, svc, case, t("err.not_collecting", svc.language), reply_to=m.message_id
-            )
-            return "refused"
-        if await flow.refused(
-            session,
-            svc,
-            case,
-            user_id=m.user_id,
-            attempted="quick_form" if form is not None else f"answer.{pending.question}",
-            kind="input.refused",
-        ):
-            flow.say(session, svc, case, t("err.not_allowed", svc.language), reply_to=m.message_id)
-            return "refused"
-        if form is not None:
-            return await apply_quick_form(session, svc, case, form, m)
-        assert pending is not None
-        return await answer(session, svc, case, pending, m)
-
-    return await svc.in_transaction(work)
-
-
-def _insurer_finder(svc: Services) -> Callable[[str], str | None]:
-    def find(text: str) -> str | None:
-        found = svc.deployment.find_insurer(text)
-        return found.code if found else None
-
-    return find
-
-
 async def apply_quick_form(
     session: AsyncSession, svc: Services, case: Case, form: QuickForm, m: IncomingText
 ) -> str:
     """Set what a quick-form line says about a party."""
     assert case.id is not None
     if form.unknown:
-        flow.say(
+        outbox.say(
             session,
             svc,
             case,
@@ -150,13 +52,17 @@ async def apply_quick_form(
         if v is not None
     }
     await set_fields(session, svc, case, party, actor=m.user_id, source="quick_form", **fields)
-    pending = await store.pending_for(
+    pending = await questions.pending_for(
         session, case_id=case.id, user_id=m.user_id, now=svc.clock.now()
     )
-    if pending is not None and pending.party_label == form.label and flow.party_complete(party):
-        await store.clear_pending(session, case_id=case.id, user_id=m.user_id)
-    if flow.party_complete(party):
-        flow.say(
+    if (
+        pending is not None
+        and pending.party_label == form.label
+        and readiness.party_complete(party)
+    ):
+        await questions.clear_pending(session, case_id=case.id, user_id=m.user_id)
+    if readiness.party_complete(party):
+        outbox.say(
             session, svc, case, t("a.done", svc.language, label=form.label), reply_to=m.message_id
         )
     else:
@@ -180,7 +86,7 @@ async def set_fields(
     session.add(party)
     await session.flush()
     await flag_repeats(session, svc, case, party, actor=actor)
-    await flow.changed(
+    await changes.changed(
         session,
         svc,
         case,
@@ -234,7 +140,7 @@ async def ask_next_for_party(
     elif not party.vehicle_type:
         question = "vehicle"
     else:
-        await store.clear_pending(session, case_id=case.id or 0, user_id=user_id)
+        await questions.clear_pending(session, case_id=case.id or 0, user_id=user_id)
         return
     await ask_party_question(
         session, svc, case, party.label, question, user_id, user_name, reply_to
@@ -264,7 +170,7 @@ async def ask_party_question(
             data = await case_button(session, svc, case, "party.vehicle", label=label, vehicle=kind)
             cells.append([kind, data])
     buttons = grid(cells, 3)
-    await flow.ask(
+    await outbox.ask(
         session,
         svc,
         case,
@@ -319,13 +225,13 @@ async def answer(
     elif pending.question == "other":
         return await _answer_other(session, svc, case, m)
     await ask_next_for_party(session, svc, case, party, m.user_id, m.user_name, m.message_id)
-    if flow.party_complete(party):
-        flow.say(session, svc, case, t("a.done", lang, label=label), reply_to=m.message_id)
+    if readiness.party_complete(party):
+        outbox.say(session, svc, case, t("a.done", lang, label=label), reply_to=m.message_id)
     return "answered"
 
 
 def _refuse(session: AsyncSession, svc: Services, case: Case, m: IncomingText, text: str) -> str:
-    flow.say(session, svc, case, text, reply_to=m.message_id)
+    outbox.say(session, svc, case, text, reply_to=m.message_id)
     q.audit(
         session,
         at=svc.clock.now(),
@@ -372,9 +278,9 @@ async def ask_next_estimate(
     known = {p.label for p in parties if p.estimate_fen is not None}
     todo = [label for label in labels if label not in known]
     if not todo:
-        await store.clear_pending(session, case_id=case.id, user_id=user_id)
+        await questions.clear_pending(session, case_id=case.id, user_id=user_id)
         return
-    await flow.ask(
+    await outbox.ask(
         session,
         svc,
         case,
@@ -400,5 +306,5 @@ async def _answer_other(session: AsyncSession, svc: Services, case: Case, m: Inc
     await set_fields(
         session, svc, case, party, actor=m.user_id, source="reply", other_property_fen=fen
     )
-    await store.clear_pending(session, case_id=case.id, user_id=m.user_id)
+    await questions.clear_pending(session, case_id=case.id, user_id=m.user_id)
     return "answered"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bot.kernel.texts import extend
-
 TEXTS: dict[str, dict[str, str]] = {
     "p.section": {"zh": "<b>当事方</b>", "en": "<b>Parties</b>"},
     "p.empty": {"zh": "{label}方：未填写", "en": "Party {label}: not entered"},
@@ -182,5 +180,3 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The case changed; please confirm again.",
     },
 }
-
-extend(TEXTS)

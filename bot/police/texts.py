@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bot.kernel.texts import extend
-
 TEXTS: dict[str, dict[str, str]] = {
     "cmd.queue": {"zh": "交警待办案件", "en": "Cases handed to police"},
     "pol.b.claim": {"zh": "🙋认领", "en": "🙋 Claim"},
@@ -90,5 +88,3 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "pol.err.cannot": {"zh": "未撤销：{why}", "en": "Not cancelled: {why}"},
 }
-
-extend(TEXTS)

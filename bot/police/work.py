@@ -18,16 +18,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.card import CardPart
-from bot.case.view import section
-from bot.kernel.buttons import Press, PressResult, action, button_data, case_button
-from bot.kernel.services import Services
+from bot.kernel import outbox, questions
+from bot.kernel.buttons import ButtonAction, Press, PressResult, button_data, case_button
+from bot.kernel.incoming import Command, IncomingText
+from bot.kernel.services import Services, mark_changed
 from bot.kernel.texts import Raw, t
-from bot.parties import eligibility, flow, store
-from bot.parties.intake import OTHER_ANSWERS, IncomingText
-from bot.police import texts as _texts  # noqa: F401  (registers this area's texts)
+from bot.parties import eligibility
 from bot.police.rules import POLICE, Refusal, card_moves, clean_reason, refusal
 from bot.roles.lookup import grants_of
-from bot.roles.membership import Command
 from bot.rules.access import Action, may
 from bot.timeline.format import format_duration
 from storage import queries as q
@@ -132,7 +130,7 @@ def _redraw(session: AsyncSession, svc: Services, case: Case) -> None:
 
 
 def _who(user_id: int, name: str) -> Raw:
-    return flow.mention(user_id, name)
+    return outbox.mention(user_id, name)
 
 
 # --- claim and release -------------------------------------------------------------------
@@ -155,7 +153,6 @@ async def _after_queue_press(
         )
 
 
-@action("police.claim")
 async def claim(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
     """Claim a case handed to police; exclusive."""
     found = await _checked(session, svc, press, button, Action.POLICE_CLAIM)
@@ -194,7 +191,6 @@ async def claim(session: AsyncSession, svc: Services, press: Press, button: Butt
     return PressResult(t("pol.ok.claimed", svc.language))
 
 
-@action("police.release")
 async def release(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
@@ -231,7 +227,6 @@ async def release(
 # --- take over and hand back --------------------------------------------------------------
 
 
-@action("police.take_over")
 async def take_over(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
@@ -267,12 +262,11 @@ async def take_over(
     lang = svc.language
     was_name = Raw(t(f"status.{was}", lang))
     text = t("pol.say.taken_over", lang, who=_who(press.user_id, press.user_name), was=was_name)
-    flow.say(session, svc, case, text)
+    outbox.say(session, svc, case, text)
     _redraw(session, svc, case)
     return PressResult(t("pol.ok.taken_over", lang))
 
 
-@action("police.hand_back")
 async def hand_back(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
@@ -311,11 +305,11 @@ async def hand_back(
         actor_name=press.user_name,
         cleared=failed,
     )
-    await flow.evaluate(session, svc, case, actor=press.user_id)
+    mark_changed(session, case.id, actor=press.user_id)
     lang = svc.language
     again = Raw(t("pol.say.ask_again", lang)) if failed else ""
     text = t("pol.say.handed_back", lang, who=_who(press.user_id, press.user_name), again=again)
-    flow.say(session, svc, case, text)
+    outbox.say(session, svc, case, text)
     _redraw(session, svc, case)
     return PressResult(t("pol.ok.handed_back", lang))
 
@@ -323,7 +317,6 @@ async def hand_back(
 # --- cancel, with a reason ----------------------------------------------------------------
 
 
-@action("police.cancel")
 async def cancel_ask(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
@@ -331,7 +324,7 @@ async def cancel_ask(
     found = await _checked(session, svc, press, button, Action.POLICE_CANCEL)
     if isinstance(found, PressResult):
         return found
-    await flow.ask(
+    await outbox.ask(
         session,
         svc,
         found,
@@ -352,10 +345,10 @@ async def cancel_answer(
     lang, now = svc.language, svc.clock.now()
 
     def reply(text: str) -> None:
-        flow.say(session, svc, case, text, reply_to=m.message_id)
+        outbox.say(session, svc, case, text, reply_to=m.message_id)
 
     if not await _is_officer(session, svc, case, user_id=m.user_id, move=Action.POLICE_CANCEL):
-        await store.clear_pending(session, case_id=case.id, user_id=m.user_id)
+        await questions.clear_pending(session, case_id=case.id, user_id=m.user_id)
         _audit_refused(
             session,
             svc,
@@ -374,7 +367,7 @@ async def cancel_answer(
         officer=m.user_id,
     )
     if why is not None:
-        await store.clear_pending(session, case_id=case.id, user_id=m.user_id)
+        await questions.clear_pending(session, case_id=case.id, user_id=m.user_id)
         reply(t("pol.err.cannot", lang, why=Raw(_why(svc, why, case))))
         return "refused"
     reason = clean_reason(m.text)
@@ -390,7 +383,7 @@ async def cancel_answer(
         status="cancelled",
         updated_at=now,
     )
-    await store.clear_pending(session, case_id=case.id, user_id=m.user_id)
+    await questions.clear_pending(session, case_id=case.id, user_id=m.user_id)
     if not won:
         reply(t("pol.err.cannot", lang, why=Raw(_why(svc, Refusal.CLAIMED, case))))
         return "refused"
@@ -411,9 +404,6 @@ async def cancel_answer(
     return "cancelled"
 
 
-OTHER_ANSWERS[CANCEL_QUESTION] = cancel_answer
-
-
 # --- the card ------------------------------------------------------------------------------
 
 
@@ -430,7 +420,6 @@ async def _latest(session: AsyncSession, case_id: int, kind: str) -> AuditEvent 
     return (await session.exec(stmt)).first()
 
 
-@section(order=40)
 async def police_section(session: AsyncSession, svc: Services, case: Case) -> CardPart | None:
     """Who holds a police case, why a case was cancelled, and the police buttons."""
     assert case.id is not None
@@ -540,3 +529,13 @@ async def show_queue(svc: Services, cmd: Command) -> int:
         return len(buttons)
 
     return await svc.in_transaction(work)
+
+
+# The buttons of this module, by action name (wired in bot/wiring.py).
+BUTTONS: dict[str, ButtonAction] = {
+    "police.claim": claim,
+    "police.release": release,
+    "police.take_over": take_over,
+    "police.hand_back": hand_back,
+    "police.cancel": cancel_ask,
+}

@@ -7,7 +7,6 @@ Telegram; it is checked here through the authorisation matrix like any other act
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
@@ -16,11 +15,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config.deployment import Insurer
-from bot.kernel.buttons import Press, PressResult, action, button_data, grid
+from bot.kernel.buttons import ButtonAction, Press, PressResult, button_data, grid
+from bot.kernel.incoming import Command
+from bot.kernel.outbox import mention
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
-from bot.parties.flow import mention
-from bot.roles import texts as _texts  # noqa: F401  (registers this area's texts)
 from bot.roles.lookup import ROLE_ORDER, grants_of, local_time
 from bot.rules.access import (
     GRANTABLE_ROLES,
@@ -38,25 +37,6 @@ from storage.models import Button, ChatGroup, Member, RoleRequest
 REMOVE_WORDS = frozenset({"remove", "删除", "取消", "移除", "撤销"})
 # Keep /team well inside Telegram's 4096 characters.
 TEAM_MAX_CHARS = 3800
-
-
-@dataclass(frozen=True)
-class Command:
-    """A roles command as the handler saw it."""
-
-    chat_id: int
-    chat_type: str
-    user_id: int
-    user_name: str
-    message_id: int
-    thread_id: int | None
-    args: tuple[str, ...] = ()
-    # Telegram's answer to getChatMember, for commands that need it (False otherwise).
-    chat_admin: bool = False
-    # /role: the person whose message the command replies to.
-    target_id: int | None = None
-    target_name: str = ""
-    target_is_bot: bool = False
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -325,7 +305,6 @@ async def join(svc: Services, cmd: Command) -> str:
     return await svc.in_transaction(work)
 
 
-@action("role.pick")
 async def pick(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
     """A /join picker button: choose the role, then the insurer, then the request is filed."""
     lang = svc.language
@@ -435,7 +414,6 @@ async def _decide(
     return PressResult(t("roles.alert.done", lang))
 
 
-@action("role.approve", chat_admin=True)
 async def approve(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
@@ -443,7 +421,6 @@ async def approve(
     return await _decide(session, svc, press, button, approve=True)
 
 
-@action("role.deny", chat_admin=True)
 async def deny(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
     """Decline a /join request."""
     return await _decide(session, svc, press, button, approve=False)
@@ -653,3 +630,13 @@ async def team(svc: Services, cmd: Command) -> int:
         return sum(len(found) for found in people.values())
 
     return await svc.in_transaction(work)
+
+
+# The buttons of this module, by action name (wired in bot/wiring.py).
+BUTTONS: dict[str, ButtonAction] = {
+    "role.pick": pick,
+    "role.approve": approve,
+    "role.deny": deny,
+}
+# Presses that arrive with Telegram's word on whether the presser is a chat admin.
+CHAT_ADMIN_BUTTONS = frozenset({"role.approve", "role.deny"})

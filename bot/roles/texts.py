@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bot.kernel.texts import extend
-
 TEXTS: dict[str, dict[str, str]] = {
     "role.assistant": {"zh": "协理员", "en": "assistant"},
     "role.adjuster": {"zh": "定损员", "en": "adjuster"},
@@ -138,5 +136,3 @@ TEXTS: dict[str, dict[str, str]] = {
     "cmd.whoami": {"zh": "我在本群的角色", "en": "My roles in this group"},
     "cmd.team": {"zh": "本群人员与角色", "en": "People and roles in this group"},
 }
-
-extend(TEXTS)

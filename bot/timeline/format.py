@@ -17,7 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.kernel.texts import CATALOG, Raw, t
-from bot.timeline import texts as _texts  # noqa: F401  (registers this area's texts)
 
 STATUSES = (
     "collecting",

@@ -13,10 +13,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.numbering import parse_case_number
+from bot.kernel.incoming import Command
+from bot.kernel.outbox import mention
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
-from bot.parties.flow import mention
-from bot.roles.membership import Command
 from bot.timeline.access import may_view
 from bot.timeline.format import Entry, event_lines, fit, step_lines
 from storage import queries as q

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bot.kernel.texts import extend
-
 TEXTS: dict[str, dict[str, str]] = {
     "cmd.case": {"zh": "查看案件经过：/case 案件编号", "en": "A case's timeline: /case number"},
     "tl.usage": {
@@ -112,17 +110,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "ev.other": {"zh": "{kind}", "en": "{kind}"},
     "via.paper": {"zh": "纸质签字", "en": "on paper"},
     "via.telegram": {"zh": "本人在线确认", "en": "online, in person"},
+    # What a refused police attempt was (audit `police.refused`, data `attempted`).
+    "act.police.claim": {"zh": "认领", "en": "claim"},
+    "act.police.release": {"zh": "释放认领", "en": "release"},
+    "act.police.cancel": {"zh": "撤销案件", "en": "cancel"},
+    "act.police.take_over": {"zh": "交警接管", "en": "take over"},
+    "act.police.hand_back": {"zh": "退回快处", "en": "hand back"},
 }
-
-extend(TEXTS)
-
-# What a refused police attempt was (audit `police.refused`, data `attempted`).
-extend(
-    {
-        "act.police.claim": {"zh": "认领", "en": "claim"},
-        "act.police.release": {"zh": "释放认领", "en": "release"},
-        "act.police.cancel": {"zh": "撤销案件", "en": "cancel"},
-        "act.police.take_over": {"zh": "交警接管", "en": "take over"},
-        "act.police.hand_back": {"zh": "退回快处", "en": "hand back"},
-    }
-)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 
 from bot.claims import rules
-from bot.claims.loop import nearest_points_text
 from bot.claims.rules import ClaimStatus, Event, PayProblem
+from bot.claims.settle import nearest_points_text
 from bot.config.deployment import EXAMPLE_FILE, load_deployment
+from bot.kernel.clock import ManualClock
+from bot.kernel.services import Services
 from bot.rules.compensation import DEFAULT_COMPENSATION_POLICY, Party, settle
 from bot.rules.compensation_model import CompensationPolicy
 from bot.rules.liability import Grade
@@ -139,11 +142,8 @@ def test_parse_paid():
 
 
 def _svc():
-    return SimpleNamespace(
-        deployment=load_deployment(EXAMPLE_FILE),
-        language="zh",
-        township_name=lambda code: {"HS": "花石镇", "YSH": "易俗河镇"}.get(code, code),
-    )
+    # The real Services (its database is never touched by this pure text).
+    return Services(db=None, clock=ManualClock(datetime(2026, 12, 1, tzinfo=UTC)), deployment=load_deployment(EXAMPLE_FILE))
 
 
 def test_nearest_points_from_the_scene_or_the_township():

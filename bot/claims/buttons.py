@@ -1,0 +1,349 @@
+"""The insurers' buttons and their follow-up replies; each press re-checks everything.
+
+A press is refused (alert, audit, nothing changes) when the token's claim does not belong
+to the token's case and insurer, when a decision button is pressed on a message other
+than the claim's own ping (a token replayed onto another message), or when the presser
+is not an adjuster or supervisor of that claim's insurer. A press that no longer applies
+(superseded claim, decision already taken) changes nothing.
+"""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.case.status import INSURER_STAGE as INSURER_STATUSES
+from bot.claims import decide, routing, rules, settle
+from bot.claims.rules import ClaimStatus, Event
+from bot.kernel import outbox
+from bot.kernel.buttons import ButtonAction, Press, PressResult, button_data
+from bot.kernel.services import Services
+from bot.kernel.texts import t
+from bot.parties import readiness
+from bot.parties.readiness import missing
+from bot.roles.lookup import grants_of, may_work_on
+from bot.rules.access import Action, may
+from bot.rules.amounts import format_fen
+from storage import queries as q
+from storage.models import Button, Case, InsurerClaim
+
+
+async def _guard(
+    session: AsyncSession,
+    svc: Services,
+    press: Press,
+    button: Button,
+    what: Action,
+    *,
+    on_ping: bool,
+) -> tuple[InsurerClaim, Case] | PressResult:
+    """The claim and case behind a press, or the refusal (audited)."""
+    lang, now = svc.language, svc.clock.now()
+    claim_id = button.args.get("claim")
+    claim = await session.get(InsurerClaim, claim_id) if isinstance(claim_id, int) else None
+    case = await session.get(Case, button.case_id) if button.case_id else None
+
+    def refuse(reason: str, text: str) -> PressResult:
+        q.audit(
+            session,
+            at=now,
+            kind="claim.refused",
+            case_id=case.id if case else None,
+            chat_id=press.chat_id,
+            actor=press.user_id,
+            action=button.action,
+            claim=claim_id,
+            reason=reason,
+        )
+        return PressResult(text, alert=True)
+
+    if (
+        claim is None
+        or case is None
+        or claim.case_id != case.id
+        or claim.insurer_code != button.args.get("insurer")
+        or case.chat_id != press.chat_id
+    ):
+        return refuse("forged", t("c.forged", lang))
+    if on_ping and claim.ping_message_id is not None and press.message_id != claim.ping_message_id:
+        return refuse("forged", t("c.forged", lang))
+    grants = await grants_of(
+        session, svc, chat_id=case.chat_id, user_id=press.user_id, township=case.township_code
+    )
+    if not may(what, grants, case_insurers=[claim.insurer_code]):
+        return refuse("role", t("c.refused", lang, insurer=svc.insurer_name(claim.insurer_code)))
+    if claim.status == ClaimStatus.SUPERSEDED:
+        return refuse("stale", t("c.stale", lang))
+    if case.status not in INSURER_STATUSES:
+        # Police took the case over, or it was cancelled: insurers' buttons wait.
+        return refuse("case_status", t("c.stale", lang))
+    return claim, case
+
+
+def _already_or_stale(
+    svc: Services, claim: InsurerClaim, done: tuple[ClaimStatus, ...]
+) -> PressResult:
+    if claim.status in done:
+        return PressResult(t("c.already", svc.language))
+    return PressResult(t("c.stale", svc.language), alert=True)
+
+
+async def approve(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
+    """One tap: approve the requested amount; the claim number and 定损 may follow."""
+    got = await _guard(session, svc, press, button, Action.INSURER_APPROVE, on_ping=True)
+    if isinstance(got, PressResult):
+        return got
+    claim, case = got
+    now = svc.clock.now()
+    if claim.status != ClaimStatus.PINGED or not await decide.approve_claim(
+        session, claim, user_id=press.user_id, user_name=press.user_name, now=now
+    ):
+        return _already_or_stale(svc, claim, (ClaimStatus.APPROVED, ClaimStatus.PAID))
+    decide.audit_claim(
+        session, svc, case, claim, "claim.approved", press.user_id, amount_fen=claim.approved_fen
+    )
+    await decide.ask_insurer(session, svc, case, claim, press.user_id, "claim_no")
+    outbox.say(
+        session,
+        svc,
+        case,
+        t(
+            "c.approved",
+            svc.language,
+            insurer=svc.insurer_name(claim.insurer_code),
+            amount=format_fen(claim.approved_fen or 0),
+            who=press.user_name,
+            asker=outbox.mention(press.user_id, press.user_name),
+        ),
+        reply_to=claim.ping_message_id,
+    )
+    await settle.settle_case_status(session, svc, case, actor=press.user_id)
+    q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
+    return PressResult(t("c.saved", svc.language))
+
+
+async def adjust(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+    """Ask the presser for the amount they approve instead."""
+    got = await _guard(session, svc, press, button, Action.INSURER_ADJUST, on_ping=True)
+    if isinstance(got, PressResult):
+        return got
+    claim, case = got
+    if claim.status != ClaimStatus.PINGED:
+        return _already_or_stale(svc, claim, (ClaimStatus.APPROVED, ClaimStatus.PAID))
+    await decide.ask_insurer(session, svc, case, claim, press.user_id, "adjust")
+    outbox.say(
+        session,
+        svc,
+        case,
+        t(
+            "c.adjust_ask",
+            svc.language,
+            asker=outbox.mention(press.user_id, press.user_name),
+            insurer=svc.insurer_name(claim.insurer_code),
+            amount=format_fen(claim.requested_fen),
+        ),
+        reply_to=claim.ping_message_id,
+    )
+    return PressResult(t("c.saved", svc.language))
+
+
+async def _resubmit_button(
+    session: AsyncSession, svc: Services, case: Case
+) -> list[list[list[str]]]:
+    data = await button_data(
+        session,
+        now=svc.clock.now(),
+        chat_id=case.chat_id,
+        case_id=case.id,
+        action_name="claim.resubmit",
+    )
+    return [[[t("b.resubmit", svc.language), data]]]
+
+
+async def _dispute(
+    session: AsyncSession,
+    svc: Services,
+    press: Press,
+    button: Button,
+    *,
+    what: Action,
+    event: Event,
+    status: ClaimStatus,
+    audit_kind: str,
+    question: str,
+    text_key: str,
+    police: bool,
+) -> PressResult:
+    """Survey or reject: the claim is decided, the case disputed, the people concerned told."""
+    got = await _guard(session, svc, press, button, what, on_ping=True)
+    if isinstance(got, PressResult):
+        return got
+    claim, case = got
+    now = svc.clock.now()
+    if claim.status != ClaimStatus.PINGED or not await settle.transition(
+        session, claim, event, **decide.decided(press.user_id, press.user_name, now)
+    ):
+        return _already_or_stale(svc, claim, (status,))
+    decide.audit_claim(session, svc, case, claim, audit_kind, press.user_id)
+    await settle.settle_case_status(session, svc, case, actor=press.user_id)
+    await decide.ask_insurer(session, svc, case, claim, press.user_id, question)
+    assistant, police_mentions = await settle.assistant_and_police(
+        session, svc, case, police=police
+    )
+    outbox.say(
+        session,
+        svc,
+        case,
+        t(
+            text_key,
+            svc.language,
+            insurer=svc.insurer_name(claim.insurer_code),
+            who=press.user_name,
+            assistant=assistant,
+            police=police_mentions,
+            asker=outbox.mention(press.user_id, press.user_name),
+        ),
+        reply_to=claim.ping_message_id,
+        buttons=await _resubmit_button(session, svc, case),
+    )
+    return PressResult(t("c.saved", svc.language))
+
+
+async def survey(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+    """An on-site survey: the case is disputed until the assistant resubmits."""
+    return await _dispute(
+        session,
+        svc,
+        press,
+        button,
+        what=Action.INSURER_SURVEY,
+        event=Event.SURVEY,
+        status=ClaimStatus.SURVEY,
+        audit_kind="claim.survey_requested",
+        question="survey_result",
+        text_key="c.survey",
+        police=False,
+    )
+
+
+async def reject(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
+    """Reject: the case is disputed, the assistant and police are told, a reason is asked."""
+    return await _dispute(
+        session,
+        svc,
+        press,
+        button,
+        what=Action.INSURER_REJECT,
+        event=Event.REJECT,
+        status=ClaimStatus.REJECTED,
+        audit_kind="claim.rejected",
+        question="reject_reason",
+        text_key="c.reject",
+        police=True,
+    )
+
+
+async def recognize(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
+    """互认: this insurer accepts another insurer's survey result as its assessment."""
+    got = await _guard(
+        session, svc, press, button, Action.INSURER_MUTUAL_RECOGNITION, on_ping=False
+    )
+    if isinstance(got, PressResult):
+        return got
+    claim, case = got
+    source = await session.get(InsurerClaim, button.args.get("source"))
+    if source is None or source.case_id != case.id or source.survey_fen is None:
+        return PressResult(t("c.stale", svc.language), alert=True)
+    if claim.recognized_claim_id == source.id:
+        return PressResult(t("c.already", svc.language))
+    claim.recognized_claim_id = source.id
+    if claim.assessed_fen is None:
+        claim.assessed_fen = source.survey_fen
+    session.add(claim)
+    decide.audit_claim(
+        session, svc, case, claim, "claim.recognized", press.user_id, source=source.id
+    )
+    outbox.say(
+        session,
+        svc,
+        case,
+        t(
+            "c.recognized",
+            svc.language,
+            insurer=svc.insurer_name(claim.insurer_code),
+            other=svc.insurer_name(source.insurer_code),
+            who=press.user_name,
+        ),
+    )
+    q.enqueue(session, at=svc.clock.now(), chat_id=case.chat_id, kind="edit_card", case_id=case.id)
+    return PressResult(t("c.saved", svc.language))
+
+
+async def paid_full(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
+    """The insurer confirms it paid what is still outstanding."""
+    got = await _guard(session, svc, press, button, Action.INSURER_RECORD_PAYOUT, on_ping=False)
+    if isinstance(got, PressResult):
+        return got
+    claim, case = got
+    if claim.status == ClaimStatus.PAID:
+        return PressResult(t("c.already", svc.language))
+    left = rules.outstanding(claim.approved_fen, claim.paid_fen)
+    refusal = await settle.record_payment(
+        session,
+        svc,
+        case,
+        claim,
+        amount_fen=left,
+        reference=None,
+        user_id=press.user_id,
+        user_name=press.user_name,
+    )
+    return PressResult(refusal, alert=True) if refusal else PressResult(t("c.saved", svc.language))
+
+
+async def resubmit(
+    session: AsyncSession, svc: Services, press: Press, button: Button
+) -> PressResult:
+    """The assistant updated the evidence: send the disputed case to the insurers again."""
+    case = await session.get(Case, button.case_id) if button.case_id else None
+    if case is None or case.status != "disputed":
+        return PressResult(t("c.stale", svc.language), alert=True)
+    if not await may_work_on(session, svc, case, press.user_id):
+        q.audit(
+            session,
+            at=svc.clock.now(),
+            kind="claim.refused",
+            case_id=case.id,
+            chat_id=case.chat_id,
+            actor=press.user_id,
+            action=button.action,
+            reason="role",
+        )
+        return PressResult(t("c.resubmit_refused", svc.language), alert=True)
+    if missing(await readiness.facts(session, svc, case)):
+        return PressResult(t("c.resubmit_gaps", svc.language), alert=True)
+    await routing.route(session, svc, case, actor=press.user_id)
+    return PressResult(t("c.resubmitted", svc.language))
+
+
+# --- replies to the questions above ---------------------------------------------------
+
+
+# --- /paid ----------------------------------------------------------------------------
+
+
+# The buttons of this module, by action name (wired in bot/wiring.py).
+BUTTONS: dict[str, ButtonAction] = {
+    "claim.approve": approve,
+    "claim.adjust": adjust,
+    "claim.survey": survey,
+    "claim.reject": reject,
+    "claim.recognize": recognize,
+    "claim.paid_full": paid_full,
+    "claim.resubmit": resubmit,
+}

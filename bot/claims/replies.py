@@ -1,0 +1,262 @@
+"""Answers to the questions the insurers are asked (claim number, amount, survey, reason),
+and `/paid`."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.claims import decide, routing, rules, settle
+from bot.claims.rules import ClaimStatus
+from bot.kernel import outbox, questions
+from bot.kernel.buttons import button_data
+from bot.kernel.incoming import IncomingText
+from bot.kernel.services import Services
+from bot.kernel.texts import t
+from bot.roles.lookup import grants_of
+from bot.rules.access import Action, may
+from bot.rules.amounts import AmountError, format_fen, parse_amount
+from storage import queries as q
+from storage.models import Case, InsurerClaim, PendingInput
+
+
+async def answer_pending(
+    session: AsyncSession, svc: Services, case: Case, pending: PendingInput, m: IncomingText
+) -> str:
+    """An adjuster's reply: claim number and 定损, adjusted amount, survey result, reason."""
+    lang = svc.language
+    claim = await session.get(InsurerClaim, int(pending.party_label or 0))
+    question = pending.question.removeprefix(rules.PENDING_PREFIX)
+    if claim is None or claim.case_id != case.id or claim.status == ClaimStatus.SUPERSEDED:
+        await questions.clear_pending(session, case_id=case.id or 0, user_id=m.user_id)
+        outbox.say(session, svc, case, t("c.stale", lang), reply_to=m.message_id)
+        return "stale"
+    name = svc.insurer_name(claim.insurer_code)
+    now = svc.clock.now()
+    if question == "claim_no":
+        reply = rules.parse_claim_reply(m.text, ceiling_fen=decide.ceiling(svc))
+        if reply.error is not None or (reply.claim_no is None and reply.assessed_fen is None):
+            outbox.say(session, svc, case, t("c.claim_bad", lang), reply_to=m.message_id)
+            return "refused"
+        claim.claim_no = reply.claim_no or claim.claim_no
+        if reply.assessed_fen is not None:
+            claim.assessed_fen = reply.assessed_fen
+        session.add(claim)
+        decide.audit_claim(
+            session,
+            svc,
+            case,
+            claim,
+            "claim.numbers",
+            m.user_id,
+            claim_no=claim.claim_no,
+            assessed_fen=claim.assessed_fen,
+        )
+        still = [
+            t(f"c.w.{k}", lang)
+            for k, v in (("claim_no", claim.claim_no), ("assessed", claim.assessed_fen))
+            if v is None
+        ]
+        if still:
+            outbox.say(
+                session,
+                svc,
+                case,
+                t("c.claim_still", lang, what="、".join(still)),
+                reply_to=m.message_id,
+            )
+        else:
+            await questions.clear_pending(session, case_id=case.id or 0, user_id=m.user_id)
+            outbox.say(
+                session,
+                svc,
+                case,
+                t(
+                    "c.claim_recorded",
+                    lang,
+                    insurer=name,
+                    claim_no=claim.claim_no,
+                    assessed=format_fen(claim.assessed_fen or 0),
+                ),
+                reply_to=m.message_id,
+            )
+        q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
+        return "claim_numbers"
+    if question in ("adjust", "survey_result"):
+        try:
+            fen = parse_amount(m.text, ceiling_fen=decide.ceiling(svc))
+        except AmountError:
+            outbox.say(
+                session,
+                svc,
+                case,
+                t("c.amount_bad", lang, text=m.text[:20], ceiling=format_fen(decide.ceiling(svc))),
+                reply_to=m.message_id,
+            )
+            return "refused"
+        await questions.clear_pending(session, case_id=case.id or 0, user_id=m.user_id)
+        if question == "adjust":
+            return await _adjusted(session, svc, case, claim, fen, m)
+        return await _surveyed(session, svc, case, claim, fen, m)
+    if question == "reject_reason":
+        claim.reason = m.text.strip()[:200]
+        session.add(claim)
+        await questions.clear_pending(session, case_id=case.id or 0, user_id=m.user_id)
+        decide.audit_claim(
+            session, svc, case, claim, "claim.reject_reason", m.user_id, reason=claim.reason
+        )
+        outbox.say(
+            session,
+            svc,
+            case,
+            t("c.reason_recorded", lang, insurer=name, reason=claim.reason),
+            reply_to=m.message_id,
+        )
+        q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
+        return "reason"
+    return "ignored"
+
+
+async def _adjusted(
+    session: AsyncSession, svc: Services, case: Case, claim: InsurerClaim, fen: int, m: IncomingText
+) -> str:
+    old = claim.requested_fen
+    if claim.status != ClaimStatus.PINGED or not await decide.approve_claim(
+        session, claim, user_id=m.user_id, user_name=m.user_name, now=svc.clock.now(), amount=fen
+    ):
+        outbox.say(session, svc, case, t("c.already", svc.language), reply_to=m.message_id)
+        return "already"
+    decide.audit_claim(
+        session, svc, case, claim, "claim.adjusted", m.user_id, amount_fen=fen, requested_fen=old
+    )
+    await decide.ask_insurer(session, svc, case, claim, m.user_id, "claim_no")
+    outbox.say(
+        session,
+        svc,
+        case,
+        t(
+            "c.adjusted",
+            svc.language,
+            insurer=svc.insurer_name(claim.insurer_code),
+            amount=format_fen(fen),
+            old=format_fen(old),
+            who=m.user_name,
+            asker=outbox.mention(m.user_id, m.user_name),
+        ),
+        reply_to=m.message_id,
+    )
+    await settle.settle_case_status(session, svc, case, actor=m.user_id)
+    q.enqueue(session, at=svc.clock.now(), chat_id=case.chat_id, kind="edit_card", case_id=case.id)
+    return "adjusted"
+
+
+async def _surveyed(
+    session: AsyncSession, svc: Services, case: Case, claim: InsurerClaim, fen: int, m: IncomingText
+) -> str:
+    claim.survey_fen = claim.assessed_fen = fen
+    session.add(claim)
+    decide.audit_claim(session, svc, case, claim, "claim.survey_result", m.user_id, amount_fen=fen)
+    buttons = []
+    for other in await routing.live_claims(session, case.id or 0):
+        if other.id == claim.id or other.insurer_code == claim.insurer_code:
+            continue
+        data = await button_data(
+            session,
+            now=svc.clock.now(),
+            chat_id=case.chat_id,
+            case_id=case.id,
+            action_name="claim.recognize",
+            claim=other.id,
+            insurer=other.insurer_code,
+            source=claim.id,
+        )
+        buttons.append(
+            [
+                [
+                    t(
+                        "b.recognize",
+                        svc.language,
+                        insurer=svc.insurer_name(other.insurer_code),
+                    ),
+                    data,
+                ]
+            ]
+        )
+    outbox.say(
+        session,
+        svc,
+        case,
+        t(
+            "c.survey_result",
+            svc.language,
+            insurer=svc.insurer_name(claim.insurer_code),
+            amount=format_fen(fen),
+        ),
+        reply_to=m.message_id,
+        buttons=buttons,
+    )
+    q.enqueue(session, at=svc.clock.now(), chat_id=case.chat_id, kind="edit_card", case_id=case.id)
+    return "surveyed"
+
+
+async def paid_command(svc: Services, m: IncomingText, args: str) -> str:
+    """`/paid 1800 <reference>` in a case thread by a paying insurer's adjuster or supervisor."""
+
+    async def work(session: AsyncSession) -> str:
+        lang = svc.language
+        case = await q.case_in_thread(
+            session,
+            chat_id=m.chat_id,
+            topic_id=m.topic_id,
+            anchors=(m.reply_to_message_id, m.chain_root_id),
+        )
+        if case is None or case.id is None:
+            return "ignored"
+        grants = await grants_of(
+            session, svc, chat_id=case.chat_id, user_id=m.user_id, township=case.township_code
+        )
+        mine = [
+            c
+            for c in await routing.live_claims(session, case.id)
+            if may(Action.INSURER_RECORD_PAYOUT, grants, case_insurers=[c.insurer_code])
+        ]
+        if not mine:
+            q.audit(
+                session,
+                at=svc.clock.now(),
+                kind="claim.refused",
+                case_id=case.id,
+                chat_id=case.chat_id,
+                actor=m.user_id,
+                action="paid",
+                reason="role",
+            )
+            outbox.say(session, svc, case, t("c.pay.who", lang), reply_to=m.message_id)
+            return "refused"
+        try:
+            amount, reference = rules.parse_paid(args, ceiling_fen=decide.ceiling(svc))
+        except AmountError as exc:
+            outbox.say(
+                session,
+                svc,
+                case,
+                t("c.pay.usage", lang, problem=exc.code.value),
+                reply_to=m.message_id,
+            )
+            return "refused"
+        claim = next((c for c in mine if c.status == ClaimStatus.APPROVED), mine[0])
+        refusal = await settle.record_payment(
+            session,
+            svc,
+            case,
+            claim,
+            amount_fen=amount,
+            reference=reference,
+            user_id=m.user_id,
+            user_name=m.user_name,
+        )
+        if refusal:
+            outbox.say(session, svc, case, refusal, reply_to=m.message_id)
+            return "refused"
+        return "paid"
+
+    return await svc.in_transaction(work)

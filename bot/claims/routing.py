@@ -1,0 +1,190 @@
+"""The insurer loop's use cases: routing, decisions' aftermath, payments, closing.
+
+All functions run inside the caller's transaction (one session, no commits) and record
+what must be said in the outbox; button actions live in bot/claims/actions.py.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.claims import rules
+from bot.claims.rules import ClaimStatus, Line
+from bot.claims.settle import settle_case_status
+from bot.claims.store import live_claims
+from bot.kernel import outbox
+from bot.kernel.buttons import button_data
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
+from bot.parties import store
+from bot.parties.money import compute, grade_of, policy_from
+from bot.roles.lookup import insurer_contacts
+from bot.rules.amounts import format_fen
+from bot.rules.compensation import Party as RuleParty
+from bot.rules.compensation_model import Layer
+from storage import queries as q
+from storage.models import Case, InsurerClaim, Party
+
+log = logging.getLogger(__name__)
+
+
+def _plan(svc: Services, parties: list[Party]) -> dict[str, list[Line]]:
+    rule_parties = []
+    for p in parties:
+        grade = grade_of(p.grade)
+        if grade is None or p.estimate_fen is None or not p.insurer_code:
+            return {}
+        rule_parties.append(
+            RuleParty(p.label, p.insurer_code, grade, p.estimate_fen, p.other_property_fen)
+        )
+    return rules.plan_claims(compute(rule_parties, policy_from(svc.deployment.compensation)))
+
+
+# --- routing --------------------------------------------------------------------------
+
+
+async def route(session: AsyncSession, svc: Services, case: Case, *, actor: int | None) -> None:
+    """Send a complete case to its paying insurers (from `ready`, or again from `disputed`).
+
+    A claim already approved for exactly the same lines is kept; every other open claim is
+    superseded and its insurer pinged afresh, so old buttons go stale.
+    """
+    assert case.id is not None
+    now = svc.clock.now()
+    parties = await store.parties_of(session, case_id=case.id)
+    plan = _plan(svc, parties)
+    existing = {c.insurer_code: c for c in await live_claims(session, case.id)}
+    kept, pinged = [], []
+    for code, claim in existing.items():
+        same = code in plan and claim.layers == [line.as_json() for line in plan[code]]
+        if same and claim.status in (ClaimStatus.APPROVED, ClaimStatus.PAID):
+            kept.append(code)
+            continue
+        claim.status = ClaimStatus.SUPERSEDED
+        session.add(claim)
+    for code, lines in plan.items():
+        if code in kept:
+            continue
+        previous = existing.get(code)
+        claim = InsurerClaim(
+            case_id=case.id,
+            insurer_code=code,
+            round=(previous.round + 1) if previous else 1,
+            status=ClaimStatus.PINGED,
+            layers=[line.as_json() for line in lines],
+            requested_fen=rules.total(lines),
+            created_at=now,
+        )
+        session.add(claim)
+        await session.flush()
+        await _ping(session, svc, case, claim, parties)
+        pinged.append(code)
+    previous_status = case.status
+    case.status, case.updated_at = "awaiting_insurer", now
+    session.add(case)
+    q.audit(
+        session,
+        at=now,
+        kind="case.routed",
+        case_id=case.id,
+        chat_id=case.chat_id,
+        actor=actor,
+        previous=previous_status,
+        pinged=pinged,
+        kept=kept,
+    )
+    await settle_case_status(session, svc, case, actor=actor)
+    q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
+
+
+async def _ping(
+    session: AsyncSession, svc: Services, case: Case, claim: InsurerClaim, parties: list[Party]
+) -> None:
+    lang, now = svc.language, svc.clock.now()
+    people = await insurer_contacts(
+        session,
+        svc,
+        chat_id=case.chat_id,
+        township=case.township_code,
+        insurer=claim.insurer_code,
+    )
+    mentions = (
+        Raw(" ".join(outbox.mention(uid, name) for uid, name in people))
+        if people
+        else Raw(t("c.nobody", lang))
+    )
+    plates = "、".join(
+        f"{p.label}方 {p.plate}" for p in parties if p.insurer_code == claim.insurer_code
+    )
+    lines = [
+        t(
+            "c.line",
+            lang,
+            layer=Layer(line["layer"]).label_zh,
+            payee=line["payee"],
+            amount=format_fen(int(line["amount_fen"])),
+            advanced=Raw(t("c.advanced", lang)) if line.get("advanced") else "",
+        )
+        for line in claim.layers
+    ]
+    text = t(
+        "c.ping",
+        lang,
+        mentions=mentions,
+        number=case.number,
+        insurer=svc.insurer_name(claim.insurer_code),
+        plates=plates or "—",
+        lines=Raw("\n".join(lines)),
+        total=format_fen(claim.requested_fen),
+    )
+
+    async def b(name: str) -> str:
+        return await button_data(
+            session,
+            now=now,
+            chat_id=case.chat_id,
+            case_id=case.id,
+            action_name=name,
+            claim=claim.id,
+            insurer=claim.insurer_code,
+        )
+
+    buttons = [
+        [
+            [t("b.approve", lang), await b("claim.approve")],
+            [t("b.adjust", lang), await b("claim.adjust")],
+        ],
+        [
+            [t("b.survey", lang), await b("claim.survey")],
+            [t("b.reject", lang), await b("claim.reject")],
+        ],
+    ]
+    q.enqueue(
+        session,
+        at=now,
+        chat_id=case.chat_id,
+        kind="send_text",
+        case_id=case.id,
+        text=text,
+        buttons=buttons,
+        record={"table": "insurer_claim", "id": claim.id},
+    )
+    q.audit(
+        session,
+        at=now,
+        kind="claim.pinged",
+        case_id=case.id,
+        chat_id=case.chat_id,
+        insurer=claim.insurer_code,
+        claim=claim.id,
+        requested_fen=claim.requested_fen,
+        mentioned=[uid for uid, _ in people],
+    )
+
+
+# --- decisions ------------------------------------------------------------------------
+
+
+# --- payments and closing -------------------------------------------------------------

@@ -1,0 +1,67 @@
+"""A closed case's topic reopens when someone with a role writes in it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.kernel.services import Services
+from bot.roles.lookup import grants_of
+from storage import queries as q
+from storage.models import AuditEvent
+
+
+async def reopen_topic_if_closed(
+    svc: Services,
+    *,
+    chat_id: int,
+    topic_id: int,
+    user_id: int,
+    is_chat_admin: Callable[[], Awaitable[bool]],
+) -> bool:
+    """Someone with a role wrote in a closed case's topic: reopen the topic (status stays).
+
+    Most messages are in open topics: a read settles those, and Telegram is asked about
+    admin status only for a closed case's topic and a writer without a role.
+    """
+    async with svc.db.session() as session:
+        case = await q.case_of_topic(session, chat_id=chat_id, thread_id=topic_id)
+        if case is None or case.status != "closed":
+            return False
+        grants = await grants_of(
+            session, svc, chat_id=chat_id, user_id=user_id, township=case.township_code
+        )
+    if not grants and not await is_chat_admin():
+        return False
+
+    async def work(session: AsyncSession) -> bool:
+        case = await q.case_of_topic(session, chat_id=chat_id, thread_id=topic_id)
+        if case is None or case.status != "closed":
+            return False
+        stmt = (
+            select(AuditEvent.kind)
+            .where(
+                AuditEvent.case_id == case.id,
+                col(AuditEvent.kind).in_(["case.topic_closed", "case.topic_reopened"]),
+            )
+            .order_by(col(AuditEvent.id).desc())
+            .limit(1)
+        )
+        last = (await session.exec(stmt)).first()
+        if last != "case.topic_closed":
+            return False
+        now = svc.clock.now()
+        q.enqueue(session, at=now, chat_id=chat_id, kind="reopen_topic", case_id=case.id)
+        q.audit(
+            session,
+            at=now,
+            kind="case.topic_reopened",
+            case_id=case.id,
+            chat_id=chat_id,
+            actor=user_id,
+        )
+        return True
+
+    return await svc.in_transaction(work)
