@@ -29,8 +29,11 @@ from bot.parties import actions as parties_actions
 from bot.parties import card as parties_card
 from bot.parties import confirm as parties_confirm
 from bot.parties import texts as parties_texts
+from bot.police import buttons as police_buttons
+from bot.police import card as police_card
+from bot.police import checks as police_checks
+from bot.police import replies as police_replies
 from bot.police import texts as police_texts
-from bot.police import work as police_work
 from bot.roles import membership as roles_membership
 from bot.roles import texts as roles_texts
 from bot.timeline import texts as timeline_texts
@@ -53,7 +56,7 @@ BUTTON_TABLES: tuple[Mapping[str, ButtonAction], ...] = (
     parties_actions.BUTTONS,
     parties_confirm.BUTTONS,
     claims_buttons.BUTTONS,
-    police_work.BUTTONS,
+    police_buttons.BUTTONS,
     roles_membership.BUTTONS,
 )
 CHAT_ADMIN_BUTTONS = roles_membership.CHAT_ADMIN_BUTTONS
@@ -63,7 +66,7 @@ SECTIONS = (
     evidence_card.evidence_section,
     parties_card.parties_section,
     claims_card.claims_section,
-    police_work.police_section,
+    police_card.police_section,
     parties_card.readiness_section,
 )
 
@@ -71,7 +74,7 @@ SECTIONS = (
 # question is the parties' own (bot/flows/text_router.py).
 ANSWERS = (
     (claims_rules.PENDING_PREFIX, claims_replies.answer_pending),
-    (police_work.CANCEL_QUESTION, police_work.cancel_answer),
+    (police_checks.CANCEL_QUESTION, police_replies.cancel_answer),
 )
 
 Deliver = Callable[[OutboxItem], Awaitable[None]]

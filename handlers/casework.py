@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.kernel.incoming import Command
-from bot.police.work import show_queue
+from bot.police.queue import show_queue
 from bot.timeline.show import show_timeline
 from handlers.common import display_name, services, topic_id
 

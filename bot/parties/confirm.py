@@ -30,10 +30,12 @@ def deep_link(bot_username: str, token: str) -> str:
 
 
 async def send_links(
-    session: AsyncSession, svc: Services, press: Press, _button: Button
+    session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Post one deep-link button per party that has not confirmed yet."""
-    case = await guard.editable_case(session, svc, press, button=Action.FAST_PATH_CONFIRMATION)
+    case = await guard.editable_case(
+        session, svc, press, button, action=Action.FAST_PATH_CONFIRMATION
+    )
     if isinstance(case, PressResult):
         return case
     rows = []
@@ -60,7 +62,9 @@ async def send_links(
 
 async def paper(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
     """The assistant records a confirmation the driver signed on paper."""
-    case = await guard.editable_case(session, svc, press, button=Action.FAST_PATH_CONFIRMATION)
+    case = await guard.editable_case(
+        session, svc, press, button, action=Action.FAST_PATH_CONFIRMATION
+    )
     if isinstance(case, PressResult):
         return case
     party = await store.party(session, case_id=case.id, label=button.args["label"])

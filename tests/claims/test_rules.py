@@ -143,7 +143,11 @@ def test_parse_paid():
 
 def _svc():
     # The real Services (its database is never touched by this pure text).
-    return Services(db=None, clock=ManualClock(datetime(2026, 12, 1, tzinfo=UTC)), deployment=load_deployment(EXAMPLE_FILE))
+    return Services(
+        db=None,
+        clock=ManualClock(datetime(2026, 12, 1, tzinfo=UTC)),
+        deployment=load_deployment(EXAMPLE_FILE),
+    )
 
 
 def test_nearest_points_from_the_scene_or_the_township():
