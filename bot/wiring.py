@@ -17,6 +17,8 @@ from bot.claims import card as claims_card
 from bot.claims import replies as claims_replies
 from bot.claims import rules as claims_rules
 from bot.claims import texts as claims_texts
+from bot.evidence import ask as evidence_ask
+from bot.evidence import buttons as evidence_buttons
 from bot.evidence import card as evidence_card
 from bot.evidence import scene as evidence_scene
 from bot.evidence import texts as evidence_texts
@@ -34,7 +36,7 @@ from bot.police import card as police_card
 from bot.police import checks as police_checks
 from bot.police import replies as police_replies
 from bot.police import texts as police_texts
-from bot.roles import membership as roles_membership
+from bot.roles import join as roles_join
 from bot.roles import texts as roles_texts
 from bot.timeline import texts as timeline_texts
 from storage.models import OutboxItem
@@ -51,15 +53,15 @@ CATALOGUES: tuple[dict[str, dict[str, str]], ...] = (
 )
 
 BUTTON_TABLES: tuple[Mapping[str, ButtonAction], ...] = (
-    evidence_card.BUTTONS,
+    evidence_buttons.BUTTONS,
     evidence_scene.BUTTONS,
     parties_actions.BUTTONS,
     parties_confirm.BUTTONS,
     claims_buttons.BUTTONS,
     police_buttons.BUTTONS,
-    roles_membership.BUTTONS,
+    roles_join.BUTTONS,
 )
-CHAT_ADMIN_BUTTONS = roles_membership.CHAT_ADMIN_BUTTONS
+CHAT_ADMIN_BUTTONS = roles_join.CHAT_ADMIN_BUTTONS
 
 # The case card, top to bottom; "still missing" (readiness) is always last.
 SECTIONS = (
@@ -111,6 +113,6 @@ def wire(svc: Services) -> None:
 def sender_kinds(handlers: Mapping[str, Deliver], svc: Services) -> dict[str, Deliver]:
     """The outbox kinds areas add to the sender's own, built on the sender's deliveries."""
     return {
-        **evidence_card.sender_kinds(handlers["send_text"], svc),
+        **evidence_ask.sender_kinds(handlers["send_text"], svc),
         **agreement_post.sender_kinds(handlers["send_document"], svc),
     }

@@ -6,7 +6,9 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.kernel.incoming import Command
-from bot.roles.membership import join, set_role, team, whoami
+from bot.roles.assign import set_role
+from bot.roles.join import join
+from bot.roles.show import team, whoami
 from handlers.common import display_name, is_chat_admin, services, topic_id
 
 

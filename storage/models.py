@@ -237,6 +237,8 @@ class CaseMessage(SQLModel, table=True):
     case_id: int = Field(foreign_key="accident_case.id", index=True)
     from_bot: bool = False
     kind: str = ""
+    # What a bot message stands for, when a use case needs it back (`claim:<id>`: a ping).
+    ref: str | None = Field(default=None, index=True)
 
 
 class Button(SQLModel, table=True):
@@ -324,7 +326,6 @@ class InsurerClaim(SQLModel, table=True):
     survey_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     recognized_claim_id: int | None = None  # 互认: the claim whose survey result it accepted
     paid_fen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
-    ping_message_id: int | None = _tg_id(nullable=True)
     decided_by: int | None = _tg_id(nullable=True)
     decided_by_name: str | None = None
     decided_at: datetime | None = _ts(nullable=True)

@@ -68,7 +68,14 @@ async def photo_count(session: AsyncSession, *, case_id: int) -> int:
 
 
 async def link_message(
-    session: AsyncSession, *, chat_id: int, message_id: int, case_id: int, from_bot: bool, kind: str
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    message_id: int,
+    case_id: int,
+    from_bot: bool,
+    kind: str,
+    ref: str | None = None,
 ) -> None:
     """Remember that a message belongs to a case (idempotent)."""
     if await session.get(CaseMessage, (chat_id, message_id)) is None:
@@ -79,6 +86,7 @@ async def link_message(
                 case_id=case_id,
                 from_bot=from_bot,
                 kind=kind,
+                ref=ref,
             )
         )
 

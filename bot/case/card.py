@@ -1,12 +1,19 @@
-"""The case card: a pure rendering of case state into Telegram HTML and buttons."""
+"""The case card: one message the bot keeps editing, rendered from the database.
+
+The frame and its parts are pure; `card_for` gathers the parts from the areas' sections.
+Buttons are plain rows of (label, callback data): the sender makes them a keyboard."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
+from storage import queries as q
+from storage.models import Case
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,44 @@ def render_card(view: CardView, *, lang: str = "zh", timezone: str = "Asia/Shang
     return "\n".join(lines)
 
 
-def card_buttons(view: CardView) -> tuple[tuple[tuple[str, str], ...], ...]:
+ButtonRows = tuple[tuple[tuple[str, str], ...], ...]
+
+
+def card_buttons(view: CardView) -> ButtonRows:
     """All button rows of the card, in the order of its parts."""
     return tuple(row for part in view.parts for row in part.buttons)
+
+
+async def card_for(svc: Services, case: Case) -> tuple[str, ButtonRows, str]:
+    """Render the current card of a case: text, button rows, and a signature of both.
+
+    Each area adds its part through a section in the wiring (bot/wiring.py); the card is
+    rendered from the database every time, so edits coalesce and always show the present.
+    """
+    assert case.id is not None
+    async with svc.db.transaction() as session:  # sections may issue button tokens
+        # Read the case afresh: the caller's copy may predate changes the card must show.
+        case = await session.get(Case, case.id) or case
+        photos = await q.photo_count(session, case_id=case.id)
+        group = await q.get_group(session, chat_id=case.chat_id)
+        parts = []
+        for fn in svc.registry.sections:
+            part = await fn(session, svc, case)
+            if part is not None:
+                parts.append(part)
+    view = CardView(
+        number=case.number,
+        township=svc.township_name(case.township_code),
+        status=case.status,
+        opened_at=case.opened_at,
+        opened_by=case.opened_by_name,
+        photo_count=photos,
+        thread_mode=case.thread_mode,
+        parts=tuple(parts),
+    )
+    lang = group.language if group else svc.language
+    timezone = group.timezone if group else svc.timezone
+    text = render_card(view, lang=lang, timezone=timezone)
+    rows = card_buttons(view)
+    signature = json.dumps([text, rows], ensure_ascii=False)
+    return text, rows, signature

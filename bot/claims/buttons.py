@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.status import INSURER_STAGE as INSURER_STATUSES
-from bot.claims import decide, routing, rules, settle
+from bot.claims import decide, routing, rules, settle, store
 from bot.claims.rules import ClaimStatus, Event
 from bot.kernel import outbox
 from bot.kernel.buttons import ButtonAction, Press, PressResult, button_data
@@ -64,7 +64,8 @@ async def _guard(
         or case.chat_id != press.chat_id
     ):
         return refuse("forged", t("c.forged", lang))
-    if on_ping and claim.ping_message_id is not None and press.message_id != claim.ping_message_id:
+    ping = await store.ping_message_id(session, claim.id)
+    if on_ping and ping is not None and press.message_id != ping:
         return refuse("forged", t("c.forged", lang))
     grants = await grants_of(
         session, svc, chat_id=case.chat_id, user_id=press.user_id, township=case.township_code
@@ -116,7 +117,7 @@ async def approve(
             who=press.user_name,
             asker=outbox.mention(press.user_id, press.user_name),
         ),
-        reply_to=claim.ping_message_id,
+        reply_to=await store.ping_message_id(session, claim.id),
     )
     await settle.settle_case_status(session, svc, case, actor=press.user_id)
     q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
@@ -143,7 +144,7 @@ async def adjust(session: AsyncSession, svc: Services, press: Press, button: But
             insurer=svc.insurer_name(claim.insurer_code),
             amount=format_fen(claim.requested_fen),
         ),
-        reply_to=claim.ping_message_id,
+        reply_to=await store.ping_message_id(session, claim.id),
     )
     return PressResult(t("c.saved", svc.language))
 
@@ -204,7 +205,7 @@ async def _dispute(
             police=police_mentions,
             asker=outbox.mention(press.user_id, press.user_name),
         ),
-        reply_to=claim.ping_message_id,
+        reply_to=await store.ping_message_id(session, claim.id),
         buttons=await _resubmit_button(session, svc, case),
     )
     return PressResult(t("c.saved", svc.language))

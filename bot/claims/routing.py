@@ -169,7 +169,7 @@ async def _ping(
         case_id=case.id,
         text=text,
         buttons=buttons,
-        record={"table": "insurer_claim", "id": claim.id},
+        ref=store.ping_ref(claim.id),
     )
     q.audit(
         session,

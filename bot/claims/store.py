@@ -6,7 +6,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.claims import rules
-from storage.models import InsurerClaim
+from storage.models import CaseMessage, InsurerClaim
 
 
 async def live_claims(session: AsyncSession, case_id: int) -> list[InsurerClaim]:
@@ -17,3 +17,14 @@ async def live_claims(session: AsyncSession, case_id: int) -> list[InsurerClaim]
         .order_by(col(InsurerClaim.id))
     )
     return list((await session.exec(stmt)).all())
+
+
+def ping_ref(claim_id: int | None) -> str:
+    """How the sender marks a claim's ping among the case's messages."""
+    return f"claim:{claim_id}"
+
+
+async def ping_message_id(session: AsyncSession, claim_id: int | None) -> int | None:
+    """The message id of a claim's ping, once the sender has sent it."""
+    stmt = select(CaseMessage.message_id).where(CaseMessage.ref == ping_ref(claim_id))
+    return (await session.exec(stmt)).first()

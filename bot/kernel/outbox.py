@@ -89,3 +89,9 @@ def say(
         reply_to=reply_to,
         buttons=buttons or [],
     )
+
+
+async def chat_language(session: AsyncSession, svc: Services, chat_id: int) -> str:
+    """The language a chat is spoken to in: its group's, else the deployment's."""
+    group = await q.get_group(session, chat_id=chat_id)
+    return group.language if group is not None else svc.language

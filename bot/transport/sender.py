@@ -15,12 +15,11 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import text
 from sqlmodel import col, select
 from telegram import Bot, Message, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
-from bot.case.view import card_for
+from bot.case.card import card_for
 from bot.kernel.services import Services
 from bot.transport.errors import ThreadError, classify, retry_after_seconds
 from bot.transport.keyboards import keyboard
@@ -32,22 +31,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_BACKOFF = timedelta(minutes=5)
-
-
-# Rows a send_text may note its message id in (payload `record`): table -> column.
-RECORDABLE = {"insurer_claim": "ping_message_id"}
-
-
-async def _record_message_id(session: Any, record: dict[str, Any], message_id: int) -> None:
-    """Store a sent message's id in the row the use case named (e.g. an insurer's ping)."""
-    column = RECORDABLE.get(str(record.get("table")))
-    if column is None:
-        raise ValueError(f"cannot record a message id in {record!r}")
-    conn = await session.connection()
-    await conn.execute(
-        text(f"UPDATE {record['table']} SET {column} = :mid WHERE id = :id"),
-        {"mid": message_id, "id": int(record["id"])},
-    )
 
 
 class _Retry(Exception):
@@ -274,7 +257,8 @@ class Sender:
         await self._save_case(case, card_pinned=True)
 
     async def _send_card(self, case: Case) -> None:
-        text, markup, signature = await card_for(self.svc, case)
+        text, rows, signature = await card_for(self.svc, case)
+        markup = keyboard(rows)
         try:
             msg: Message = await self.call(
                 case.chat_id,
@@ -307,7 +291,8 @@ class Sender:
         await self._supersede_older_edits(item)
         if case.card_message_id is None:
             return  # the card is not out yet; sending it will show the current state
-        text, markup, signature = await card_for(self.svc, case)
+        text, rows, signature = await card_for(self.svc, case)
+        markup = keyboard(rows)
         if signature == case.card_signature:
             return
         try:
@@ -374,9 +359,8 @@ class Sender:
                     case_id=case.id,
                     from_bot=True,
                     kind=item.kind,
+                    ref=payload.get("ref"),
                 )
-                if payload.get("record"):
-                    await _record_message_id(session, payload["record"], msg.message_id)
 
     async def _topic_call(self, item: OutboxItem) -> None:
         """editForumTopic / closeForumTopic / reopenForumTopic of a case's topic."""

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app import Runtime, build_runtime
+from bot.claims.store import ping_message_id
 from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
 from storage.models import AuditEvent, Case, InsurerClaim, InsurerPayment
 from tests.e2e.conftest import World, bot_settings, eventually
@@ -209,7 +210,9 @@ async def test_rear_end_with_two_insurers_runs_from_ready_to_closed(
     assert "人保定损" in text_of(picc) and "平安定损" not in text_of(picc)
     assert "甲方 湘C12345" in text_of(pingan) and "商业三者 → 乙方 ¥2,000.00" in text_of(pingan)
     assert "乙方 湘C67890" in text_of(picc) and "交强险无责 → 甲方 ¥100.00" in text_of(picc)
-    assert by["PINGAN"].ping_message_id == pingan["message_id"]  # linked by the sender
+    async with bot.services.db.session() as s:
+        ping = await ping_message_id(s, by["PINGAN"].id)
+    assert ping == pingan["message_id"]  # linked by the sender
     await eventually(lambda: _card_has(world, chat, "保险公司"))
 
     # Wrong company (CPIC; and PICC, which pays too, on PINGAN's ping), the assistant and
