@@ -10,13 +10,15 @@ import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.case import lifecycle
+from bot.case.status import CaseStatus
 from bot.claims import rules
 from bot.claims.rules import ClaimStatus, Line
 from bot.claims.settle import settle_case_status
-from bot.claims.store import live_claims
+from bot.claims.store import live_claims, ping_ref
 from bot.kernel import outbox
 from bot.kernel.buttons import button_data
-from bot.kernel.services import Services
+from bot.kernel.services import ConcurrentChange, Services
 from bot.kernel.texts import Raw, t
 from bot.parties import store
 from bot.parties.money import compute, grade_of, policy_from
@@ -81,20 +83,19 @@ async def route(session: AsyncSession, svc: Services, case: Case, *, actor: int 
         await session.flush()
         await _ping(session, svc, case, claim, parties)
         pinged.append(code)
-    previous_status = case.status
-    case.status, case.updated_at = "awaiting_insurer", now
-    session.add(case)
-    q.audit(
+    previous = case.status
+    moved = await lifecycle.move(
         session,
+        case,
+        CaseStatus.AWAITING_INSURER,
         at=now,
-        kind="case.routed",
-        case_id=case.id,
-        chat_id=case.chat_id,
         actor=actor,
-        previous=previous_status,
+        previous=previous,
         pinged=pinged,
         kept=kept,
     )
+    if not moved:  # another transaction moved the case meanwhile: its claims stand undone
+        raise ConcurrentChange(f"case {case.number} moved while routing")
     await settle_case_status(session, svc, case, actor=actor)
     q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
 
@@ -169,7 +170,7 @@ async def _ping(
         case_id=case.id,
         text=text,
         buttons=buttons,
-        ref=store.ping_ref(claim.id),
+        ref=ping_ref(claim.id),
     )
     q.audit(
         session,

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.case.status import CaseStatus
 from bot.rules.amounts import AmountError, AmountErrorCode, parse_amount
 from bot.rules.compensation import Payment
 
@@ -68,18 +69,18 @@ def next_status(status: str, event: Event) -> ClaimStatus | None:
         return None
 
 
-def case_status_for(statuses: Sequence[str]) -> str:
+def case_status_for(statuses: Sequence[str]) -> CaseStatus:
     """The case status the live claims imply: disputed, awaiting_insurer, approved or paid."""
     live = [ClaimStatus(s) for s in statuses if s in LIVE]
     if not live:
-        return "awaiting_insurer"
+        return CaseStatus.AWAITING_INSURER
     if any(s in (S.SURVEY, S.REJECTED) for s in live):
-        return "disputed"
+        return CaseStatus.DISPUTED
     if all(s is S.PAID for s in live):
-        return "paid"
+        return CaseStatus.PAID
     if all(s in (S.APPROVED, S.PAID) for s in live):
-        return "approved"
-    return "awaiting_insurer"
+        return CaseStatus.APPROVED
+    return CaseStatus.AWAITING_INSURER
 
 
 @dataclass(frozen=True)

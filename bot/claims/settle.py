@@ -11,13 +11,15 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.agreement.post import queue_closing_agreement
+from bot.case import lifecycle
+from bot.case.status import INSURER_STAGE, CaseStatus
 from bot.claims import rules
 from bot.claims.rules import ClaimStatus
 from bot.claims.store import live_claims
 from bot.evidence.geo import distance_km, format_km
 from bot.kernel import outbox
 from bot.kernel.buttons import button_data
-from bot.kernel.services import Services
+from bot.kernel.services import ConcurrentChange, Services
 from bot.kernel.texts import Raw, t
 from bot.roles.lookup import people_for
 from bot.rules.amounts import format_fen
@@ -53,21 +55,20 @@ async def settle_case_status(
     """Put the case in the status its live claims imply, with what follows each step."""
     assert case.id is not None
     claims = await live_claims(session, case.id)
-    if case.status not in ("awaiting_insurer", "approved", "paid", "disputed") or not claims:
+    if case.status not in INSURER_STAGE or not claims:
         return
     target = rules.case_status_for([c.status for c in claims])
-    if target == case.status or (case.status == "disputed" and target == "awaiting_insurer"):
+    if target == case.status or (
+        case.status == CaseStatus.DISPUTED and target == CaseStatus.AWAITING_INSURER
+    ):
         return  # a disputed case returns only when the assistant resubmits
     now = svc.clock.now()
-    case.status, case.updated_at = target, now
-    session.add(case)
-    q.audit(
-        session, at=now, kind=f"case.{target}", case_id=case.id, chat_id=case.chat_id, actor=actor
-    )
+    if not await lifecycle.move(session, case, target, at=now, actor=actor):
+        raise ConcurrentChange(f"case {case.number} moved while settling")
     q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
-    if target == "approved":
+    if target == CaseStatus.APPROVED:
         await _all_approved(session, svc, case, claims)
-    elif target == "paid":
+    elif target == CaseStatus.PAID:
         await close(session, svc, case, claims, actor=actor)
 
 
@@ -248,9 +249,8 @@ async def close(
 ) -> None:
     """Everything is paid: close the case, post the summary (and agreement), close the topic."""
     lang, now = svc.language, svc.clock.now()
-    case.status, case.updated_at = "closed", now
-    session.add(case)
-    q.audit(session, at=now, kind="case.closed", case_id=case.id, chat_id=case.chat_id, actor=actor)
+    if not await lifecycle.move(session, case, CaseStatus.CLOSED, at=now, actor=actor):
+        raise ConcurrentChange(f"case {case.number} moved while closing")
     lines = [
         t(
             "c.closed_line",

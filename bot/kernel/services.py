@@ -18,6 +18,11 @@ from storage.db import Database
 
 T = TypeVar("T")
 
+
+class ConcurrentChange(Exception):
+    """Another transaction changed what this one read: run the work again from the start."""
+
+
 # The cases a transaction changed, kept on its session until the after-change step runs.
 _CHANGED = "kuaipei.changed_cases"
 
@@ -90,7 +95,7 @@ class Services:
                     await self._after_change(session)
                 self.outbox_changed()
                 return result
-            except (IntegrityError, OperationalError):
+            except (IntegrityError, OperationalError, ConcurrentChange):
                 if attempt == attempts - 1:
                     raise
                 await asyncio.sleep(0.05 * (attempt + 1))

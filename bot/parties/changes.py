@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.case import lifecycle
+from bot.case.status import CaseStatus
 from bot.kernel.outbox import mention, say
-from bot.kernel.services import Services, mark_changed
+from bot.kernel.services import ConcurrentChange, Services, mark_changed
 from bot.kernel.texts import Raw, t
 from bot.parties import store
 from bot.parties.masking import mask_phone
@@ -63,18 +65,10 @@ async def hand_to_police(
     """Leave the fast path: status police, audit, and a hand-over that mentions the police."""
     assert case.id is not None
     now = svc.clock.now()
-    case.status = "police"
-    case.updated_at = now
-    session.add(case)
-    q.audit(
-        session,
-        at=now,
-        kind="case.police",
-        case_id=case.id,
-        chat_id=case.chat_id,
-        actor=actor,
-        reasons=reasons,
-    )
+    if not await lifecycle.move(
+        session, case, CaseStatus.POLICE, at=now, actor=actor, reasons=reasons
+    ):
+        raise ConcurrentChange(f"case {case.number} moved while handing it to the police")
     people = await people_for(
         session, svc, chat_id=case.chat_id, township=case.township_code, role="police"
     )

@@ -13,7 +13,9 @@ from __future__ import annotations
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.case import lifecycle
 from bot.case.guard import refused
+from bot.case.status import CaseStatus
 from bot.kernel import outbox
 from bot.kernel.buttons import ButtonAction, Press, PressResult
 from bot.kernel.services import Services, mark_changed
@@ -131,29 +133,23 @@ async def take_over(
         return found
     case, now = found, svc.clock.now()
     was = case.status
-    won = await set_claim(
+    won = await lifecycle.move(
         session,
         case,
-        col(Case.status) == was,
-        status=POLICE,
-        police_claimed_by=press.user_id,
-        police_claimed_by_name=press.user_name,
-        police_claimed_at=now,
-        updated_at=now,
-    )
-    if not won:
-        return PressResult(t("button.unknown", svc.language), alert=True)
-    q.audit(
-        session,
+        CaseStatus.POLICE,
         at=now,
-        kind="case.police",
-        case_id=case.id,
-        chat_id=case.chat_id,
         actor=press.user_id,
+        values={
+            "police_claimed_by": press.user_id,
+            "police_claimed_by_name": press.user_name,
+            "police_claimed_at": now,
+        },
         actor_name=press.user_name,
         via="take_over",
         was=was,
     )
+    if not won:
+        return PressResult(t("button.unknown", svc.language), alert=True)
     lang = svc.language
     was_name = Raw(t(f"status.{was}", lang))
     text = t(
@@ -175,36 +171,28 @@ async def hand_back(
     if isinstance(found, PressResult):
         return found
     case, now = found, svc.clock.now()
-    won = await set_claim(
-        session,
-        case,
-        col(Case.status) == POLICE,
-        holder_is(press.user_id),
-        status="collecting",
-        ready_at=None,
-        police_claimed_by=None,
-        police_claimed_by_name=None,
-        police_claimed_at=None,
-        updated_at=now,
-    )
-    if not won:
-        return refused(svc, Refusal.CLAIMED, case)
     # The answers that sent the case to the police are asked again: the officer's
     # decision replaces them, and a failing answer would keep the case from `ready`.
     failed = [f.code for f in eligibility.failures(case.eligibility)]
-    if failed:
-        case.eligibility = {k: v for k, v in case.eligibility.items() if k not in failed}
-        session.add(case)
-    q.audit(
+    won = await lifecycle.move(
         session,
+        case,
+        CaseStatus.COLLECTING,
         at=now,
-        kind="case.handed_back",
-        case_id=case.id,
-        chat_id=case.chat_id,
         actor=press.user_id,
+        conditions=(holder_is(press.user_id),),
+        values={
+            "ready_at": None,
+            "police_claimed_by": None,
+            "police_claimed_by_name": None,
+            "police_claimed_at": None,
+            "eligibility": {k: v for k, v in case.eligibility.items() if k not in failed},
+        },
         actor_name=press.user_name,
         cleared=failed,
     )
+    if not won:
+        return refused(svc, Refusal.CLAIMED, case)
     mark_changed(session, case.id, actor=press.user_id)
     lang = svc.language
     again = Raw(t("pol.say.ask_again", lang)) if failed else ""

@@ -52,13 +52,13 @@ def audit_refused(
     )
 
 
-def why(svc: Services, why: Refusal, case: Case) -> str:
+def refusal_text(svc: Services, why: Refusal, case: Case) -> str:
     return t(f"pol.no.{why.value}", svc.language, who=case.police_claimed_by_name or "")
 
 
 def refused(svc: Services, why: Refusal, case: Case) -> PressResult:
     # A repeat of one's own claim is harmless: a toast, not an alert.
-    return PressResult(why(svc, why, case), alert=why is not Refusal.MINE)
+    return PressResult(refusal_text(svc, why, case), alert=why is not Refusal.MINE)
 
 
 async def checked(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.case import lifecycle
+from bot.case.status import CaseStatus
 from bot.kernel import outbox, questions
 from bot.kernel.incoming import IncomingText
 from bot.kernel.services import Services
@@ -15,11 +16,10 @@ from bot.police.checks import (
     is_officer,
     officer_mention,
     redraw,
-    set_claim,
+    refusal_text,
 )
-from bot.police.rules import POLICE, Refusal, clean_reason, refusal
+from bot.police.rules import Refusal, clean_reason, refusal
 from bot.rules.access import Action
-from storage import queries as q
 from storage.models import Case, PendingInput
 
 
@@ -54,36 +54,28 @@ async def cancel_answer(
     )
     if why is not None:
         await questions.clear_pending(session, case_id=case.id, user_id=m.user_id)
-        reply(t("pol.err.cannot", lang, why=Raw(why(svc, why, case))))
+        reply(t("pol.err.cannot", lang, why=Raw(refusal_text(svc, why, case))))
         return "refused"
     reason = clean_reason(m.text)
     if reason is None:
         reply(t("pol.err.reason", lang))  # the question stays open
         return "refused"
     was = case.status
-    won = await set_claim(
+    won = await lifecycle.move(
         session,
         case,
-        col(Case.status) == POLICE,
-        holder_is(m.user_id),
-        status="cancelled",
-        updated_at=now,
-    )
-    await questions.clear_pending(session, case_id=case.id, user_id=m.user_id)
-    if not won:
-        reply(t("pol.err.cannot", lang, why=Raw(why(svc, Refusal.CLAIMED, case))))
-        return "refused"
-    q.audit(
-        session,
+        CaseStatus.CANCELLED,
         at=now,
-        kind="case.cancelled",
-        case_id=case.id,
-        chat_id=case.chat_id,
         actor=m.user_id,
+        conditions=(holder_is(m.user_id),),
         actor_name=m.user_name,
         reason=reason,
         was=was,
     )
+    await questions.clear_pending(session, case_id=case.id, user_id=m.user_id)
+    if not won:
+        reply(t("pol.err.cannot", lang, why=Raw(refusal_text(svc, Refusal.CLAIMED, case))))
+        return "refused"
     who = officer_mention(m.user_id, m.user_name)
     reply(t("pol.say.cancelled", lang, who=who, reason=reason))
     redraw(session, svc, case)
