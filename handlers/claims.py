@@ -26,12 +26,13 @@ async def topic_activity(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """A message in a closed case's topic by someone with a role reopens the topic."""
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     thread = topic_id(message) if message is not None else None
-    if chat is None or user is None or user.is_bot or thread is None:
+    if message is None or chat is None or user is None or user.is_bot or thread is None:
         return
     await reopen_topic_if_closed(
         services(context),
         chat_id=chat.id,
         topic_id=thread,
+        message_id=message.message_id,
         user_id=user.id,
         is_chat_admin=lambda: is_chat_admin(context.bot, chat.id, user.id),
     )

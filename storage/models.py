@@ -6,9 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
-from storage.types import UTCDateTime
+# The status enums are pure data: the tables store their values as plain strings.
+from bot.case.status import CaseStatus
+from bot.claims.rules import ClaimStatus
+from storage.types import OutboxStatus, PhotoStatus, RequestStatus, UTCDateTime
 
 
 def _ts(nullable: bool = False, index: bool = False) -> Any:
@@ -74,7 +77,7 @@ class Case(SQLModel, table=True):
     number: str = Field(unique=True, index=True)
     chat_id: int = _tg_id(index=True)
     township_code: str
-    status: str = Field(default="collecting", index=True)
+    status: CaseStatus = Field(default=CaseStatus.COLLECTING, sa_type=AutoString, index=True)
     # "forum": a topic of its own; "reply": a reply chain anchored on the first photo.
     thread_mode: str = "reply"
     message_thread_id: int | None = _tg_id(nullable=True)
@@ -168,7 +171,7 @@ class Photo(SQLModel, table=True):
     # Checklist slot, e.g. "impact" or "plate:甲"; None for an extra photo.
     slot: str | None = None
     # pending (to download) -> stored; failed after too many attempts. Refused photos are deleted.
-    status: str = Field(default="pending", index=True)
+    status: PhotoStatus = Field(default=PhotoStatus.PENDING, sa_type=AutoString, index=True)
     attempts: int = 0
     next_attempt_at: datetime | None = _ts(nullable=True)
     last_error: str | None = None
@@ -220,7 +223,7 @@ class OutboxItem(SQLModel, table=True):
     kind: str
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     dedupe_key: str | None = Field(default=None, unique=True)
-    status: str = Field(default="pending", index=True)
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=AutoString, index=True)
     attempts: int = 0
     not_before: datetime | None = _ts(nullable=True)
     created_at: datetime = _ts()
@@ -298,7 +301,7 @@ class RoleRequest(SQLModel, table=True):
     role: str
     insurer_code: str | None = None
     # pending -> approved | denied; a decided request never changes again.
-    status: str = Field(default="pending", index=True)
+    status: RequestStatus = Field(default=RequestStatus.PENDING, sa_type=AutoString, index=True)
     requested_at: datetime = _ts()
     decided_by: int | None = _tg_id(nullable=True)
     decided_at: datetime | None = _ts(nullable=True)
@@ -314,7 +317,7 @@ class InsurerClaim(SQLModel, table=True):
     # Routing round: a disputed case routed again supersedes the open claims of the last round.
     round: int = 1
     # pinged -> approved -> paid; pinged -> survey | rejected; any open one -> superseded.
-    status: str = Field(default="pinged", index=True)
+    status: ClaimStatus = Field(default=ClaimStatus.PINGED, sa_type=AutoString, index=True)
     # What the insurer is asked to approve: [{"layer", "payee", "amount_fen", "advanced"}].
     layers: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)

@@ -91,6 +91,12 @@ async def link_message(
         )
 
 
+async def newest_message_id(session: AsyncSession, *, case_id: int | None) -> int | None:
+    """The newest chat message known to belong to a case."""
+    stmt = select(func.max(CaseMessage.message_id)).where(CaseMessage.case_id == case_id)
+    return (await session.exec(stmt)).first()
+
+
 async def next_sequence(session: AsyncSession, *, prefix: str, day: str) -> int:
     """Atomically take the next case sequence number for a prefix and day."""
     bump = text(

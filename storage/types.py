@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import DateTime
@@ -32,3 +33,28 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class PhotoStatus(StrEnum):
+    """A photo's download: pending → stored, or failed after too many attempts."""
+
+    PENDING = "pending"
+    STORED = "stored"
+    FAILED = "failed"
+
+
+class OutboxStatus(StrEnum):
+    """An outbox item: pending until sent (done), failed for good, or covered by a newer one."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    SUPERSEDED = "superseded"
+
+
+class RequestStatus(StrEnum):
+    """A /join request: pending until an admin approves or denies it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"

@@ -31,6 +31,8 @@ from bot.agreement.model import (
     PaymentRecord,
 )
 from bot.agreement.pdf import render_agreement
+from bot.case.status import CaseStatus
+from bot.claims.rules import ClaimStatus
 from bot.kernel.incoming import AgreementRequest
 from bot.kernel.outbox import say
 from bot.kernel.services import Services
@@ -141,7 +143,7 @@ async def insurer_decisions(
     names = {i.code: i.short_name for i in svc.deployment.insurers}
     stmt = (
         select(InsurerClaim)
-        .where(InsurerClaim.case_id == case.id, InsurerClaim.status != "superseded")
+        .where(InsurerClaim.case_id == case.id, InsurerClaim.status != ClaimStatus.SUPERSEDED)
         .order_by(col(InsurerClaim.round).desc(), col(InsurerClaim.id))
     )
     latest: dict[str, InsurerClaim] = {}
@@ -187,7 +189,7 @@ async def agreement_data(
         case_number=case.number,
         generated_at=svc.clock.now(),
         timezone=svc.timezone,
-        draft=case.status != "closed",
+        draft=case.status != CaseStatus.CLOSED,
         status=t(f"status.{case.status}", "zh"),
         township=svc.township_name(case.township_code),
         occurred_at=case.opened_at,

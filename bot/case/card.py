@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.case.status import CaseStatus
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
 from storage import queries as q
@@ -53,7 +54,7 @@ def render_card(view: CardView, *, lang: str = "zh", timezone: str = "Asia/Shang
     for part in view.parts:
         if part.lines:
             lines += ["", *part.lines]
-    if view.status == "collecting":
+    if view.status == CaseStatus.COLLECTING:
         lines += ["", t("card.next", lang, thread=Raw(t(f"thread.{view.thread_mode}", lang)))]
     return "\n".join(lines)
 

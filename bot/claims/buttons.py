@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.case.status import INSURER_STAGE as INSURER_STATUSES
+from bot.case.status import INSURER_STAGE, CaseStatus
 from bot.claims import decide, routing, rules, settle, store
 from bot.claims.rules import ClaimStatus, Event
 from bot.kernel import outbox
@@ -74,7 +74,7 @@ async def _guard(
         return refuse("role", t("c.refused", lang, insurer=svc.insurer_name(claim.insurer_code)))
     if claim.status == ClaimStatus.SUPERSEDED:
         return refuse("stale", t("c.stale", lang))
-    if case.status not in INSURER_STATUSES:
+    if case.status not in INSURER_STAGE:
         # Police took the case over, or it was cancelled: insurers' buttons wait.
         return refuse("case_status", t("c.stale", lang))
     return claim, case
@@ -312,7 +312,7 @@ async def resubmit(
 ) -> PressResult:
     """The assistant updated the evidence: send the disputed case to the insurers again."""
     case = await session.get(Case, button.case_id) if button.case_id else None
-    if case is None or case.status != "disputed":
+    if case is None or case.status != CaseStatus.DISPUTED:
         return PressResult(t("c.stale", svc.language), alert=True)
     if not await may_work_on(session, svc, case, press.user_id):
         q.audit(

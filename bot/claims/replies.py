@@ -211,6 +211,16 @@ async def paid_command(svc: Services, m: IncomingText, args: str) -> str:
         )
         if case is None or case.id is None:
             return "ignored"
+        # The command belongs to the case's thread like any post in it (and the message
+        # that closes the case must not count as a later post that reopens its topic).
+        await q.link_message(
+            session,
+            chat_id=m.chat_id,
+            message_id=m.message_id,
+            case_id=case.id,
+            from_bot=False,
+            kind="text",
+        )
         grants = await grants_of(
             session, svc, chat_id=case.chat_id, user_id=m.user_id, township=case.township_code
         )

@@ -285,7 +285,16 @@ async def close(
             session, at=now, chat_id=case.chat_id, kind="edit_topic", case_id=case.id, name=name
         )
         q.enqueue(session, at=now, chat_id=case.chat_id, kind="close_topic", case_id=case.id)
-        q.audit(session, at=now, kind="case.topic_closed", case_id=case.id, chat_id=case.chat_id)
+        # Posts up to the newest one in the case already belong to the closing; only a
+        # later post reopens the topic (bot/flows/topic.py).
+        q.audit(
+            session,
+            at=now,
+            kind="case.topic_closed",
+            case_id=case.id,
+            chat_id=case.chat_id,
+            upto_message=await q.newest_message_id(session, case_id=case.id),
+        )
     q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
 
 

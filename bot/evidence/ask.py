@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from bot.case.status import CaseStatus
 from bot.evidence import checklist
 from bot.evidence.data import case_photos, slots_of
 from bot.evidence.intake import ASK_KIND
@@ -18,13 +19,14 @@ from bot.kernel import outbox
 from bot.kernel.services import Services
 from bot.kernel.texts import t
 from storage.models import Case, OutboxItem, Photo
+from storage.types import OutboxStatus
 
 
 async def ask_text(svc: Services, case_id: int) -> str | None:
     """The next missing shot (or that the checklist is complete), from the current state."""
     async with svc.db.session() as session:
         case = await session.get(Case, case_id)
-        if case is None or case.status != "collecting":
+        if case is None or case.status != CaseStatus.COLLECTING:
             return None
         lang = await outbox.chat_language(session, svc, case.chat_id)
         photos = await case_photos(session, case_id)
@@ -69,11 +71,11 @@ def sender_kinds(
             stmt = select(OutboxItem).where(
                 OutboxItem.case_id == item.case_id,
                 OutboxItem.kind == ASK_KIND,
-                OutboxItem.status == "pending",
+                OutboxItem.status == OutboxStatus.PENDING,
                 col(OutboxItem.id) != item.id,
             )
             for row in (await session.exec(stmt)).all():
-                row.status, row.done_at = "superseded", svc.clock.now()
+                row.status, row.done_at = OutboxStatus.SUPERSEDED, svc.clock.now()
                 session.add(row)
         album = item.payload.get("album")
         if album:

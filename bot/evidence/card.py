@@ -7,6 +7,7 @@ from html import escape
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.card import CardPart
+from bot.case.status import CaseStatus
 from bot.evidence import checklist, geo
 from bot.evidence.data import case_link, case_photos, flags_of, number_of, slots_of
 from bot.evidence.storing import places
@@ -123,7 +124,7 @@ def _scene_line(svc: Services, case: Case, lang: str) -> str:
 async def _buttons(
     session: AsyncSession, svc: Services, case: Case, photos: list[Photo], lang: str
 ) -> tuple[tuple[tuple[str, str], ...], ...]:
-    if case.status not in ("collecting", "ready"):
+    if case.status not in (CaseStatus.COLLECTING, CaseStatus.READY):
         return ()
     now = svc.clock.now()
     row: list[tuple[str, str]] = []

@@ -19,6 +19,7 @@ from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
 from storage import queries as q
 from storage.models import Case, OutboxItem, Photo
+from storage.types import PhotoStatus
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".gif", ".bmp", ".tif"}
 ASK_KIND = "evidence_ask"
@@ -110,7 +111,7 @@ async def admit(
     slots = await slots_of(session, svc, case)
     taken = [p.slot for p in photos]
     photo.slot = checklist.assign_in_order(slots, taken, 1)[0]
-    photo.status = "pending"
+    photo.status = PhotoStatus.PENDING
     session.add(photo)
     await session.flush()
     opening = photo.message_id == case.origin_message_id or (

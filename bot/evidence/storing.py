@@ -19,6 +19,7 @@ from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
 from storage import queries as q
 from storage.models import Case, OutboxItem, Photo, PhotoFlag
+from storage.types import PhotoStatus
 
 
 def places(svc: Services) -> list[geo.Place]:
@@ -144,7 +145,7 @@ async def record_stored(svc: Services, photo_id: int, facts: ImageFacts) -> None
             return
         case = await session.get(Case, photo.case_id)
         assert case is not None and case.id is not None
-        photo.status = "stored"
+        photo.status = PhotoStatus.STORED
         photo.stored_at = now
         photo.sha256, photo.phash = facts.sha256, facts.phash
         photo.image_format, photo.width, photo.height = facts.format, facts.width, facts.height
@@ -263,7 +264,7 @@ async def record_failure(
         photo.attempts += 1
         photo.last_error = error[:300]
         if photo.attempts >= svc.deployment.evidence.download_max_attempts:
-            photo.status = "failed"
+            photo.status = PhotoStatus.FAILED
             photo.next_attempt_at = None
             q.audit(
                 session,

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.numbering import format_case_number, local_day
+from bot.case.status import CaseStatus
 from bot.evidence import intake
 from bot.kernel.incoming import IncomingPhoto
 from bot.kernel.services import Services, mark_changed
@@ -50,7 +51,7 @@ async def _open_case(
         number=format_case_number(group.case_prefix, day, seq),
         chat_id=p.chat_id,
         township_code=group.township_code,
-        status="collecting",
+        status=CaseStatus.COLLECTING,
         thread_mode="forum" if p.chat_is_forum else "reply",
         origin_message_id=p.message_id,
         media_group_id=p.media_group_id,

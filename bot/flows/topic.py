@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.case.status import CaseStatus
 from bot.kernel.services import Services
 from bot.roles.lookup import grants_of
 from storage import queries as q
@@ -18,6 +19,7 @@ async def reopen_topic_if_closed(
     *,
     chat_id: int,
     topic_id: int,
+    message_id: int,
     user_id: int,
     is_chat_admin: Callable[[], Awaitable[bool]],
 ) -> bool:
@@ -28,7 +30,7 @@ async def reopen_topic_if_closed(
     """
     async with svc.db.session() as session:
         case = await q.case_of_topic(session, chat_id=chat_id, thread_id=topic_id)
-        if case is None or case.status != "closed":
+        if case is None or case.status != CaseStatus.CLOSED:
             return False
         grants = await grants_of(
             session, svc, chat_id=chat_id, user_id=user_id, township=case.township_code
@@ -38,10 +40,10 @@ async def reopen_topic_if_closed(
 
     async def work(session: AsyncSession) -> bool:
         case = await q.case_of_topic(session, chat_id=chat_id, thread_id=topic_id)
-        if case is None or case.status != "closed":
+        if case is None or case.status != CaseStatus.CLOSED:
             return False
         stmt = (
-            select(AuditEvent.kind)
+            select(AuditEvent)
             .where(
                 AuditEvent.case_id == case.id,
                 col(AuditEvent.kind).in_(["case.topic_closed", "case.topic_reopened"]),
@@ -50,8 +52,11 @@ async def reopen_topic_if_closed(
             .limit(1)
         )
         last = (await session.exec(stmt)).first()
-        if last != "case.topic_closed":
+        if last is None or last.kind != "case.topic_closed":
             return False
+        upto = last.data.get("upto_message")
+        if isinstance(upto, int) and message_id <= upto:
+            return False  # the post that closed the case, or one before it
         now = svc.clock.now()
         q.enqueue(session, at=now, chat_id=chat_id, kind="reopen_topic", case_id=case.id)
         q.audit(

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.card import CardPart
+from bot.case.status import CaseStatus
 from bot.kernel.buttons import case_button
 from bot.kernel.services import Services
 from bot.kernel.texts import t
@@ -53,7 +54,7 @@ async def police_section(session: AsyncSession, svc: Services, case: Case) -> Ca
             lines.append(t("pol.card.claimed", lang, who=who, time=when))
         else:
             lines.append(t("pol.card.unclaimed", lang))
-    elif case.status == "cancelled":
+    elif case.status == CaseStatus.CANCELLED:
         event = await _latest(session, case.id, "case.cancelled")
         if event is not None:
             who = event.data.get("actor_name") or str(event.actor_user_id)

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.case.status import TERMINAL, CaseStatus
 from bot.rules.access import Action
 
-TERMINAL = frozenset({"closed", "cancelled"})
-POLICE = "police"
+POLICE = CaseStatus.POLICE
 MOVES = (
     Action.POLICE_CLAIM,
     Action.POLICE_RELEASE,

@@ -36,6 +36,7 @@ from bot.rules.access import (
 )
 from storage import queries as q
 from storage.models import Button, RoleRequest
+from storage.types import RequestStatus
 
 
 async def _request_message(
@@ -64,7 +65,7 @@ async def _request_message(
         RoleRequest.user_id == user_id,
         RoleRequest.role == role.value,
         RoleRequest.insurer_code == insurer if insurer else col(RoleRequest.insurer_code).is_(None),
-        RoleRequest.status == "pending",
+        RoleRequest.status == RequestStatus.PENDING,
     )
     request = (await session.exec(stmt)).first()
     if request is None:  # asking again repeats the same request (and the same buttons)
@@ -235,12 +236,12 @@ async def _decide(
             reason="not_admin",
         )
         return PressResult(t("roles.alert.not_admin", lang), alert=True)
-    status = "approved" if approve else "denied"
+    status = RequestStatus.APPROVED if approve else RequestStatus.DENIED
     # Compare-and-set: of two admins pressing at once, exactly one decides.
     conn = await session.connection()
     decided = await conn.execute(
         update(RoleRequest)
-        .where(col(RoleRequest.id) == request.id, col(RoleRequest.status) == "pending")
+        .where(col(RoleRequest.id) == request.id, col(RoleRequest.status) == RequestStatus.PENDING)
         .values(status=status, decided_by=press.user_id, decided_at=now)
     )
     if decided.rowcount != 1:

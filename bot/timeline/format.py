@@ -16,20 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.case.status import TERMINAL, CaseStatus
 from bot.kernel.texts import CATALOG, Raw, t
 
-STATUSES = (
-    "collecting",
-    "ready",
-    "awaiting_insurer",
-    "approved",
-    "paid",
-    "closed",
-    "police",
-    "cancelled",
-    "disputed",
-)
-TERMINAL = frozenset({"closed", "cancelled"})
+STATUSES = tuple(CaseStatus)
 # Kinds that move a case to a status without being called `case.<status>`.
 STEP_KINDS: Mapping[str, str] = {
     "case.opened": "collecting",

@@ -20,6 +20,7 @@ from bot.evidence import media, storing
 from bot.evidence.imaging import ImagePolicy, ImageRefused, configure, inspect_image
 from bot.kernel.services import Services
 from storage.models import ChatGroup, Photo
+from storage.types import PhotoStatus
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class Downloader:
         async with self.svc.db.session() as session:
             stmt = (
                 select(Photo)
-                .where(Photo.status == "pending")
+                .where(Photo.status == PhotoStatus.PENDING)
                 .where(or_(col(Photo.next_attempt_at).is_(None), col(Photo.next_attempt_at) <= now))
                 .order_by(col(Photo.id))
                 .limit(self.batch)

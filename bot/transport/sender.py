@@ -26,6 +26,7 @@ from bot.transport.keyboards import keyboard
 from bot.transport.throttle import Throttle
 from storage import queries as q
 from storage.models import Case, OutboxItem
+from storage.types import OutboxStatus
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -91,7 +92,11 @@ class Sender:
 
     async def _spawn_lanes(self) -> None:
         async with self.svc.db.session() as session:
-            stmt = select(OutboxItem.chat_id).where(OutboxItem.status == "pending").distinct()
+            stmt = (
+                select(OutboxItem.chat_id)
+                .where(OutboxItem.status == OutboxStatus.PENDING)
+                .distinct()
+            )
             chats = list((await session.exec(stmt)).all())
         for chat_id in chats:
             lane = self._lanes.get(chat_id)
@@ -103,7 +108,7 @@ class Sender:
             async with self.svc.db.session() as session:
                 stmt = (
                     select(OutboxItem)
-                    .where(OutboxItem.chat_id == chat_id, OutboxItem.status == "pending")
+                    .where(OutboxItem.chat_id == chat_id, OutboxItem.status == OutboxStatus.PENDING)
                     .order_by(col(OutboxItem.id))
                     .limit(1)
                 )
@@ -124,15 +129,15 @@ class Sender:
             return
         except (BadRequest, Forbidden, ValueError) as exc:
             log.warning("outbox item %s (%s) failed for good: %s", item.id, item.kind, exc)
-            await self._finish(item, "failed", str(exc))
+            await self._finish(item, OutboxStatus.FAILED, str(exc))
             return
         except Exception as exc:
             log.exception("outbox item %s (%s) raised", item.id, item.kind)
             await self._postpone(item, repr(exc))
             return
-        await self._finish(item, "done", None)
+        await self._finish(item, OutboxStatus.DONE, None)
 
-    async def _finish(self, item: OutboxItem, status: str, error: str | None) -> None:
+    async def _finish(self, item: OutboxItem, status: OutboxStatus, error: str | None) -> None:
         async with self.svc.db.transaction() as session:
             row = await session.get(OutboxItem, item.id)
             if row is not None:
@@ -322,11 +327,11 @@ class Sender:
             stmt = select(OutboxItem).where(
                 OutboxItem.case_id == item.case_id,
                 OutboxItem.kind == "edit_card",
-                OutboxItem.status == "pending",
+                OutboxItem.status == OutboxStatus.PENDING,
                 col(OutboxItem.id) > (item.id or 0),
             )
             for row in (await session.exec(stmt)).all():
-                row.status, row.done_at = "superseded", self.svc.clock.now()
+                row.status, row.done_at = OutboxStatus.SUPERSEDED, self.svc.clock.now()
                 session.add(row)
 
     async def _send_text(self, item: OutboxItem) -> None:

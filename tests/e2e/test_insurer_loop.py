@@ -18,7 +18,7 @@ from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
 from storage.models import AuditEvent, Case, InsurerClaim, InsurerPayment
 from tests.e2e.conftest import World, bot_settings, eventually
 from tests.e2e.flows import drive_to_ready
-from tests.e2e.helpers import bot_messages, button_data_of, calls, cards, text_of
+from tests.e2e.helpers import all_handled, bot_messages, button_data_of, calls, cards, text_of
 
 
 @dataclass
@@ -459,3 +459,30 @@ async def test_insurer_buttons_wait_while_police_have_the_case(world: World, sta
     assert (await case_of(bot, case.id)).status == "police"
     refused = [e for e in await audits(bot, "claim.refused") if e.data["reason"] == "case_status"]
     assert len(refused) == 1 and refused[0].actor_user_id == staff.pingan1
+
+
+async def test_the_paid_message_that_closes_a_case_does_not_reopen_its_topic(
+    world: World, standard: Runtime
+):
+    """`/paid` is seen by the closed-topic handler too; it closed the case, it is no later post."""
+    sb, bot, chat, staff = world.sb, standard, world.forum, world.staff  # type: ignore[attr-defined]
+    case = await routed_case(world, bot, 1)
+    assert case.id is not None
+    await tap(world, chat, staff.pingan1, ping_of(world, chat, "平安产险"), "同意")
+    await wait_said(world, chat, "请回复报案号")
+    claim = (await claims(bot, case.id))["PINGAN"]
+    fen = claim.approved_fen or 0
+    say(world, chat, staff.pingan1, case, f"/paid {fen // 100}.{fen % 100:02d} REF-9")
+    await status_is(bot, case.id, "closed")
+
+    def topic() -> dict:
+        return next(t for t in sb.topics(chat) if t["message_thread_id"] == case.message_thread_id)
+
+    await sb.wait_for(lambda: topic()["closed"], timeout=10)
+    await wait_said(world, chat, "已结案")
+    await eventually(lambda: all_handled(bot))
+    await asyncio.sleep(0.5)  # give a wrongful reopen the time to reach the sandbox
+    assert topic()["closed"]
+    assert calls(sb, "reopenForumTopic", chat) == []
+    kinds = [e.kind for e in await rows(bot, AuditEvent, AuditEvent.case_id == case.id)]
+    assert "case.topic_reopened" not in kinds

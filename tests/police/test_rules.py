@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.case.status import CaseStatus
 from bot.police.rules import MOVES, Refusal, card_moves, clean_reason, refusal
 from bot.rules.access import Action
 
-STATUSES = (
-    "collecting",
-    "ready",
-    "awaiting_insurer",
-    "approved",
-    "paid",
-    "closed",
-    "police",
-    "cancelled",
-    "disputed",
-)
+STATUSES = tuple(CaseStatus)
 ME, OTHER = 1, 2
 CLAIMS = {"free": None, "mine": ME, "other": OTHER}
 C, R, X, T, H = (
