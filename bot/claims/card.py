@@ -7,8 +7,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.card import CardPart
 from bot.claims import routing
+from bot.kernel import outbox
 from bot.kernel.services import Services
-from bot.kernel.texts import t
+from bot.kernel.texts import Raw, t
 from bot.rules.amounts import format_fen
 from storage.models import Case, InsurerPayment
 
@@ -19,22 +20,22 @@ async def claims_section(session: AsyncSession, svc: Services, case: Case) -> Ca
     claims = await routing.live_claims(session, case.id)
     if not claims:
         return None
-    lang = svc.language
+    lang = await outbox.chat_language(session, svc, case.chat_id)
     lines = [t("c.section", lang)]
     for c in claims:
         extra = []
         if c.approved_fen is not None:
-            extra.append(f"核准 {format_fen(c.approved_fen)}")
+            extra.append(t("c.card.approved", lang, amount=format_fen(c.approved_fen)))
         if c.claim_no:
-            extra.append(f"报案号 {c.claim_no}")
+            extra.append(t("c.card.claim_no", lang, claim_no=c.claim_no))
         if c.assessed_fen is not None:
-            extra.append(f"定损 {format_fen(c.assessed_fen)}")
+            extra.append(t("c.card.assessed", lang, amount=format_fen(c.assessed_fen)))
         if c.survey_fen is not None:
-            extra.append(f"查勘 {format_fen(c.survey_fen)}")
+            extra.append(t("c.card.survey", lang, amount=format_fen(c.survey_fen)))
         if c.recognized_claim_id is not None:
-            extra.append("互认查勘结果")
+            extra.append(t("c.card.recognized", lang))
         if c.reason:
-            extra.append(f"理由 {c.reason}")
+            extra.append(t("c.card.reason", lang, reason=c.reason))
         stmt = (
             select(InsurerPayment)
             .where(InsurerPayment.claim_id == c.id)
@@ -43,7 +44,7 @@ async def claims_section(session: AsyncSession, svc: Services, case: Case) -> Ca
         payments = list((await session.exec(stmt)).all())
         if payments:
             parts = "+".join(format_fen(p.amount_fen) for p in payments)
-            extra.append(f"已付 {format_fen(c.paid_fen)}（{parts}）")
+            extra.append(t("c.card.paid", lang, total=format_fen(c.paid_fen), parts=parts))
         lines.append(
             t(
                 "c.card_line",
@@ -51,7 +52,7 @@ async def claims_section(session: AsyncSession, svc: Services, case: Case) -> Ca
                 insurer=svc.insurer_name(c.insurer_code),
                 status=t(f"c.status.{c.status}", lang),
                 requested=format_fen(c.requested_fen),
-                extra=(" · " + " · ".join(extra)) if extra else "",
+                extra=Raw(" · " + " · ".join(extra)) if extra else "",
             )
         )
     return CardPart(lines=tuple(lines))

@@ -117,13 +117,15 @@ async def _ping(
         else Raw(t("c.nobody", lang))
     )
     plates = "、".join(
-        f"{p.label}方 {p.plate}" for p in parties if p.insurer_code == claim.insurer_code
+        t("p.party_plate", lang, label=p.label, plate=p.plate or "?")
+        for p in parties
+        if p.insurer_code == claim.insurer_code
     )
     lines = [
         t(
             "c.line",
             lang,
-            layer=Layer(line["layer"]).label_zh,
+            layer=t(f"layer.{Layer(line['layer']).value}", lang),
             payee=line["payee"],
             amount=format_fen(int(line["amount_fen"])),
             advanced=Raw(t("c.advanced", lang)) if line.get("advanced") else "",
@@ -136,7 +138,7 @@ async def _ping(
         mentions=mentions,
         number=case.number,
         insurer=svc.insurer_name(claim.insurer_code),
-        plates=plates or "—",
+        plates=Raw(plates) if plates else "—",
         lines=Raw("\n".join(lines)),
         total=format_fen(claim.requested_fen),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from html import escape
 from typing import Any
 
@@ -23,6 +22,7 @@ from bot.kernel.services import ConcurrentChange, Services
 from bot.kernel.texts import Raw, t
 from bot.roles.lookup import people_for
 from bot.rules.amounts import format_fen
+from bot.timeline.format import format_duration
 from storage import queries as q
 from storage.models import Case, InsurerClaim, InsurerPayment
 
@@ -232,13 +232,6 @@ async def record_payment(
     return None
 
 
-def _duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    return (f"{days}天" if days else "") + (f"{hours}小时" if hours or days else "") + f"{mins}分钟"
-
-
 async def close(
     session: AsyncSession,
     svc: Services,
@@ -273,7 +266,7 @@ async def close(
             number=case.number,
             lines=Raw("\n".join(lines)),
             total=format_fen(sum(c.paid_fen for c in claims)),
-            duration=_duration(now - case.opened_at),
+            duration=format_duration(now - case.opened_at, lang),
         ),
     )
     # The agreement (自行协商协议书) goes out before the topic closes; the sender renders it,

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
+    "c.card.approved": {"zh": "核准 {amount}", "en": "approved {amount}"},
+    "c.card.claim_no": {"zh": "报案号 {claim_no}", "en": "claim no. {claim_no}"},
+    "c.card.assessed": {"zh": "定损 {amount}", "en": "assessed {amount}"},
+    "c.card.survey": {"zh": "查勘 {amount}", "en": "survey {amount}"},
+    "c.card.recognized": {"zh": "互认查勘结果", "en": "survey result recognised"},
+    "c.card.reason": {"zh": "理由 {reason}", "en": "reason: {reason}"},
+    "c.card.paid": {"zh": "已付 {total}（{parts}）", "en": "paid {total} ({parts})"},
     "c.ping": {
         "zh": "📣 {mentions} 请审核 <b>{number}</b>\n{insurer} 承保车辆：{plates}\n{lines}\n合计待核准：<b>{total}</b>",
         "en": "📣 {mentions} please review <b>{number}</b>\nInsured by {insurer}: {plates}\n{lines}\nTo approve: <b>{total}</b>",
@@ -139,6 +146,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "c.status.pinged": {"zh": "⏳待审核", "en": "⏳ awaiting"},
     "c.status.approved": {"zh": "✅已同意", "en": "✅ approved"},
     "c.status.paid": {"zh": "💰已赔付", "en": "💰 paid"},
+    "c.status.superseded": {"zh": "↩️已被重新报送取代", "en": "↩️ superseded by a resubmission"},
     "c.status.survey": {"zh": "🔍申请查勘", "en": "🔍 survey"},
     "c.status.rejected": {"zh": "❌已拒绝", "en": "❌ rejected"},
     "c.card_line": {

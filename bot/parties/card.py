@@ -14,6 +14,7 @@ from bot.kernel.texts import t
 from bot.parties import changes, eligibility, readiness, store
 from bot.parties.labels import next_label
 from bot.parties.masking import mask_name, mask_phone
+from bot.parties.menus import preset_label
 from bot.parties.money import compute, grade_of, policy_from, table_lines
 from bot.parties.readiness import missing
 from bot.rules.amounts import format_fen
@@ -40,7 +41,7 @@ def _party_line(svc: Services, p: Party, insurers: dict[str, str]) -> str:
         bits.append(t("p.other", lang, amount=format_fen(p.other_property_fen)))
     grade = grade_of(p.grade)
     if grade is not None:
-        bits.append(escape(grade.label_zh + "责任"))
+        bits.append(t("p.grade_liability", lang, grade=t(f"grade.{grade.value}", lang)))
     if p.confirmed_at is not None:
         bits.append(t("p.confirmed", lang, via=t(f"p.via.{p.confirmed_via}", lang)))
     elif p.refused_at is not None:
@@ -85,7 +86,7 @@ def _money_lines(svc: Services, parties: list[Party], insurers: dict[str, str]) 
         payments = compute(rule_parties, policy_from(svc.deployment.compensation))
     except ValueError:
         return []
-    lines = [t("m.section", svc.language)] + [escape(x) for x in table_lines(payments, insurers)]
+    lines = [t("m.section", svc.language)] + table_lines(payments, insurers, svc.language)
     totals = insurer_totals(payments)
     lines.append(
         t(
@@ -132,12 +133,12 @@ async def parties_section(session: AsyncSession, svc: Services, case: Case) -> C
 
     lines += ["", t("l.section", lang)]
     grades = [
-        f"{p.label} {grade_of(p.grade).label_zh if grade_of(p.grade) else t('l.none', lang)}"
+        f"{p.label} {t(f'grade.{g.value}', lang) if (g := grade_of(p.grade)) else t('l.none', lang)}"
         for p in ordered
     ]
-    lines.append(escape(" / ".join(grades)))
+    lines.append(" / ".join(grades))
     tags = [
-        f"{p.label}：{PRESETS_BY_CODE[c].label_zh}"
+        f"{p.label}：{preset_label(PRESETS_BY_CODE[c], lang)}"
         for p in ordered
         for c in p.situations
         if c in PRESETS_BY_CODE

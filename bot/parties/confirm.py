@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from html import escape
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -208,7 +207,9 @@ async def summary(session: AsyncSession, svc: Services, case: Case, party: Party
     if len(rule_parties) == len(parties) >= 2:
         try:
             lines = table_lines(
-                compute(rule_parties, policy_from(svc.deployment.compensation)), names
+                compute(rule_parties, policy_from(svc.deployment.compensation)),
+                names,
+                svc.language,
             )
             money = "\n".join(lines)
         except ValueError:
@@ -221,9 +222,9 @@ async def summary(session: AsyncSession, svc: Services, case: Case, party: Party
         label=party.label,
         plate=party.plate or "?",
         insurer=names.get(party.insurer_code or "", "?"),
-        grade=grade.label_zh if grade else "?",
+        grade=t(f"grade.{grade.value}", svc.language) if grade else "?",
         estimate=format_fen(party.estimate_fen) if party.estimate_fen is not None else "?",
-        money=Raw("<i>" + escape(money) + "</i>") if money else "",
+        money=Raw("<i>" + money + "</i>") if money else "",
     )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel import outbox
 from bot.kernel.buttons import case_button, grid
 from bot.kernel.services import Services
+from bot.kernel.texts import t
 from bot.parties import store
 from bot.rules.liability import Grade
-from bot.rules.presets import PRESETS, PresetCategory
+from bot.rules.presets import PRESETS, Preset, PresetCategory
 from storage.models import Case
 
 Rows = list[list[list[str]]]
@@ -31,9 +33,13 @@ async def situation_parties(session: AsyncSession, svc: Services, case: Case) ->
     """First step: which party has a listed violation."""
     assert case.id is not None
     labels = [p.label for p in await store.parties_of(session, case_id=case.id)] or ["甲", "乙"]
+    lang = await outbox.chat_language(session, svc, case.chat_id)
     return [
         [
-            [f"{label}方", await case_button(session, svc, case, "liab.party", label=label)]
+            [
+                t("p.party", lang, label=label),
+                await case_button(session, svc, case, "liab.party", label=label),
+            ]
             for label in labels
         ]
     ]
@@ -44,9 +50,10 @@ async def situation_items(
 ) -> Rows:
     """Second step: the situations for one party (common ones, or all of them)."""
     presets = [p for p in PRESETS if everything or p.code in COMMON]
+    lang = await outbox.chat_language(session, svc, case.chat_id)
     buttons = [
         [
-            p.label_zh if len(p.label_zh) <= 12 else p.label_zh[:11] + "…",
+            _short(preset_label(p, lang)),
             await case_button(session, svc, case, "liab.preset", label=label, preset=p.code),
         ]
         for p in presets
@@ -56,14 +63,14 @@ async def situation_items(
         rows.append(
             [
                 [
-                    "更多…",
+                    t("p.menu.more", lang),
                     await case_button(
                         session, svc, case, "liab.party", label=label, everything=True
                     ),
                 ]
             ]
         )
-    rows.append([["‹ 返回", await case_button(session, svc, case, "liab.menu")]])
+    rows.append([[t("p.menu.back", lang), await case_button(session, svc, case, "liab.menu")]])
     return rows
 
 
@@ -71,18 +78,28 @@ async def gradegrid(session: AsyncSession, svc: Services, case: Case) -> Rows:
     """One row per party with the five grades."""
     assert case.id is not None
     labels = [p.label for p in await store.parties_of(session, case_id=case.id)] or ["甲", "乙"]
+    lang = await outbox.chat_language(session, svc, case.chat_id)
     rows: Rows = []
     for label in labels:
         rows.append(
             [
                 [
-                    f"{label}{g.label_zh}",
+                    t("p.grade_button", lang, label=label, grade=t(f"grade.{g.value}", lang)),
                     await case_button(session, svc, case, "liab.grade", label=label, grade=g.value),
                 ]
                 for g in Grade
             ]
         )
     return rows
+
+
+def preset_label(preset: Preset, lang: str) -> str:
+    """A liability situation's name in the chat's language."""
+    return preset.label_en if lang == "en" else preset.label_zh
+
+
+def _short(label: str, width: int = 12) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"
 
 
 def category_of(code: str) -> PresetCategory | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.config.deployment import Compensation
+from bot.kernel.texts import Raw, t
 from bot.rules.amounts import format_fen
 from bot.rules.compensation import CompensationPolicy, Party, Payment, settle
 from bot.rules.liability import Grade, LiabilityPolicy
@@ -48,17 +49,27 @@ def compute(parties: Sequence[Party], policy: CompensationPolicy) -> list[Paymen
     return settle(list(parties), policy)
 
 
-def table_lines(payments: Sequence[Payment], insurer_names: dict[str, str]) -> list[str]:
-    """Plain lines (to be escaped by the caller) like `平安产险 → 乙 交强险财产 ¥2,000.00`."""
+def table_lines(
+    payments: Sequence[Payment], insurer_names: dict[str, str], lang: str = "zh"
+) -> list[str]:
+    """Safe HTML lines like `平安产险 → 乙 交强险财产 ¥2,000.00`, in the chat's language."""
     lines = []
     for p in payments:
         payer = insurer_names.get(p.payer_insurer or "", p.payer_insurer or p.payer_party)
         if p.payer_insurer is None:
-            payer = f"{p.payer_party}方自付"
-        extra = ""
+            payer = t("p.pay.self", lang, label=p.payer_party)
+        proxy = ""
         if p.advanced_by:
-            extra = f"（{insurer_names.get(p.advanced_by, p.advanced_by)}代赔）"
+            proxy = t("p.pay.proxy", lang, insurer=insurer_names.get(p.advanced_by, p.advanced_by))
         lines.append(
-            f"{payer} → {p.payee_party} {p.layer.label_zh} {format_fen(p.amount_fen)}{extra}"
+            t(
+                "p.pay.line",
+                lang,
+                payer=Raw(payer) if p.payer_insurer is None else payer,
+                payee=p.payee_party,
+                layer=t(f"layer.{p.layer.value}", lang),
+                amount=format_fen(p.amount_fen),
+                proxy=Raw(proxy),
+            )
         )
     return lines

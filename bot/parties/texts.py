@@ -3,6 +3,31 @@
 from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
+    # Names of things the rules define (bot/rules/): every enum member has its text.
+    "p.party": {"zh": "{label}方", "en": "Party {label}"},
+    "p.party_plate": {"zh": "{label}方 {plate}", "en": "Party {label} {plate}"},
+    "p.menu.more": {"zh": "更多…", "en": "More…"},
+    "p.menu.back": {"zh": "‹ 返回", "en": "‹ Back"},
+    "p.grade_button": {"zh": "{label}{grade}", "en": "{label} {grade}"},
+    "p.grade_liability": {"zh": "{grade}责任", "en": "{grade} liability"},
+    "p.pay.self": {"zh": "{label}方自付", "en": "party {label} pays"},
+    "p.pay.proxy": {"zh": "（{insurer}代赔）", "en": " (advanced by {insurer})"},
+    "p.pay.line": {
+        "zh": "{payer} → {payee} {layer} {amount}{proxy}",
+        "en": "{payer} → {payee} {layer} {amount}{proxy}",
+    },
+    "grade.full": {"zh": "全部", "en": "full"},
+    "grade.major": {"zh": "主要", "en": "major"},
+    "grade.equal": {"zh": "同等", "en": "equal"},
+    "grade.minor": {"zh": "次要", "en": "minor"},
+    "grade.none": {"zh": "无", "en": "no"},
+    "layer.compulsory_property": {"zh": "交强险财产", "en": "compulsory (property)"},
+    "layer.compulsory_no_fault": {"zh": "交强险无责", "en": "compulsory (no fault)"},
+    "layer.third_party": {"zh": "商业三者", "en": "third-party liability"},
+    "layer.own_damage": {"zh": "车损险", "en": "own damage"},
+    "layer.mutual_self": {"zh": "互碰自赔", "en": "knock-for-knock"},
+    "layer.party_direct": {"zh": "当事人自付", "en": "paid by the party"},
+    "layer.self_borne": {"zh": "自担", "en": "borne by the owner"},
     "p.section": {"zh": "<b>当事方</b>", "en": "<b>Parties</b>"},
     "p.empty": {"zh": "{label}方：未填写", "en": "Party {label}: not entered"},
     "p.confirmed": {"zh": "✅已确认（{via}）", "en": "✅ confirmed ({via})"},
