@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.rules.amounts import AmountError, AmountErrorCode, parse_amount
+from bot.rules.cleaning import clean_text
 from bot.rules.compensation import Payment
 
 
@@ -203,5 +204,5 @@ def parse_paid(text: str, *, ceiling_fen: int | None) -> tuple[int, str | None]:
     if not parts:
         return parse_amount("", ceiling_fen=ceiling_fen), None
     amount = parse_amount(parts[0], ceiling_fen=ceiling_fen)
-    reference = parts[1].strip()[:64] if len(parts) > 1 else None
+    reference = clean_text(parts[1])[:64] if len(parts) > 1 else None
     return amount, reference or None
