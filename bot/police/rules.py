@@ -19,6 +19,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.rules.access import Action
+from bot.rules.cleaning import clean_text
 
 TERMINAL = frozenset({"closed", "cancelled"})
 POLICE = "police"
@@ -76,5 +77,5 @@ def card_moves(*, status: str, claimed: bool) -> tuple[Action, ...]:
 
 def clean_reason(text: str, *, max_chars: int = 200) -> str | None:
     """A cancellation reason as stored: one trimmed line; None when there is nothing."""
-    reason = " ".join(text.split())
+    reason = clean_text(text)
     return reason[:max_chars] if reason else None

@@ -225,3 +225,14 @@ async def test_the_sender_cuts_a_text_over_telegrams_limit(world: World, bot: Ru
     sent = next(m for m in bot_messages(sb, world.forum) if text_of(m).startswith("标题\n行&"))
     assert len(text_of(sent)) <= 4096 and text_of(sent).endswith("…")
     assert {"type": "bold", "offset": 0, "length": 2} in sent["entities"]
+
+
+async def test_set_grades_by_hand_posts_one_row_per_party(world: World, bot: Runtime):
+    sb = world.sb
+    await _open_case(world, bot)
+    await press(sb, world.forum, world.assistant, cards(sb, world.forum)[0], "直接定责")
+    menu = await _said_after(world, "直接设定各方责任", 0)
+    rows = menu["reply_markup"]["inline_keyboard"]
+    assert [[b["text"] for b in row][0] for row in rows] == ["甲全部", "乙全部"]
+    await press(sb, world.forum, world.assistant, menu, "乙无")
+    await eventually(lambda: _card_has(world, "甲 未定 / 乙 无"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.claims.rules import parse_paid
+from bot.police.rules import clean_reason
 from bot.rules.cleaning import clean_text, clip
 
 
@@ -51,3 +52,8 @@ def test_clip_cuts_long_values_with_an_ellipsis():
 def test_a_payment_reference_loses_its_invisible_characters():
     assert parse_paid("1800 \u202eREF-1\u200b", ceiling_fen=None) == (180000, "REF-1")
     assert parse_paid("1800 \u2066\u2069", ceiling_fen=None) == (180000, None)
+
+
+def test_a_cancellation_reason_loses_its_invisible_characters():
+    assert clean_reason("重复\u202e报案\n  请忽略") == "重复报案 请忽略"
+    assert clean_reason("\u200b\u2066") is None
