@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from bot.case.status import CaseStatus
 from bot.rules.amounts import AmountError, AmountErrorCode, parse_amount
+from bot.rules.cleaning import clean_text
 from bot.rules.compensation import Payment
 
 # Questions the insurers are asked carry this prefix; the text router sends their answers here.
@@ -207,5 +208,5 @@ def parse_paid(text: str, *, ceiling_fen: int | None) -> tuple[int, str | None]:
     if not parts:
         return parse_amount("", ceiling_fen=ceiling_fen), None
     amount = parse_amount(parts[0], ceiling_fen=ceiling_fen)
-    reference = parts[1].strip()[:64] if len(parts) > 1 else None
+    reference = clean_text(parts[1])[:64] if len(parts) > 1 else None
     return amount, reference or None

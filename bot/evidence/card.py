@@ -97,6 +97,9 @@ async def _flag_lines(
             out.append(t("evidence.card.flag.reused", lang, n=n, other=shown, by=by))
         elif flag.kind == "too_old":
             out.append(t("evidence.card.flag.too_old", lang, n=n, hours=flag.detail.get("hours")))
+        elif flag.kind == "future":
+            taken = flag.detail.get("taken")
+            out.append(t("evidence.card.flag.future", lang, n=n, taken=taken))
         elif flag.kind == "too_far":
             out.append(t("evidence.card.flag.too_far", lang, n=n, km=flag.detail.get("km")))
     return out

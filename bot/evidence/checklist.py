@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-PARTY_LABELS = ("甲", "乙", "丙", "丁")
-_PARTY_EN = {"甲": "A", "乙": "B", "丙": "C", "丁": "D"}
+from bot.parties.labels import LABELS as PARTY_LABELS
+from bot.parties.labels import LATIN as _PARTY_EN
 
 
 class SlotSpec(Protocol):

@@ -69,6 +69,18 @@ def hours_too_old(taken_at: datetime, opened_at: datetime, max_age_hours: float)
     return hours if hours > max_age_hours else None
 
 
+def minutes_in_future(
+    taken_at: datetime, received_at: datetime, tolerance_minutes: float
+) -> float | None:
+    """Minutes the capture time lies after the photo reached the bot, beyond clock skew.
+
+    Measured against its arrival, not the case opening: photos taken after the case opened
+    are normal, but none can be taken after it was sent.
+    """
+    minutes = (taken_at - received_at).total_seconds() / 60
+    return minutes if minutes > tolerance_minutes else None
+
+
 def km_too_far(
     photo: tuple[float, float], scene: tuple[float, float], max_km: float
 ) -> float | None:

@@ -6,6 +6,7 @@ Each is one transaction: change the photo, audit, record the flags, queue what i
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -135,6 +136,23 @@ def _check_time(case: Case, photo: Photo, max_hours: float) -> float | None:
     return fraud.hours_too_old(photo.taken_at, case.opened_at, max_hours)
 
 
+async def check_future(session: AsyncSession, svc: Services, case: Case, photo: Photo) -> None:
+    """Flag a capture time after the photo was sent: a wrong camera clock or edited EXIF."""
+    if photo.taken_at is None:
+        return
+    minutes = fraud.minutes_in_future(
+        photo.taken_at, photo.received_at, svc.deployment.rules.evidence_clock_skew_minutes
+    )
+    if minutes is None:
+        return
+    # Shown as the camera claims it, in the region's time, so people can compare.
+    zone = ZoneInfo(svc.deployment.region.timezone)
+    taken = photo.taken_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    await _flag(
+        session, svc, case=case, photo=photo, kind="future", taken=taken, minutes=round(minutes)
+    )
+
+
 async def record_stored(svc: Services, photo_id: int, facts: ImageFacts) -> None:
     """The photo is on disk: record what it is, screen it, re-render the card."""
 
@@ -175,6 +193,7 @@ async def record_stored(svc: Services, photo_id: int, facts: ImageFacts) -> None
         hours = _check_time(case, photo, svc.deployment.rules.evidence_max_age_hours)
         if hours is not None:
             await _flag(session, svc, case=case, photo=photo, kind="too_old", hours=round(hours))
+        await check_future(session, svc, case, photo)
         await check_place(session, svc, case, photo)
         if facts.gps is not None and case.scene_lat is None:
             await _propose_scene(session, svc, case, photo, now)

@@ -70,6 +70,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "⚠️ 照片 #{n} 拍摄于开案前 {hours} 小时",
         "en": "⚠️ Photo #{n} was taken {hours} h before the case opened",
     },
+    "evidence.card.flag.future": {
+        "zh": "⚠️ 照片 #{n} 的拍摄时间 {taken} 晚于发送时间（相机时间有误或照片信息被改动）",
+        "en": "⚠️ Photo #{n} claims to be taken at {taken}, after it was sent "
+        "(wrong camera clock or edited photo data)",
+    },
     "evidence.card.flag.too_far": {
         "zh": "⚠️ 照片 #{n} 拍摄地点距现场 {km} 公里",
         "en": "⚠️ Photo #{n} was taken {km} km from the scene",

@@ -12,7 +12,13 @@ from bot.kernel.buttons import ButtonAction, Press, PressResult
 from bot.kernel.services import Services
 from bot.kernel.texts import t
 from bot.parties import changes, eligibility, menus, readiness, store
-from bot.parties.intake import ask_next_estimate, ask_next_for_party, ask_party_question, set_fields
+from bot.parties.intake import (
+    ask_next_estimate,
+    ask_next_for_party,
+    ask_party_question,
+    party_limit_text,
+    set_fields,
+)
 from bot.parties.labels import next_label
 from bot.rules.liability import Grade, propose_grades
 from storage import queries as q
@@ -56,11 +62,11 @@ async def edit_party(
 async def add_party(
     session: AsyncSession, svc: Services, press: Press, _button: Button, case: Case
 ) -> PressResult:
-    """Add a third (or fourth) vehicle and start asking about it."""
+    """Add another vehicle (丙, 丁, 戊 … up to rules.max_parties) and start asking about it."""
     used = {p.label for p in await store.parties_of(session, case_id=case.id)} | {"甲", "乙"}
-    label = next_label(used)
-    if label is None:
-        return PressResult()
+    label = next_label(used, svc.deployment.rules.max_parties)
+    if label is None:  # the card drops the button at the limit; this is a press of an old one
+        return PressResult(party_limit_text(svc), alert=True)
     for existing in ("甲", "乙"):
         await store.party(session, case_id=case.id, label=existing)
     party = await store.party(session, case_id=case.id, label=label)

@@ -12,7 +12,7 @@ from bot.kernel.buttons import case_button
 from bot.kernel.services import Services
 from bot.kernel.texts import t
 from bot.parties import changes, eligibility, readiness, store
-from bot.parties.labels import next_label
+from bot.parties.labels import next_label, order
 from bot.parties.masking import mask_name, mask_phone
 from bot.parties.menus import preset_label
 from bot.parties.money import compute, grade_of, policy_from, table_lines
@@ -109,7 +109,7 @@ async def parties_section(session: AsyncSession, svc: Services, case: Case) -> C
     shown = {p.label: p for p in parties}
     for label in ("甲", "乙"):
         shown.setdefault(label, Party(case_id=case.id, label=label))
-    ordered = sorted(shown.values(), key=lambda p: "甲乙丙丁".find(p.label))
+    ordered = sorted(shown.values(), key=lambda p: order(p.label))
     lines = [t("p.section", lang), *(_party_line(svc, p, insurers) for p in ordered)]
     lines += await _repeat_lines(session, svc, case, parties)
 
@@ -183,7 +183,7 @@ async def _buttons(
     row = [
         (t("b.party", lang, label=p.label), await b("party.edit", label=p.label)) for p in parties
     ]
-    extra = next_label({p.label for p in parties})
+    extra = next_label({p.label for p in parties}, svc.deployment.rules.max_parties)
     if extra is not None:
         row.append((t("b.add_party", lang, label=extra), await b("party.add")))
     rows.append(tuple(row))

@@ -13,9 +13,10 @@ from bot.kernel.incoming import IncomingText
 from bot.kernel.services import Services
 from bot.kernel.texts import t
 from bot.parties import changes, readiness, store
-from bot.parties.labels import parse_label
+from bot.parties.labels import LABELS, allowed, parse_label
 from bot.parties.quickform import QuickForm, parse_phone
 from bot.rules.amounts import AmountError, format_fen, parse_amount
+from bot.rules.cleaning import clean_text, clip
 from bot.rules.plates import PLATE_EXAMPLE, normalize_plate
 from storage import queries as q
 from storage.models import Case, Party, PendingInput
@@ -29,12 +30,15 @@ async def apply_quick_form(
 ) -> str:
     """Set what a quick-form line says about a party."""
     assert case.id is not None
+    if not allowed(form.label, svc.deployment.rules.max_parties):
+        outbox.say(session, svc, case, party_limit_text(svc), reply_to=m.message_id)
+        return "refused"
     if form.unknown:
         outbox.say(
             session,
             svc,
             case,
-            t("err.quick", svc.language, tokens=" ".join(form.unknown)),
+            t("err.quick", svc.language, tokens=clip(" ".join(form.unknown))),
             reply_to=m.message_id,
         )
         return "refused"
@@ -68,6 +72,12 @@ async def apply_quick_form(
     else:
         await ask_next_for_party(session, svc, case, party, m.user_id, m.user_name, m.message_id)
     return "quick_form"
+
+
+def party_limit_text(svc: Services) -> str:
+    """Why no further party can be added: the deployment's limit, politely."""
+    most = svc.deployment.rules.max_parties
+    return t("err.party_limit", svc.language, max=most, first=LABELS[0], last=LABELS[most - 1])
 
 
 async def set_fields(
@@ -135,8 +145,12 @@ async def ask_next_for_party(
         question = "plate"
     elif not party.insurer_code:
         question = "insurer"
-    elif not (party.driver_name and party.phone):
+    elif not (party.driver_name or party.phone):
         question = "driver"
+    elif not party.driver_name:  # ask only for what is missing, not again for what was given
+        question = "name"
+    elif not party.phone:
+        question = "phone"
     elif not party.vehicle_type:
         question = "vehicle"
     else:
@@ -166,9 +180,7 @@ async def ask_party_question(
             )
             cells.append([ins.short_name, data])
     elif question == "vehicle":
-        for kind in svc.deployment.rules.vehicle_types:
-            data = await case_button(session, svc, case, "party.vehicle", label=label, vehicle=kind)
-            cells.append([kind, data])
+        cells = await _vehicle_cells(session, svc, case, label)
     buttons = grid(cells, 3)
     await outbox.ask(
         session,
@@ -184,41 +196,89 @@ async def ask_party_question(
     )
 
 
+async def _vehicle_cells(
+    session: AsyncSession, svc: Services, case: Case, label: str
+) -> list[list[str]]:
+    cells = []
+    for kind in svc.deployment.rules.vehicle_types:
+        data = await case_button(session, svc, case, "party.vehicle", label=label, vehicle=kind)
+        cells.append([kind, data])
+    return cells
+
+
+def _listed_vehicle(svc: Services, text: str) -> str | None:
+    """The deployment's vehicle type a typed answer names (ignoring case and spaces)."""
+    key = text.replace(" ", "").casefold()
+    return next(
+        (v for v in svc.deployment.rules.vehicle_types if v.replace(" ", "").casefold() == key),
+        None,
+    )
+
+
+def _driver_tokens(text: str) -> tuple[list[str], list[str], bool]:
+    """Phones and names in a reply, and whether every token was one of them."""
+    tokens = text.replace("，", " ").split()
+    phones = [p for p in (parse_phone(tok) for tok in tokens) if p]
+    names = [tok for tok in tokens if _NAME.match(tok)]
+    return phones, names, len(tokens) == len(phones) + len(names)
+
+
 async def answer(
     session: AsyncSession, svc: Services, case: Case, pending: PendingInput, m: IncomingText
 ) -> str:
     """Take a reply to a pending question; a bad reply gets one clear line and changes nothing."""
     assert case.id is not None
-    lang, text = svc.language, m.text.strip()
+    lang, text = svc.language, clean_text(m.text)
     label = pending.party_label or "甲"
     party = await store.party(session, case_id=case.id, label=label)
     if pending.question == "plate":
         plate = normalize_plate(text)
         if plate is None:
             return _refuse(
-                session, svc, case, m, t("err.plate", lang, text=text[:20], example=PLATE_EXAMPLE)
+                session,
+                svc,
+                case,
+                m,
+                t("err.plate", lang, text=clip(text, 20), example=PLATE_EXAMPLE),
             )
         await set_fields(session, svc, case, party, actor=m.user_id, source="reply", plate=plate)
     elif pending.question == "insurer":
         found = svc.deployment.find_insurer(text)
         if found is None:
-            return _refuse(session, svc, case, m, t("err.insurer", lang, text=text[:20]))
+            return _refuse(session, svc, case, m, t("err.insurer", lang, text=clip(text, 20)))
         await set_fields(
             session, svc, case, party, actor=m.user_id, source="reply", insurer_code=found.code
         )
-    elif pending.question == "driver":
-        tokens = text.replace("，", " ").split()
-        phones = [p for p in (parse_phone(tok) for tok in tokens) if p]
-        names = [tok for tok in tokens if _NAME.match(tok)]
-        if len(phones) != 1 or len(names) > 1 or len(tokens) != len(phones) + len(names):
-            return _refuse(session, svc, case, m, t("err.phone", lang))
-        fields: dict[str, object] = {"phone": phones[0]}
+    elif pending.question in ("driver", "name", "phone"):
+        phones, names, all_known = _driver_tokens(text)
+        # The driver question needs the phone (the name may follow); "name" and "phone" ask
+        # for the one thing missing but also take both, as people often type both anyway.
+        needed = {"driver": phones, "phone": phones, "name": names}[pending.question]
+        if not needed or len(phones) > 1 or len(names) > 1 or not all_known:
+            return _refuse(session, svc, case, m, t(f"err.{pending.question}", lang))
+        fields: dict[str, object] = {}
+        if phones:
+            fields["phone"] = phones[0]
         if names:
             fields["driver_name"] = names[0]
         await set_fields(session, svc, case, party, actor=m.user_id, source="reply", **fields)
     elif pending.question == "vehicle":
+        kind = _listed_vehicle(svc, text)
+        if kind is None and svc.deployment.rules.free_text_vehicle_types and text:
+            kind = clip(text, 20)
+        if kind is None:
+            say_again = await _vehicle_cells(session, svc, case, label)
+            outbox.say(
+                session,
+                svc,
+                case,
+                t("err.vehicle", lang, text=clip(text, 20)),
+                reply_to=m.message_id,
+                buttons=grid(say_again, 3),
+            )
+            return _refuse_audit(session, svc, case, m)
         await set_fields(
-            session, svc, case, party, actor=m.user_id, source="reply", vehicle_type=text[:20]
+            session, svc, case, party, actor=m.user_id, source="reply", vehicle_type=kind
         )
     elif pending.question == "estimate":
         return await _answer_estimate(session, svc, case, party, m)
@@ -232,6 +292,10 @@ async def answer(
 
 def _refuse(session: AsyncSession, svc: Services, case: Case, m: IncomingText, text: str) -> str:
     outbox.say(session, svc, case, text, reply_to=m.message_id)
+    return _refuse_audit(session, svc, case, m)
+
+
+def _refuse_audit(session: AsyncSession, svc: Services, case: Case, m: IncomingText) -> str:
     q.audit(
         session,
         at=svc.clock.now(),
@@ -247,7 +311,7 @@ def _refuse(session: AsyncSession, svc: Services, case: Case, m: IncomingText, t
 def amount_error_text(svc: Services, exc: AmountError, text: str) -> str:
     """One clear line for a refused amount."""
     ceiling = format_fen(exc.ceiling_fen) if exc.ceiling_fen else ""
-    return t(f"err.amount.{exc.code.value}", svc.language, text=text[:20], ceiling=ceiling)
+    return t(f"err.amount.{exc.code.value}", svc.language, text=clip(text, 20), ceiling=ceiling)
 
 
 async def _answer_estimate(
@@ -294,10 +358,12 @@ async def ask_next_estimate(
 
 async def _answer_other(session: AsyncSession, svc: Services, case: Case, m: IncomingText) -> str:
     assert case.id is not None
-    parts = m.text.split()
+    parts = clean_text(m.text).split()
     label = parse_label(parts[0]) if len(parts) == 2 else None
     if label is None:
         return _refuse(session, svc, case, m, t("err.other", svc.language))
+    if not allowed(label, svc.deployment.rules.max_parties):
+        return _refuse(session, svc, case, m, party_limit_text(svc))
     try:
         fen = parse_amount(parts[1], ceiling_fen=svc.deployment.rules.fast_path_ceiling_yuan * 100)
     except AmountError as exc:

@@ -74,7 +74,7 @@ async def situation_items(
     return rows
 
 
-async def gradegrid(session: AsyncSession, svc: Services, case: Case) -> Rows:
+async def grade_rows(session: AsyncSession, svc: Services, case: Case) -> Rows:
     """One row per party with the five grades."""
     assert case.id is not None
     labels = [p.label for p in await store.parties_of(session, case_id=case.id)] or ["甲", "乙"]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.parties.labels import parse_label
+from bot.rules.cleaning import clean_text
 from bot.rules.plates import normalize_plate
 
 _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
@@ -50,7 +51,7 @@ def parse_quick_form(
     vehicle_types: Sequence[str],
 ) -> QuickForm | None:
     """Parse a quick-form line; None when it does not start with a party label."""
-    tokens = text.replace("，", " ").replace(",", " ").split()
+    tokens = clean_text(text).replace("，", " ").replace(",", " ").split()
     if len(tokens) < 2:
         return None
     label = parse_label(tokens[0])

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.parties import labels
 from storage.models import Case, Party
 
 
@@ -14,7 +15,7 @@ async def parties_of(session: AsyncSession, *, case_id: int) -> list[Party]:
     """A case's parties in label order (甲 before 乙)."""
     stmt = select(Party).where(Party.case_id == case_id).order_by(col(Party.id))
     rows = list((await session.exec(stmt)).all())
-    return sorted(rows, key=lambda p: "甲乙丙丁".find(p.label))
+    return sorted(rows, key=lambda p: labels.order(p.label))
 
 
 async def party(session: AsyncSession, *, case_id: int, label: str) -> Party:

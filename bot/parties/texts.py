@@ -116,6 +116,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "{who} 请回复{label}方驾驶人姓名和电话，例如 张三 13800001111",
         "en": "{who} reply with party {label}'s driver name and phone, e.g. 张三 13800001111",
     },
+    "q.name": {
+        "zh": "{who} 请回复{label}方驾驶人姓名，例如 张三",
+        "en": "{who} reply with party {label}'s driver name, e.g. 张三",
+    },
+    "q.phone": {
+        "zh": "{who} 请回复{label}方驾驶人手机号，例如 13800001111",
+        "en": "{who} reply with party {label}'s driver phone number, e.g. 13800001111",
+    },
     "q.vehicle": {"zh": "{who} {label}方车辆类型？", "en": "{who} party {label}'s vehicle type?"},
     "q.estimate": {
         "zh": "{who} 请回复{label}方车损估价（元），例如 1800",
@@ -137,9 +145,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "车牌号“{text}”无法识别，请按例如 {example} 的格式重新回复。",
         "en": "“{text}” is not a plate; reply like {example}.",
     },
-    "err.phone": {
+    "err.driver": {
         "zh": "请回复姓名和手机号，例如 张三 13800001111。",
         "en": "Reply with a name and a phone number, e.g. 张三 13800001111.",
+    },
+    "err.name": {
+        "zh": "请回复驾驶人姓名（2至12个汉字或字母），例如 张三。",
+        "en": "Reply with the driver's name (2 to 12 letters or characters), e.g. 张三.",
+    },
+    "err.phone": {
+        "zh": "请回复手机号或固定电话，例如 13800001111。",
+        "en": "Reply with a mobile or landline number, e.g. 13800001111.",
+    },
+    "err.vehicle": {
+        "zh": "车辆类型“{text}”不在列表中，请点下方按钮选择。",
+        "en": "“{text}” is not one of the vehicle types; choose a button below.",
+    },
+    "err.party_limit": {
+        "zh": "本案最多登记 {max} 方车辆（{first}方至{last}方），无法再增加。"
+        "车辆更多的事故请转交警处理，或请管理员调整上限。",
+        "en": "A case can have at most {max} vehicles (parties {first} to {last}); no more "
+        "can be added. For a larger accident hand the case to the police, or ask an "
+        "administrator to raise the limit.",
     },
     "err.insurer": {
         "zh": "未找到保险公司“{text}”，请点按钮选择。",

@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from bot.case.status import TERMINAL, CaseStatus
 from bot.rules.access import Action
+from bot.rules.cleaning import clean_text
 
 POLICE = CaseStatus.POLICE
 MOVES = (
@@ -76,5 +77,5 @@ def card_moves(*, status: str, claimed: bool) -> tuple[Action, ...]:
 
 def clean_reason(text: str, *, max_chars: int = 200) -> str | None:
     """A cancellation reason as stored: one trimmed line; None when there is nothing."""
-    reason = " ".join(text.split())
+    reason = clean_text(text)
     return reason[:max_chars] if reason else None

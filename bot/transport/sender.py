@@ -22,6 +22,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot.case.card import card_for
 from bot.kernel.services import Services
 from bot.transport.errors import ThreadError, classify, retry_after_seconds
+from bot.transport.fitting import fit_html
 from bot.transport.keyboards import keyboard
 from bot.transport.throttle import Throttle
 from storage import queries as q
@@ -336,7 +337,7 @@ class Sender:
 
     async def _send_text(self, item: OutboxItem) -> None:
         payload = item.payload
-        kwargs: dict[str, Any] = {"text": payload["text"]}
+        kwargs: dict[str, Any] = {"text": fit_html(payload["text"])}  # too long fails for good
         if payload.get("buttons"):
             kwargs["reply_markup"] = keyboard(payload["buttons"])
         case = await self._load_case(item.case_id) if item.case_id else None
@@ -424,7 +425,7 @@ class Sender:
                 item.chat_id,
                 self.bot.edit_message_text,
                 message_id=payload["message_id"],
-                text=payload["text"],
+                text=fit_html(payload["text"]),
                 reply_markup=keyboard(payload.get("buttons") or []),
             )
         except BadRequest as exc:

@@ -6,7 +6,7 @@ import pytest
 
 from bot.config.deployment import EXAMPLE_FILE, load_deployment
 from bot.parties import eligibility
-from bot.parties.labels import next_label, parse_label
+from bot.parties.labels import allowed, next_label, order, parse_label
 from bot.parties.masking import mask_name, mask_phone
 from bot.parties.money import compute, policy_from, table_lines
 from bot.parties.quickform import parse_phone, parse_quick_form
@@ -49,9 +49,16 @@ def test_quick_form_reports_what_it_does_not_understand():
     assert quick("甲 湘C12345 湘C67890").unknown == ("湘C67890",)  # a second plate
 
 
-@pytest.mark.parametrize("text", ["你好", "湘C12345 平安", "戊 湘C12345", "甲", ""])
+@pytest.mark.parametrize("text", ["你好", "湘C12345 平安", "子 湘C12345", "甲", ""])
 def test_not_a_quick_form(text: str):
     assert quick(text) is None
+
+
+def test_quick_form_for_a_fifth_party_and_without_invisible_characters():
+    assert quick("戊 湘C12345").label == "戊"
+    form = quick("\u202e甲 湘C12345 张\u200b三 小型\u2066轿车")
+    assert (form.label, form.driver_name, form.vehicle_type) == ("甲", "张三", "小型轿车")
+    assert form.unknown == ()
 
 
 @pytest.mark.parametrize(
@@ -80,8 +87,12 @@ def test_masking():
 
 def test_labels():
     assert parse_label("甲方") == "甲" and parse_label("a") == "甲" and parse_label("C") == "丙"
-    assert parse_label("戊") is None
-    assert next_label({"甲", "乙"}) == "丙" and next_label(set("甲乙丙丁")) is None
+    assert parse_label("戊") == "戊" and parse_label("E") == "戊" and parse_label("戊方") == "戊"
+    assert parse_label("癸") == "癸" and parse_label("子") is None and parse_label("K") is None
+    assert next_label({"甲", "乙"}, 5) == "丙" and next_label(set("甲乙丙丁"), 5) == "戊"
+    assert next_label(set("甲乙丙丁戊"), 5) is None and next_label(set("甲乙丙"), 3) is None
+    assert allowed("戊", 5) and not allowed("己", 5) and not allowed("X", 10)
+    assert sorted(["戊", "甲", "丁", "?", "乙"], key=order) == ["甲", "乙", "丁", "戊", "?"]
 
 
 def test_eligibility_order_and_verdict():
