@@ -9,6 +9,7 @@ is not an adjuster or supervisor of that claim's insurer. A press that no longer
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,6 +27,8 @@ from bot.rules.access import Action, may
 from bot.rules.amounts import AmountError, format_fen, parse_amount
 from storage import queries as q
 from storage.models import Button, Case, InsurerClaim, PendingInput
+
+log = logging.getLogger(__name__)
 
 # The statuses in which the insurers' buttons act; elsewhere the case is not theirs.
 INSURER_STATUSES = ("awaiting_insurer", "approved", "paid", "disputed")
@@ -620,6 +623,7 @@ async def paid_command(svc: Services, m: IncomingText, args: str) -> str:
                 action="paid",
                 reason="role",
             )
+            log.info("case %s: /paid refused (no paying insurer's role)", case.number)
             flow.say(session, svc, case, t("c.pay.who", lang), reply_to=m.message_id)
             return "refused"
         try:

@@ -131,6 +131,7 @@ async def route(session: AsyncSession, svc: Services, case: Case, *, actor: int 
         pinged=pinged,
         kept=kept,
     )
+    log.info("case %s routed to insurers %s", case.number, ", ".join(pinged) or "(none new)")
     await settle_case_status(session, svc, case, actor=actor)
     q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
 
@@ -262,6 +263,7 @@ async def settle_case_status(
     q.audit(
         session, at=now, kind=f"case.{target}", case_id=case.id, chat_id=case.chat_id, actor=actor
     )
+    log.info("case %s %s", case.number, target)
     q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
     if target == "approved":
         await _all_approved(session, svc, case, claims)
@@ -380,6 +382,7 @@ async def record_payment(
             amount_fen=amount_fen,
             problem=problem.value,
         )
+        log.info("case %s: payment refused (%s)", case.number, problem.value)
         return t(
             f"c.pay.{problem.value}",
             lang,
@@ -411,6 +414,7 @@ async def record_payment(
         amount_fen=amount_fen,
         reference=reference,
     )
+    log.info("case %s: %s paid %s", case.number, claim.insurer_code, format_fen(amount_fen))
     flow.say(
         session,
         svc,
@@ -452,6 +456,7 @@ async def close(
     case.status, case.updated_at = "closed", now
     session.add(case)
     q.audit(session, at=now, kind="case.closed", case_id=case.id, chat_id=case.chat_id, actor=actor)
+    log.info("case %s closed", case.number)
     lines = [
         t(
             "c.closed_line",
