@@ -51,10 +51,12 @@ async def with_retries(
         except RetryAfter as exc:
             wait, error = retry_after_seconds(exc), exc
             if wait > LONGEST_WAIT:
+                log.warning("%s: Telegram asks to wait %.0f s; giving up", what, wait)
                 raise TelegramUnavailable(what) from exc
         except NetworkError as exc:
             wait, error = first_delay * 2 ** (attempt - 1), exc
         if attempt == attempts:
+            log.warning("%s failed %d times (%s); giving up", what, attempts, type(error).__name__)
             raise TelegramUnavailable(what) from error
         log.info(
             "%s failed (%s); retry %d of %d in %.1f s",
