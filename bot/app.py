@@ -14,7 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 import handlers
 from bot import wiring
 from bot.config.deployment import Deployment
-from bot.config.logs import RedactingFilter
+from bot.config.logs import protect_logs
 from bot.config.settings import Settings
 from bot.evidence.geocoder import build_geocoder
 from bot.flows.insurers import sync_insurers
@@ -24,18 +24,13 @@ from bot.kernel.texts import t
 from bot.transport.downloader import Downloader
 from bot.transport.ingest import Poller
 from bot.transport.ordering import PerChatUpdateProcessor
+from bot.transport.retry import connect
 from bot.transport.sender import Sender
 from bot.transport.throttle import Throttle
 from storage.db import Database
 from storage.models import InboxUpdate
 
 log = logging.getLogger(__name__)
-
-
-def quiet_http_logs() -> None:
-    """httpx logs every request URL, and the URL holds the token: keep it at WARNING."""
-    for name in ("httpx", "httpcore"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @dataclass
@@ -51,7 +46,7 @@ class Runtime:
     async def start(self) -> None:
         """Connect to Telegram, register commands, start handling, sending and polling."""
         await sync_insurers(self.services)
-        await self.app.initialize()
+        await connect(self.app)
         self.services.bot_username = self.app.bot.username
         await register_commands(self.app)
         await self.app.start()
@@ -95,15 +90,6 @@ async def register_commands(app: Application) -> None:
             await app.bot.set_my_commands(commands, scope=scope, language_code=code)
 
 
-def redact_bot_logs(token: str) -> None:
-    """PTB logs getFile's answer at DEBUG, and its file URL holds the token: mask it at the source."""
-    for name in ("telegram.Bot", "telegram.ext.ExtBot"):
-        logger = logging.getLogger(name)
-        known = [f for f in logger.filters if isinstance(f, RedactingFilter)]
-        if not any(token in f._secrets for f in known):
-            logger.addFilter(RedactingFilter([token]))
-
-
 def build_runtime(
     settings: Settings,
     deployment: Deployment,
@@ -113,8 +99,8 @@ def build_runtime(
     poll_timeout: int = 10,
 ) -> Runtime:
     """Build the Application and its collaborators from settings (nothing is started)."""
-    quiet_http_logs()
-    redact_bot_logs(settings.token())
+    # httpx logs URLs and PTB dumps updates: both hold what no log may show.
+    protect_logs([settings.token()], log_sql=settings.log_sql)
     tz = ZoneInfo(settings.timezone)
     app = (
         ApplicationBuilder()

@@ -1,19 +1,90 @@
-"""The `kuaipei` command: run, migrate, demo, sandbox."""
+"""The `kuaipei` command: run, migrate, demo, sandbox.
+
+Every way out of a command is one line on stderr that names what is wrong, never a
+traceback and never the token: the output ends up in journald or docker logs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
 import signal
 import sys
+from collections.abc import Callable
+
+from telegram.error import InvalidToken
 
 from bot.config.deployment import Deployment, DeploymentError, load_deployment, resolve_path
-from bot.config.logs import configure_logging
-from bot.config.settings import MissingTokenError, Settings
+from bot.config.logs import configure_logging, scrub
+from bot.config.settings import MissingTokenError, Settings, SettingsError, load_settings
+from storage.db import DatabaseUnreachable, probe
+
+log = logging.getLogger("kuaipei")
+
+TOKEN_REJECTED = "Telegram rejected the token (TELEGRAM_BOT_TOKEN); check it with @BotFather"
+NO_TOKEN = (
+    "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment "
+    "or in .env (try `kuaipei demo` to run without one)."
+)
+
+SETTINGS_NOTE = "Settings come from the environment or from .env in the current directory."
+RUN_SETTINGS = """\
+settings read:
+  TELEGRAM_BOT_TOKEN           the bot's token from @BotFather (required)
+  TELEGRAM_API_BASE_URL        Bot API prefix, token appended (default Telegram's)
+  TELEGRAM_FILE_BASE_URL       file download prefix, token appended
+  DATABASE_URL                 sqlite:///... or postgresql://... (migrated at start)
+  MEDIA_DIR                    where evidence photos are kept
+  KUAIPEI_CONFIG               deployment file: insurers, townships, rules
+                               (BAIDU_MAP_AK/SK if its geocoder is enabled)
+  AGREEMENT_FONT               a fuller CJK font for the agreement PDF
+  TIMEZONE, LANGUAGE           display and schedule time zone; zh or en
+  WEBHOOK_URL, WEBHOOK_SECRET  webhook mode (not available yet: leave empty)
+  LOG_LEVEL, LOG_SQL           DEBUG/INFO/WARNING/ERROR; SQL statement log on or off
+  SEND_GROUP_MAX_RATE, SEND_GROUP_PERIOD_SECONDS,
+  SEND_OVERALL_MAX_RATE, SEND_OVERALL_PERIOD_SECONDS
+                               Telegram's flood limits as the sender honours them
+"""
+MIGRATE_SETTINGS = """\
+settings read:
+  DATABASE_URL                 sqlite:///... or postgresql://...
+  LOG_LEVEL                    DEBUG/INFO/WARNING/ERROR
+"""
+DEMO_SETTINGS = """\
+settings read:
+  TIMEZONE, LANGUAGE, AGREEMENT_FONT
+  No token and no database: the demo starts its own local Telegram and a
+  throw-away SQLite database in a temporary folder.
+"""
+SANDBOX_NOTE = """\
+Reads no settings. Point a bot at it with the printed TELEGRAM_BOT_TOKEN,
+TELEGRAM_API_BASE_URL and TELEGRAM_FILE_BASE_URL; SANDBOX_CONTROL_URL is the
+control API that acts as people (see sandbox/README.md).
+"""
+
+
+class _Failure(Exception):
+    """A command ends with this one line on stderr and this exit status."""
+
+    def __init__(self, line: str, status: int = 2) -> None:
+        super().__init__(line)
+        self.line, self.status = line, status
 
 
 def _deployment(settings: Settings) -> Deployment:
     return load_deployment(resolve_path(settings.kuaipei_config))
+
+
+def _upgrade(settings: Settings) -> None:
+    from storage.migrate import upgrade
+
+    try:
+        asyncio.run(probe(settings.database_url))
+    except DatabaseUnreachable as exc:
+        raise _Failure(f"DATABASE_URL: {exc}") from None
+    upgrade(settings.database_url)
 
 
 async def _serve(settings: Settings, deployment: Deployment) -> None:
@@ -24,79 +95,143 @@ async def _serve(settings: Settings, deployment: Deployment) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await runtime.start()
+    # Starting may wait for Telegram a long time; a signal must still end it.
+    starting = asyncio.create_task(runtime.start())
+    stopping = asyncio.create_task(stop.wait())
     try:
-        await stop.wait()
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()
+            await stopping
+        else:
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
     finally:
-        await runtime.stop()
+        stopping.cancel()
+        if runtime.app.running:
+            await runtime.stop()
+        else:
+            await runtime.app.shutdown()
+            await runtime.services.db.dispose()
 
 
 def cmd_run(settings: Settings) -> int:
     """Run the bot against Telegram (long polling) until SIGINT or SIGTERM."""
     try:
-        token = settings.token()
+        settings.token()
     except MissingTokenError:
-        print(
-            "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment "
-            "or in .env (try `kuaipei demo` to run without one).",
-            file=sys.stderr,
-        )
-        return 2
-    configure_logging(settings.log_level, secrets=[token])
+        raise _Failure(NO_TOKEN) from None
     if settings.webhook_url:
-        print(
-            "WEBHOOK_URL is set, but webhook mode is not available yet: unset it to poll.",
-            file=sys.stderr,
+        raise _Failure(
+            "WEBHOOK_URL is set, but webhook mode is not available yet: unset it to poll."
         )
-        return 2
-    from storage.migrate import upgrade
-
-    upgrade(settings.database_url)
-    asyncio.run(_serve(settings, _deployment(settings)))
+    _upgrade(settings)
+    deployment = _deployment(settings)
+    try:
+        asyncio.run(_serve(settings, deployment))
+    except InvalidToken:
+        raise _Failure(TOKEN_REJECTED) from None
     return 0
 
 
 def cmd_migrate(settings: Settings) -> int:
     """Upgrade the database schema to the newest version."""
-    from storage.migrate import upgrade
-
-    upgrade(settings.database_url)
+    _upgrade(settings)
     print("database schema is up to date")
     return 0
 
 
+def cmd_demo(quiet: bool) -> int:
+    """Play a scene against the local Telegram and print it."""
+    from bot.demo import run_demo
+
+    return run_demo(quiet=quiet)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The commands, each with what it does and the settings it reads."""
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="kuaipei",
+        description="快赔 · a Telegram bot for 快处快赔, fast handling of minor road accidents.",
+        epilog=f"{SETTINGS_NOTE} `kuaipei COMMAND --help` lists what each command reads.",
+        formatter_class=raw,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser(
+        "run",
+        help="run the bot against Telegram (long polling; needs TELEGRAM_BOT_TOKEN)",
+        description="Upgrade the database schema, then run the bot against Telegram with long "
+        "polling until SIGINT or SIGTERM. Waits for Telegram if it cannot be reached; stops "
+        "with one line if the token is rejected or a setting is wrong.",
+        epilog=f"{RUN_SETTINGS}\n{SETTINGS_NOTE}",
+        formatter_class=raw,
+    )
+    sub.add_parser(
+        "migrate",
+        help="create or upgrade the database schema (DATABASE_URL)",
+        description="Create the database schema, or upgrade it to the newest version. "
+        "`kuaipei run` does this too at start; run it alone before a deployment.",
+        epilog=f"{MIGRATE_SETTINGS}\n{SETTINGS_NOTE}",
+        formatter_class=raw,
+    )
+    demo = sub.add_parser(
+        "demo",
+        help="play an accident from photos to payout against the local Telegram, no token",
+        description="Start the local Telegram (sandbox/) and the real bot against it, play one "
+        "accident from photos to payout, and print what every chat saw.",
+        epilog=DEMO_SETTINGS,
+        formatter_class=raw,
+    )
+    demo.add_argument("--quiet", action="store_true", help="print only the transcript")
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="run the local Telegram alone and print the settings that point a bot at it",
+        description="Run the local Telegram Bot API server (sandbox/) on 127.0.0.1 until "
+        "Ctrl-C, to try the bot by hand before you have a token.",
+        epilog=SANDBOX_NOTE,
+        formatter_class=raw,
+    )
+    sandbox.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    sandbox.add_argument("--token", default=None, help="the token the sandbox accepts")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
-    parser = argparse.ArgumentParser(prog="kuaipei", description="快赔 · fast handling bot")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot against Telegram (needs TELEGRAM_BOT_TOKEN)")
-    sub.add_parser("migrate", help="upgrade the database schema")
-    demo = sub.add_parser("demo", help="play a scene against the local Telegram and print it")
-    demo.add_argument("--quiet", action="store_true", help="print only the transcript")
-    sandbox = sub.add_parser("sandbox", help="run the local Telegram alone and print its URLs")
-    sandbox.add_argument("--port", type=int, default=0)
-    sandbox.add_argument("--token", default=None)
-    args = parser.parse_args(argv)
-
+    args = build_parser().parse_args(argv)
     if args.command == "sandbox":
         from sandbox.cli import main as sandbox_main
 
         extra = ["--port", str(args.port)] + (["--token", args.token] if args.token else [])
         return sandbox_main(extra)
-    settings = Settings()
     try:
-        if args.command == "run":
-            return cmd_run(settings)
-        if args.command == "migrate":
-            return cmd_migrate(settings)
-        if args.command == "demo":
-            from bot.demo import run_demo
-
-            return run_demo(quiet=args.quiet)
-    except DeploymentError as exc:
-        print(str(exc), file=sys.stderr)
+        settings = load_settings()
+    except SettingsError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
         return 2
-    return 1
+    token = settings.telegram_bot_token
+    secrets = [token.get_secret_value()] if token is not None else []
+    configure_logging(settings.log_level, secrets, log_sql=settings.log_sql)
+    commands: dict[str, Callable[[], int]] = {
+        "run": lambda: cmd_run(settings),
+        "migrate": lambda: cmd_migrate(settings),
+        "demo": lambda: cmd_demo(args.quiet),
+    }
+    try:
+        return commands[args.command]()
+    except _Failure as exc:
+        print(scrub(exc.line, secrets), file=sys.stderr)
+        return exc.status
+    except DeploymentError as exc:
+        print(scrub(str(exc), secrets), file=sys.stderr)
+        return 2
+    except Exception:
+        # Through logging, so that the traceback is redacted like every other line.
+        log.exception("kuaipei %s stopped by an unexpected error", args.command)
+        return 1
 
 
 if __name__ == "__main__":

@@ -7,9 +7,17 @@ from telegram.ext import ContextTypes
 
 from bot.agreement.post import request_agreement
 from bot.kernel.incoming import AgreementRequest
-from handlers.common import chain_root, is_chat_admin, reply_to_id, services, topic_id
+from handlers.common import (
+    answers_try_again,
+    chain_root,
+    is_chat_admin,
+    reply_to_id,
+    services,
+    topic_id,
+)
 
 
+@answers_try_again
 async def agreement_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Translate /agreement; Telegram is asked whether the sender administers the group."""
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.kernel.buttons import PREFIX, Press, needs_chat_admin, press_button
 from bot.kernel.texts import t
-from handlers.common import display_name, is_chat_admin, services
+from bot.transport.retry import TelegramUnavailable, with_retries
+from handlers.common import answers_try_again, display_name, is_chat_admin, services
 
 
+@answers_try_again
 async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Look the token up, run its action, and answer the query with the outcome."""
     query = update.callback_query
@@ -36,5 +40,10 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             "expired": t("button.expired", svc.language),
         },
     )
-    # Callback queries expire within seconds; the answer goes straight back.
-    await query.answer(result.text or None, show_alert=result.alert)
+    # Callback queries expire within seconds; the answer goes straight back. The action
+    # has happened and the card shows it: a lost answer must not say "try again".
+    with contextlib.suppress(TelegramUnavailable):
+        await with_retries(
+            lambda: query.answer(result.text or None, show_alert=result.alert),
+            what="answerCallbackQuery",
+        )

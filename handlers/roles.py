@@ -9,7 +9,7 @@ from bot.kernel.incoming import Command
 from bot.roles.assign import set_role
 from bot.roles.join import join
 from bot.roles.show import team, whoami
-from handlers.common import display_name, is_chat_admin, services, topic_id
+from handlers.common import answers_try_again, display_name, is_chat_admin, services, topic_id
 
 
 async def _command(
@@ -47,12 +47,14 @@ async def join_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await join(services(context), cmd)
 
 
+@answers_try_again
 async def role_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/role … in reply to someone's message (group admins)."""
     if cmd := await _command(update, context, ask_admin=True):
         await set_role(services(context), cmd)
 
 
+@answers_try_again
 async def whoami_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/whoami (Telegram admin status is one of the roles shown)."""
     if cmd := await _command(update, context, ask_admin=True):

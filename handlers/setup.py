@@ -7,9 +7,10 @@ from telegram.ext import ContextTypes
 
 from bot.flows.groups import setup_group
 from bot.kernel.incoming import SetupRequest
-from handlers.common import is_chat_admin, services, topic_id
+from handlers.common import answers_try_again, is_chat_admin, services, topic_id
 
 
+@answers_try_again
 async def setup_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Register the group, after asking Telegram whether the sender is an administrator."""
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat

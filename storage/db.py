@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,7 +43,12 @@ def _prepare_sqlite_file(url: str) -> None:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine; SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE."""
     aurl = async_url(url)
+    # Parameters are names, phones and confirmation tokens: keep them out of the
+    # statement log and out of error messages.
+    kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(aurl):
+        # A server that never answers must fail in seconds, not asyncpg's minute.
+        kwargs.setdefault("connect_args", {"timeout": 10})
         return create_async_engine(aurl, pool_pre_ping=True, **kwargs)
     _prepare_sqlite_file(aurl)
     engine = create_async_engine(aurl, **kwargs)
@@ -65,6 +71,33 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The database could not be opened; the message names where, never the password."""
+
+
+def where(url: str) -> str:
+    """A database's address for messages: host:port/name or the SQLite file."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return u.database or ":memory:"
+    return f"{u.host or 'localhost'}:{u.port or 5432}/{u.database or ''}"
+
+
+async def probe(url: str) -> None:
+    """Open the database once; raise DatabaseUnreachable naming where and why it failed."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+    except (DBAPIError, OSError, TimeoutError) as exc:
+        reason = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig else str(exc)
+        # Later lines hold the statement; the first one says why.
+        first = (reason.strip() or type(exc).__name__).splitlines()[0][:200]
+        raise DatabaseUnreachable(f"cannot open the database at {where(url)} ({first})") from None
+    finally:
+        await engine.dispose()
 
 
 class Database:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.case.status import CaseStatus, allowed, audit_kind
 from storage import queries as q
 from storage.models import Case
+
+log = logging.getLogger(__name__)
 
 
 class IllegalTransition(ValueError):
@@ -51,13 +54,16 @@ async def move(
     await session.refresh(case)
     if result.rowcount != 1:
         return False
+    kind = kind or audit_kind(current, target)
     q.audit(
         session,
         at=at,
-        kind=kind or audit_kind(current, target),
+        kind=kind,
         case_id=case.id,
         chat_id=case.chat_id,
         actor=actor,
         **audit,
     )
+    # The operator's view of the life cycle: one line per move, by case number only.
+    log.info("case %s: %s (%s → %s)", case.number, kind, current.value, target.value)
     return True

@@ -3,6 +3,8 @@ and `/paid`."""
 
 from __future__ import annotations
 
+import logging
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.claims import decide, routing, rules, settle
@@ -17,6 +19,8 @@ from bot.rules.access import Action, may
 from bot.rules.amounts import AmountError, format_fen, parse_amount
 from storage import queries as q
 from storage.models import Case, InsurerClaim, PendingInput
+
+log = logging.getLogger(__name__)
 
 
 async def answer_pending(
@@ -240,6 +244,7 @@ async def paid_command(svc: Services, m: IncomingText, args: str) -> str:
                 action="paid",
                 reason="role",
             )
+            log.info("case %s: /paid refused (no paying insurer's role)", case.number)
             outbox.say(session, svc, case, t("c.pay.who", lang), reply_to=m.message_id)
             return "refused"
         try:

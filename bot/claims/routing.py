@@ -1,7 +1,7 @@
 """The insurer loop's use cases: routing, decisions' aftermath, payments, closing.
 
 All functions run inside the caller's transaction (one session, no commits) and record
-what must be said in the outbox; button actions live in bot/claims/actions.py.
+what must be said in the outbox; button actions live in bot/claims/buttons.py.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from typing import Any
 
@@ -25,6 +26,8 @@ from bot.rules.amounts import format_fen
 from bot.timeline.format import format_duration
 from storage import queries as q
 from storage.models import Case, InsurerClaim, InsurerPayment
+
+log = logging.getLogger(__name__)
 
 
 async def transition(
@@ -180,6 +183,7 @@ async def record_payment(
             amount_fen=amount_fen,
             problem=problem.value,
         )
+        log.info("case %s: payment refused (%s)", case.number, problem.value)
         return t(
             f"c.pay.{problem.value}",
             lang,
@@ -211,6 +215,7 @@ async def record_payment(
         amount_fen=amount_fen,
         reference=reference,
     )
+    log.info("case %s: %s paid %s", case.number, claim.insurer_code, format_fen(amount_fen))
     outbox.say(
         session,
         svc,

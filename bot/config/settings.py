@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DATABASES = ("sqlite", "postgresql")
 
 
 class Settings(BaseSettings):
@@ -30,6 +36,8 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")
     webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    # SQL statements (parameters always hidden) are noise and slow the bot; only on request.
+    log_sql: bool = Field(default=False, alias="LOG_SQL")
     # Telegram's flood limits as the sender honours them; lowered only by tests and
     # the demo, whose local Telegram runs with scaled-down windows.
     send_group_max_rate: int = Field(default=20, alias="SEND_GROUP_MAX_RATE")
@@ -45,6 +53,41 @@ class Settings(BaseSettings):
         # `.env.example` lists optional settings as `NAME=`; empty means "not set".
         return None if value == "" else value
 
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        # Never echo the URL: it may hold a password.
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            raise ValueError(
+                "not a database URL; use sqlite:///./data/kuaipei.db or "
+                "postgresql://user:password@host:5432/db"
+            ) from None
+        if backend == "postgres":
+            return value
+        if backend not in DATABASES:
+            raise ValueError(f"unsupported database {backend!r}; use sqlite or postgresql")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai"
+            ) from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"unknown level {value!r}; use one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
     def token(self) -> str:
         """Return the bot token; raise MissingToken when it is not configured."""
         if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
@@ -54,3 +97,44 @@ class Settings(BaseSettings):
 
 class MissingTokenError(RuntimeError):
     """Raised when a command that talks to Telegram runs without a token."""
+
+
+class SettingsError(ValueError):
+    """Settings that cannot work, one line per wrong setting, naming it."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+_PLAIN = {
+    "int_parsing": "should be a whole number",
+    "float_parsing": "should be a number",
+    "bool_parsing": "should be true or false",
+    "literal_error": "should be one of",
+}
+
+
+def load_settings() -> Settings:
+    """Read the settings; raise SettingsError naming each wrong one (never its secret value)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError([_describe(error) for error in exc.errors()]) from None
+
+
+def _describe(error: object) -> str:
+    assert isinstance(error, dict)
+    name = str(error["loc"][0]) if error.get("loc") else "setting"
+    kind = str(error.get("type", ""))
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
+    if kind == "literal_error":
+        expected = str(error.get("ctx", {}).get("expected", ""))
+        message = f"should be one of {expected}"
+    elif kind in _PLAIN:
+        message = _PLAIN[kind]
+    # Our own validators already say what they got; secrets are never shown.
+    secret = "TOKEN" in name or "SECRET" in name or "DATABASE_URL" in name
+    shown = None if secret or kind == "value_error" else error.get("input")
+    suffix = f" (got {shown!r})" if isinstance(shown, str) else ""
+    return f"{name}: {message}{suffix}"

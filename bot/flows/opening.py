@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from enum import StrEnum
 
@@ -15,6 +16,8 @@ from bot.kernel.services import Services, mark_changed
 from bot.kernel.texts import Raw, t
 from storage import queries as q
 from storage.models import Case, ChatGroup, Photo
+
+log = logging.getLogger(__name__)
 
 # One hint per chat in this window is enough; an album would otherwise get one per part.
 HINT_QUIET = timedelta(minutes=10)
@@ -73,6 +76,7 @@ async def _open_case(
         number=case.number,
         thread_mode=case.thread_mode,
     )
+    log.info("case %s opened in chat %s", case.number, p.chat_id)
     q.enqueue(
         session,
         at=now,

@@ -8,6 +8,7 @@ arguments come from the database, where each action re-checks who is pressing.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.kernel.services import Services
 from storage import queries as q
 from storage.models import Button, Case
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -117,7 +120,10 @@ async def press_button(svc: Services, press: Press, *, texts: dict[str, str]) ->
             return PressResult(texts["unknown"], alert=True)
         if button.expires_at is not None and button.expires_at <= now:
             return PressResult(texts["expired"], alert=True)
-        return await fn(session, svc, press, button)
+        result = await fn(session, svc, press, button)
+        if result.alert:  # an alert is how a button says no
+            log.info("button %s refused in chat %s", button.action, press.chat_id)
+        return result
 
     return await svc.in_transaction(work)
 

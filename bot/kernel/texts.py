@@ -60,6 +60,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "这个按钮已过期。",
         "en": "This button has expired.",
     },
+    "telegram.try_again": {
+        "zh": "Telegram 暂时没有响应，刚才的操作没有完成，请稍后再试。",
+        "en": "Telegram did not answer just now, so that did not go through; please try again.",
+    },
     "status.collecting": {"zh": "采集证据中", "en": "Collecting evidence"},
     "status.ready": {"zh": "材料齐全", "en": "Ready"},
     "status.awaiting_insurer": {"zh": "等待保险公司", "en": "Awaiting insurer"},

@@ -126,7 +126,7 @@ async def drive_to_ready(world: World, bot: Runtime, chat: int, *, photos: int =
         assert case.status == "collecting"
         return case
 
-    # A complete case is routed to its paying insurers at once (bot/claims/loop.py).
+    # A complete case is routed to its paying insurers at once (bot/claims/routing.py).
     async def routed() -> bool:
         return (await cases_in(bot, chat))[0].status != "collecting"
 

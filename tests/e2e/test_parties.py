@@ -155,7 +155,7 @@ async def test_rear_end_case_reaches_ready(world: World, bot: Runtime, forum: bo
         summary = last_bot_message(sb, private, "请核对后确认")
         assert "湘C" in text_of(summary)
         await press(sb, private, driver, summary, "确认无误")
-    # Complete: ready, and at once routed to the paying insurer (bot/claims/loop.py).
+    # Complete: ready, and at once routed to the paying insurer (bot/claims/routing.py).
     await eventually(lambda: card_has(world, chat, "状态：等待保险公司"))
     cases = await cases_in(bot, chat)
     assert cases[0].status == "awaiting_insurer" and cases[0].ready_at is not None
