@@ -14,12 +14,21 @@ import bot.evidence.texts  # noqa: F401
 from bot.evidence import fraud, geo
 from bot.evidence.data import add_flag, case_link, case_photos, known_elsewhere, number_of
 from bot.evidence.imaging import ImageFacts
-from bot.evidence.intake import refuse_in_case
+from bot.evidence.intake import (
+    ask_next,
+    open_thread,
+    refusal_text,
+    refuse_in_case,
+    thread_requested,
+)
 from bot.kernel.buttons import button_data
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
 from storage import queries as q
 from storage.models import Case, OutboxItem, Photo, PhotoFlag
+
+# A case whose every photo was refused before its thread opened is cancelled unseen.
+WITHDRAWN_STATUS = "cancelled"
 
 
 def places(svc: Services) -> list[geo.Place]:
@@ -171,6 +180,7 @@ async def record_stored(svc: Services, photo_id: int, facts: ImageFacts) -> None
             taken_at=photo.taken_at.isoformat() if photo.taken_at else None,
             gps=list(facts.gps) if facts.gps else None,
         )
+        await open_thread(session, svc, case)  # before anything said in the thread
         await check_reuse(session, svc, case, photo)
         hours = _check_time(case, photo, svc.deployment.rules.evidence_max_age_hours)
         if hours is not None:
@@ -178,6 +188,7 @@ async def record_stored(svc: Services, photo_id: int, facts: ImageFacts) -> None
         await check_place(session, svc, case, photo)
         if facts.gps is not None and case.scene_lat is None:
             await _propose_scene(session, svc, case, photo, now)
+        await ask_next(session, svc, case, photo)
         q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
 
     await svc.in_transaction(work)
@@ -233,6 +244,10 @@ async def record_refused(svc: Services, photo_id: int, reason: str, detail: str 
             await session.delete(flag)
         await session.flush()
         await session.delete(photo)
+        await session.flush()
+        if not await thread_requested(session, case) and not await case_photos(session, case.id):
+            _withdraw(session, svc, case, photo, reason, detail)
+            return
         refuse_in_case(
             session,
             svc,
@@ -251,6 +266,37 @@ async def record_refused(svc: Services, photo_id: int, reason: str, detail: str 
     await svc.in_transaction(work)
 
 
+def _withdraw(
+    session: AsyncSession, svc: Services, case: Case, photo: Photo, reason: str, detail: str
+) -> None:
+    # Nobody has seen the case (no thread, no card): cancel it quietly and answer the file
+    # where it was posted, as a file refused before download is answered.
+    now = svc.clock.now()
+    case.status, case.updated_at = WITHDRAWN_STATUS, now
+    session.add(case)
+    q.audit(
+        session,
+        at=now,
+        kind="photo.refused",
+        case_id=case.id,
+        chat_id=case.chat_id,
+        actor=photo.from_user_id,
+        reason=reason,
+        message_id=photo.message_id,
+        photo_kind=photo.kind,
+        detail=detail[:200],
+    )
+    q.audit(session, at=now, kind="case.withdrawn", case_id=case.id, chat_id=case.chat_id)
+    q.enqueue(
+        session,
+        at=now,
+        chat_id=case.chat_id,
+        kind="send_text",
+        text=Raw(refusal_text(svc, reason)),
+        reply_to=photo.message_id,
+    )
+
+
 async def record_failure(
     svc: Services, photo_id: int, error: str, *, retry_base: float, retry_cap: float
 ) -> None:
@@ -263,6 +309,9 @@ async def record_failure(
             return
         photo.attempts += 1
         photo.last_error = error[:300]
+        case = await session.get(Case, photo.case_id)
+        if case is not None:  # the case waits for no download that keeps failing
+            await open_thread(session, svc, case)
         if photo.attempts >= svc.deployment.evidence.download_max_attempts:
             photo.status = "failed"
             photo.next_attempt_at = None
