@@ -142,6 +142,9 @@ async def _accident(sc: Scene, forum: int, people: dict[str, int]) -> None:
     sb.send_text(private, people["zhang"], f"/start {token}")
     summary = await sc.wait_for_text(private, "请核对后确认")
     await sc.press(private, people["zhang"], summary, "确认无误")
+    # The answer counts once 张三's shared contact shows the phone on the case.
+    await sb.wait_for(lambda: sb.reply_keyboard(private) is not None, timeout=10)
+    sb.share_contact(private, people["zhang"])
     card = await sc.wait_for_text(forum, "已确认（本人Telegram）")
     await sc.press(forum, wang, card, "乙方纸质确认")
 
@@ -170,7 +173,7 @@ async def play(workdir: Path, quiet: bool = False) -> str:
             "villager": sb.create_user("赵师傅", username="zhao_sf"),
             "adjuster": sb.create_user("刘定损", username="liu_pingan"),
             "police": sb.create_user("陈警官", username="chen_jj"),
-            "zhang": sb.create_user("张三"),
+            "zhang": sb.create_user("张三", phone_number="8613800001111"),
         }
         everyone = [people[k] for k in ("chief", "assistant", "villager", "adjuster", "police")]
         forum = sb.create_chat(

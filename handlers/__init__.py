@@ -20,7 +20,7 @@ from handlers.claims import paid, topic_activity
 from handlers.evidence import document_message, location_message
 from handlers.help import help_command
 from handlers.migration import migrated
-from handlers.parties import confirmation_link, group_text
+from handlers.parties import confirmation_link, contact_message, group_text
 from handlers.photos import photo_message
 from handlers.roles import join_command, role_command, team_command, whoami_command
 from handlers.setup import setup_command
@@ -56,6 +56,10 @@ def register(app: Application) -> None:
         group=MAIN_GROUP,
     )
     app.add_handler(CommandHandler(["start", "help"], help_command), group=MAIN_GROUP)
+    app.add_handler(
+        MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, contact_message),
+        group=MAIN_GROUP,
+    )
     app.add_handler(
         MessageHandler(filters.PHOTO & filters.ChatType.GROUPS, photo_message), group=MAIN_GROUP
     )

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.flows.text_router import receive_text
-from bot.parties.confirm import START_PREFIX, open_link
+from bot.parties.confirm import START_PREFIX, SharedContact, open_link, receive_contact
 from handlers.common import incoming_text, services
 
 
@@ -28,3 +28,19 @@ async def confirmation_link(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     token = context.args[0].removeprefix(START_PREFIX)
     await open_link(services(context), token=token, chat_id=chat.id, user_id=user.id)
+
+
+async def contact_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A contact in a private chat: the driver proving the answer they gave is theirs."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None or message.contact is None:
+        return
+    await receive_contact(
+        services(context),
+        SharedContact(
+            chat_id=chat.id,
+            user_id=user.id,
+            contact_user_id=message.contact.user_id,
+            phone_number=message.contact.phone_number,
+        ),
+    )

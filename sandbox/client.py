@@ -130,6 +130,27 @@ class SandboxClient:
             **kwargs,
         )
 
+    def send_contact(
+        self, cid: int, uid: int, phone_number: str, first_name: str, **kwargs: Any
+    ) -> dict:
+        """See ``Sandbox.send_contact``."""
+        return self.call(
+            "send_contact",
+            cid=cid,
+            uid=uid,
+            phone_number=phone_number,
+            first_name=first_name,
+            **kwargs,
+        )
+
+    def share_contact(self, cid: int, uid: int) -> dict:
+        """See ``Sandbox.share_contact``."""
+        return self.call("share_contact", cid=cid, uid=uid)
+
+    def reply_keyboard(self, cid: int) -> dict | None:
+        """See ``Sandbox.reply_keyboard``."""
+        return self.call("reply_keyboard", cid=cid)
+
     def press_button(
         self, cid: int, uid: int, message_id: int, callback_data: str, **kwargs: Any
     ) -> str:

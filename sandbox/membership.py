@@ -24,10 +24,16 @@ class Membership:
         username: str | None = None,
         last_name: str | None = None,
         language_code: str | None = "zh-hans",
+        phone_number: str | None = None,
     ) -> int:
-        """Create a person; returns the user id (also their private chat id)."""
+        """Create a person; returns the user id (also their private chat id).
+
+        ``phone_number`` is what a request_contact button shares (see ``share_contact``).
+        """
         uid = self.world.new_user_id()
-        self.world.users[uid] = User(uid, first_name, last_name, username, language_code)
+        self.world.users[uid] = User(
+            uid, first_name, last_name, username, language_code, phone_number=phone_number
+        )
         return uid
 
     def create_chat(

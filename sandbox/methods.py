@@ -14,12 +14,14 @@ from sandbox.rules import (
     Upload,
     bad,
     check_markup,
+    check_reply_keyboard,
     parse_text,
     place_message,
     require_bot_in_chat,
     resolve_chat,
     resolve_reply,
     resolve_thread,
+    show_keyboard,
 )
 from sandbox.world import Chat, Message, World
 
@@ -81,10 +83,12 @@ class MessageMethods:
         chat, thread_id, is_topic, reply_to = self._target(p)
         text, entities = parse_text(p.str("text"), p.str("parse_mode"), p.json("entities"))
         markup = check_markup(p.json("reply_markup"))
+        keys = check_reply_keyboard(p.json("reply_markup"))
         self.guard.take(chat)
         msg = self.new_message(
             chat, thread_id, is_topic, reply_to, text=text, entities=entities, reply_markup=markup
         )
+        show_keyboard(chat, keys)
         return self.world.message_json(msg)
 
     def _caption(self, p: Params) -> tuple[str | None, list[dict] | None]:
@@ -159,6 +163,7 @@ class MessageMethods:
         chat, thread_id, is_topic, reply_to = self._target(p)
         caption, entities = self._caption(p)
         markup = check_markup(p.json("reply_markup"))
+        keys = check_reply_keyboard(p.json("reply_markup"))
         self.guard.check(chat)
         photo = self._photo(p.file("photo"))
         self.guard.take(chat)
@@ -172,6 +177,7 @@ class MessageMethods:
             caption_entities=entities,
             reply_markup=markup,
         )
+        show_keyboard(chat, keys)
         return self.world.message_json(msg)
 
     def send_document(self, p: Params) -> dict:
@@ -179,6 +185,7 @@ class MessageMethods:
         chat, thread_id, is_topic, reply_to = self._target(p)
         caption, entities = self._caption(p)
         markup = check_markup(p.json("reply_markup"))
+        keys = check_reply_keyboard(p.json("reply_markup"))
         self.guard.check(chat)
         doc = self._document(p.file("document"))
         self.guard.take(chat)
@@ -192,6 +199,7 @@ class MessageMethods:
             caption_entities=entities,
             reply_markup=markup,
         )
+        show_keyboard(chat, keys)
         return self.world.message_json(msg)
 
     def send_media_group(self, p: Params) -> list[dict]:
@@ -257,10 +265,12 @@ class MessageMethods:
         chat, thread_id, is_topic, reply_to = self._target(p)
         location = _location(p)
         markup = check_markup(p.json("reply_markup"))
+        keys = check_reply_keyboard(p.json("reply_markup"))
         self.guard.take(chat)
         msg = self.new_message(
             chat, thread_id, is_topic, reply_to, location=location, reply_markup=markup
         )
+        show_keyboard(chat, keys)
         return self.world.message_json(msg)
 
     def send_venue(self, p: Params) -> dict:
@@ -273,10 +283,12 @@ class MessageMethods:
             "address": p.str("address", required=True),
         }
         markup = check_markup(p.json("reply_markup"))
+        keys = check_reply_keyboard(p.json("reply_markup"))
         self.guard.take(chat)
         msg = self.new_message(
             chat, thread_id, is_topic, reply_to, location=location, venue=venue, reply_markup=markup
         )
+        show_keyboard(chat, keys)
         return self.world.message_json(msg)
 
 

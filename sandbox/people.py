@@ -174,6 +174,56 @@ class People(Membership):
             venue={"location": location, "title": title, "address": address},
         )
 
+    def send_contact(
+        self,
+        cid: int,
+        uid: int,
+        phone_number: str,
+        first_name: str,
+        last_name: str | None = None,
+        user_id: int | None = None,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> dict:
+        """Send a contact card from the attachment menu (or forward one): any name and number.
+
+        ``user_id`` is set when the contact is a Telegram user, as for a forwarded contact.
+        """
+        contact: dict[str, Any] = {"phone_number": phone_number, "first_name": first_name}
+        if last_name:
+            contact["last_name"] = last_name
+        if user_id is not None:
+            contact["user_id"] = user_id
+        return self._post(self._chat(cid), uid, thread_id, reply_to, contact=contact)
+
+    def share_contact(self, cid: int, uid: int) -> dict:
+        """Press the request_contact button of the bot's reply keyboard: share one's own number.
+
+        As on Telegram, only in the private chat with the bot, only when the bot showed such a
+        button there, and the contact is the sender's own (user_id = the sender).
+        """
+        chat = self._chat(cid)
+        user = self._user(uid)
+        if chat.type != "private" or chat.private_user != uid:
+            raise ValueError("request_contact buttons work in the user's private chat only")
+        rows = (chat.reply_keyboard or {}).get("keyboard", [])
+        if not any(isinstance(b, dict) and b.get("request_contact") for r in rows for b in r):
+            raise ValueError(f"chat {cid} shows no request_contact button")
+        if not user.phone_number:
+            raise ValueError(f"user {uid} has no phone number (create_user(phone_number=...))")
+        contact: dict[str, Any] = {
+            "phone_number": user.phone_number,
+            "first_name": user.first_name,
+            "user_id": uid,
+        }
+        if user.last_name:
+            contact["last_name"] = user.last_name
+        return self._post(chat, uid, None, None, contact=contact)
+
+    def reply_keyboard(self, cid: int) -> dict | None:
+        """The reply keyboard the chat shows under its input field, if any."""
+        return self._chat(cid).reply_keyboard
+
     def edit_text(self, cid: int, uid: int, message_id: int, text: str) -> dict:
         """A user edits their text message; queues an ``edited_message`` update."""
         msg = self._message(cid, message_id)

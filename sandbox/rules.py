@@ -269,6 +269,44 @@ def check_markup(markup: Any) -> dict | None:
     return {"inline_keyboard": rows}
 
 
+def check_reply_keyboard(markup: Any) -> dict | None:
+    """Validate a ReplyKeyboardMarkup or ReplyKeyboardRemove; None for other markup.
+
+    A reply keyboard is not part of the message: the client shows it under the input field
+    of the chat until another one replaces it or the bot removes it.
+    """
+    if not isinstance(markup, dict):
+        return None
+    if markup.get("remove_keyboard"):
+        return {"remove_keyboard": True}
+    if "keyboard" not in markup:
+        return None
+    rows = markup["keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+        raise bad(
+            'Bad Request: can\'t parse keyboard button: field "keyboard" must be an Array of Arrays'
+        )
+    buttons = []
+    for row in rows:
+        for button in row:
+            if isinstance(button, str):
+                button = {"text": button}
+            if not isinstance(button, dict) or not button.get("text"):
+                raise bad("Bad Request: can't parse keyboard button: Text must be non-empty")
+            buttons.append(button)
+    if not buttons:
+        raise bad("Bad Request: keyboard must be non-empty")
+    keys = ("keyboard", "is_persistent", "resize_keyboard", "one_time_keyboard", "selective")
+    return {k: markup[k] for k in keys if k in markup}
+
+
+def show_keyboard(chat: Chat, keyboard: dict | None) -> None:
+    """Record the reply keyboard a sent message set (or removed) for the chat."""
+    if keyboard is None:
+        return
+    chat.reply_keyboard = None if keyboard.get("remove_keyboard") else keyboard
+
+
 def _check_button(button: Any) -> None:
     if not isinstance(button, dict) or not button.get("text"):
         raise bad("Bad Request: can't parse inline keyboard button: Text must be non-empty")

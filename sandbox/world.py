@@ -38,6 +38,8 @@ class User:
     username: str | None = None
     language_code: str | None = None
     is_bot: bool = False
+    # Never in the User object; a client shares it only through a request_contact button.
+    phone_number: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``User`` object as the Bot API sends it."""
@@ -113,6 +115,7 @@ class Message:
     document: dict | None = None
     location: dict | None = None
     venue: dict | None = None
+    contact: dict | None = None
     service: dict | None = None  # e.g. {"forum_topic_created": {...}}
     pinned: bool = False
     edits: int = 0
@@ -136,6 +139,8 @@ class Chat:
     migrated_to: int | None = None
     private_user: int | None = None
     bot_blocked: bool = False
+    # The reply keyboard the bot's messages left under the input field (ReplyKeyboardMarkup).
+    reply_keyboard: dict | None = None
 
     @property
     def is_group(self) -> bool:
@@ -328,6 +333,7 @@ class World:
             "document",
             "location",
             "venue",
+            "contact",
             "reply_markup",
         ):
             value = getattr(msg, key)

@@ -348,3 +348,17 @@ class InsurerPayment(SQLModel, table=True):
     at: datetime = _ts()
     by: int = _tg_id()
     by_name: str = ""
+
+
+class ContactRequest(SQLModel, table=True):
+    """A driver's answer in the private chat, waiting for the shared contact that proves it.
+
+    One per account: asking again (another party, another answer) replaces the request.
+    """
+
+    __tablename__ = "contact_request"
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    party_id: int = Field(foreign_key="party.id", index=True)
+    token: str
+    agree: bool
+    asked_at: datetime = _ts()

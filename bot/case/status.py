@@ -34,9 +34,10 @@ TERMINAL = frozenset({S.CLOSED, S.CANCELLED})
 OPEN = frozenset(S) - TERMINAL
 
 # Every move a case may make. Police may take over any open case; a police case goes back
-# to collecting (readiness then decides) or is cancelled; everything else is the fast path.
+# to collecting (readiness then decides) or is cancelled; a new case none of whose photos
+# could be kept is withdrawn (cancelled) before anyone saw it; the rest is the fast path.
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    S.COLLECTING: frozenset({S.READY, S.POLICE}),
+    S.COLLECTING: frozenset({S.READY, S.POLICE, S.CANCELLED}),
     S.READY: frozenset({S.COLLECTING, S.AWAITING_INSURER, S.POLICE}),
     S.AWAITING_INSURER: frozenset({S.APPROVED, S.PAID, S.DISPUTED, S.POLICE}),
     S.APPROVED: frozenset({S.AWAITING_INSURER, S.PAID, S.DISPUTED, S.POLICE}),

@@ -68,6 +68,9 @@ class Rules(_Strict):
     fast_path_ceiling_yuan: int = Field(default=10000, gt=0)
     # The parties' own confirmation (deep link or paper) is needed before `ready`.
     require_confirmations: bool = True
+    # A driver's Telegram answer counts only with their shared contact matching the phone on
+    # the case; off, anyone holding the deep link may answer for the driver.
+    confirm_by_contact: bool = True
     pending_question_minutes: float = Field(default=120, gt=0)
     # A capture time this far after the photo reached the bot is a wrong clock or an edit.
     evidence_clock_skew_minutes: float = Field(default=10, ge=0)

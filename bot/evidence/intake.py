@@ -95,7 +95,6 @@ async def admit(
 ) -> bool:
     """Add a photo to its case with its checklist slot; False (and a refusal) over the limit."""
     assert case.id is not None
-    now = svc.clock.now()
     photos = await case_photos(session, case.id)
     if len(photos) >= svc.deployment.rules.photos_max:
         refuse_in_case(
@@ -114,6 +113,11 @@ async def admit(
     photo.status = PhotoStatus.PENDING
     session.add(photo)
     await session.flush()
+    return True
+
+
+async def ask_next(session: AsyncSession, svc: Services, case: Case, photo: Photo) -> None:
+    """Ask for the next shot once a photo is known good (a refused file must not count)."""
     opening = photo.message_id == case.origin_message_id or (
         photo.media_group_id is not None and photo.media_group_id == case.media_group_id
     )
@@ -123,13 +127,33 @@ async def admit(
         await _enqueue_once(
             session,
             key=key,
-            at=now,
+            at=svc.clock.now(),
             chat_id=case.chat_id,
             kind=ASK_KIND,
             case_id=case.id,
             album=photo.media_group_id,
         )
-    return True
+
+
+async def open_thread(session: AsyncSession, svc: Services, case: Case) -> None:
+    """Open the case's thread and card, once: when the first photo's download has a verdict.
+
+    A file found broken only after download must not open a case (bot/flows/opening.py).
+    """
+    await _enqueue_once(
+        session,
+        key=f"open_thread:{case.id}",
+        at=svc.clock.now(),
+        chat_id=case.chat_id,
+        kind="open_thread",
+        case_id=case.id,
+    )
+
+
+async def thread_requested(session: AsyncSession, case: Case) -> bool:
+    """Whether the case's thread was ever asked for (its card may be out)."""
+    stmt = select(OutboxItem.id).where(OutboxItem.dedupe_key == f"open_thread:{case.id}")
+    return (await session.exec(stmt)).first() is not None
 
 
 async def _enqueue_once(session: AsyncSession, *, key: str, **fields: Any) -> None:

@@ -11,16 +11,28 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.case import lifecycle
+from bot.case.status import CaseStatus
 from bot.evidence import fraud, geo
 from bot.evidence.data import add_flag, case_link, case_photos, known_elsewhere, number_of
 from bot.evidence.imaging import ImageFacts
-from bot.evidence.intake import refuse_in_case
+from bot.evidence.intake import (
+    ask_next,
+    open_thread,
+    refusal_text,
+    refuse_in_case,
+    thread_requested,
+)
 from bot.kernel.buttons import button_data
-from bot.kernel.services import Services
+from bot.kernel.services import ConcurrentChange, Services
 from bot.kernel.texts import Raw, t
 from storage import queries as q
 from storage.models import Case, OutboxItem, Photo, PhotoFlag
 from storage.types import PhotoStatus
+
+# A case whose every photo was refused before its thread opened is cancelled unseen.
+# A case none of whose photos could be kept is withdrawn unseen: cancelled, no thread.
+WITHDRAWN_STATUS = CaseStatus.CANCELLED
 
 
 def places(svc: Services) -> list[geo.Place]:
@@ -189,6 +201,7 @@ async def record_stored(svc: Services, photo_id: int, facts: ImageFacts) -> None
             taken_at=photo.taken_at.isoformat() if photo.taken_at else None,
             gps=list(facts.gps) if facts.gps else None,
         )
+        await open_thread(session, svc, case)  # before anything said in the thread
         await check_reuse(session, svc, case, photo)
         hours = _check_time(case, photo, svc.deployment.rules.evidence_max_age_hours)
         if hours is not None:
@@ -197,6 +210,7 @@ async def record_stored(svc: Services, photo_id: int, facts: ImageFacts) -> None
         await check_place(session, svc, case, photo)
         if facts.gps is not None and case.scene_lat is None:
             await _propose_scene(session, svc, case, photo, now)
+        await ask_next(session, svc, case, photo)
         q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
 
     await svc.in_transaction(work)
@@ -252,6 +266,10 @@ async def record_refused(svc: Services, photo_id: int, reason: str, detail: str 
             await session.delete(flag)
         await session.flush()
         await session.delete(photo)
+        await session.flush()
+        if not await thread_requested(session, case) and not await case_photos(session, case.id):
+            await _withdraw(session, svc, case, photo, reason, detail)
+            return
         refuse_in_case(
             session,
             svc,
@@ -270,6 +288,38 @@ async def record_refused(svc: Services, photo_id: int, reason: str, detail: str 
     await svc.in_transaction(work)
 
 
+async def _withdraw(
+    session: AsyncSession, svc: Services, case: Case, photo: Photo, reason: str, detail: str
+) -> None:
+    # Nobody has seen the case (no thread, no card): cancel it quietly and answer the file
+    # where it was posted, as a file refused before download is answered.
+    now = svc.clock.now()
+    q.audit(
+        session,
+        at=now,
+        kind="photo.refused",
+        case_id=case.id,
+        chat_id=case.chat_id,
+        actor=photo.from_user_id,
+        reason=reason,
+        message_id=photo.message_id,
+        photo_kind=photo.kind,
+        detail=detail[:200],
+    )
+    if not await lifecycle.move(
+        session, case, CaseStatus.CANCELLED, at=now, actor=None, kind="case.withdrawn"
+    ):
+        raise ConcurrentChange(f"case {case.number} moved while withdrawing it")
+    q.enqueue(
+        session,
+        at=now,
+        chat_id=case.chat_id,
+        kind="send_text",
+        text=Raw(refusal_text(svc, reason)),
+        reply_to=photo.message_id,
+    )
+
+
 async def record_failure(
     svc: Services, photo_id: int, error: str, *, retry_base: float, retry_cap: float
 ) -> None:
@@ -282,6 +332,9 @@ async def record_failure(
             return
         photo.attempts += 1
         photo.last_error = error[:300]
+        case = await session.get(Case, photo.case_id)
+        if case is not None:  # the case waits for no download that keeps failing
+            await open_thread(session, svc, case)
         if photo.attempts >= svc.deployment.evidence.download_max_attempts:
             photo.status = PhotoStatus.FAILED
             photo.next_attempt_at = None

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config.deployment import Township
 from bot.kernel.incoming import SetupRequest
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
@@ -22,6 +23,17 @@ class SetupOutcome(StrEnum):
     PRIVATE = "private"
 
 
+def _file_admin(svc: Services, user_id: int, township: Township | None) -> bool:
+    # The deployment file's admins count as group admins, within the townships they serve;
+    # without a (known) township they may still be told the usage.
+    return any(
+        p.user_id == user_id
+        and p.role == "admin"
+        and (not p.townships or township is None or township.code in p.townships)
+        for p in svc.deployment.people
+    )
+
+
 async def setup_group(svc: Services, req: SetupRequest) -> SetupOutcome:
     """Register (or re-register) a group for a township; always answer in the chat."""
 
@@ -32,7 +44,7 @@ async def setup_group(svc: Services, req: SetupRequest) -> SetupOutcome:
         township = svc.deployment.find_township(req.argument) if req.argument else None
         if req.chat_type == "private":
             outcome, text = SetupOutcome.PRIVATE, t("setup.private", lang)
-        elif not req.user_is_admin:
+        elif not (req.user_is_admin or _file_admin(svc, req.user_id, township)):
             outcome, text = SetupOutcome.NOT_ADMIN, t("setup.not_admin", lang)
         elif not req.argument:
             outcome, text = SetupOutcome.USAGE, t("setup.usage", lang, townships=choices)

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.case.numbering import format_case_number, local_day
 from bot.case.status import CaseStatus
 from bot.evidence import intake
+from bot.evidence.storing import WITHDRAWN_STATUS
 from bot.kernel.incoming import IncomingPhoto
 from bot.kernel.services import Services, mark_changed
 from bot.kernel.texts import Raw, t
@@ -32,16 +33,19 @@ class PhotoOutcome(StrEnum):
 
 
 async def _find_case(session: AsyncSession, p: IncomingPhoto) -> Case | None:
+    case = None
     if p.media_group_id:
         case = await q.case_of_album(session, chat_id=p.chat_id, media_group_id=p.media_group_id)
-        if case:
-            return case
-    return await q.case_in_thread(
-        session,
-        chat_id=p.chat_id,
-        topic_id=p.topic_id,
-        anchors=(p.reply_to_message_id, p.chain_root_id),
-    )
+    if case is None:
+        case = await q.case_in_thread(
+            session,
+            chat_id=p.chat_id,
+            topic_id=p.topic_id,
+            anchors=(p.reply_to_message_id, p.chain_root_id),
+        )
+    if case is not None and case.status == WITHDRAWN_STATUS and case.card_message_id is None:
+        return None  # withdrawn before anyone saw it: a new photo starts afresh
+    return case
 
 
 async def _open_case(
@@ -77,14 +81,10 @@ async def _open_case(
         thread_mode=case.thread_mode,
     )
     log.info("case %s opened in chat %s", case.number, p.chat_id)
-    q.enqueue(
-        session,
-        at=now,
-        chat_id=p.chat_id,
-        kind="open_thread",
-        case_id=case.id,
-        dedupe_key=f"open_thread:{case.id}",
-    )
+    # No thread or card yet: a file can be found broken only once it is downloaded, and a
+    # refused file must not open a case. The download worker opens the thread on its first
+    # verdict about a photo of the case (stored, or failing for now); when every photo is
+    # refused, the case is withdrawn unseen (bot/evidence/storing.py).
     return case
 
 

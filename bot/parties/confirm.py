@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case import guard
+from bot.case.status import EDITABLE
 from bot.kernel import outbox
 from bot.kernel.buttons import ButtonAction, Press, PressResult, button_data
 from bot.kernel.services import Services
@@ -17,10 +19,13 @@ from bot.parties.money import compute, grade_of, policy_from, table_lines
 from bot.rules.access import Action
 from bot.rules.amounts import format_fen
 from bot.rules.compensation import Party as RuleParty
+from bot.rules.phones import same_phone
 from storage import queries as q
-from storage.models import Button, Case, Party
+from storage.models import Button, Case, ContactRequest, Party
 
 START_PREFIX = "cf_"
+# Stored outbox rows: a reply keyboard asking for the contact, and its removal.
+_REMOVE = [[["", "remove:"]]]
 
 
 def deep_link(bot_username: str, token: str) -> str:
@@ -160,36 +165,158 @@ def _private(
 
 
 async def answer(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
-    """The driver confirms or refuses from their own account."""
+    """The driver confirms or refuses; with the contact check, once their contact proves it."""
     party = await session.get(Party, button.args["party"])
     case = await session.get(Case, button.case_id) if button.case_id else None
-    if party is None or case is None or case.status not in changes.EDITABLE:
-        return PressResult(t("confirm.unknown", svc.language), alert=True)
-    if party.confirm_token != button.args["token"]:
+    refusal = await _refusal(session, svc, party, case, button.args["token"], press.user_id)
+    if refusal is not None:
+        return PressResult(refusal, alert=True)
+    assert party is not None and case is not None and party.id is not None
+    agree = bool(button.args["value"])
+    if not svc.deployment.rules.confirm_by_contact:
+        reply = await _record(session, svc, case, party, agree=agree, by=press.user_id)
+        _private(session, svc, press.chat_id, reply)
+        return PressResult(reply)
+    # Holding the link proves nothing (it is posted in the group): the answer waits for the
+    # driver's own contact, whose number must be the one on the case.
+    request = await session.get(ContactRequest, press.user_id)
+    if request is None:
+        request = ContactRequest(
+            user_id=press.user_id,
+            party_id=party.id,
+            token="",
+            agree=agree,
+            asked_at=svc.clock.now(),
+        )
+    request.party_id, request.token, request.agree = party.id, party.confirm_token or "", agree
+    request.asked_at = svc.clock.now()
+    session.add(request)
+    q.audit(
+        session,
+        at=svc.clock.now(),
+        kind="confirm.contact_asked",
+        case_id=case.id,
+        chat_id=case.chat_id,
+        actor=press.user_id,
+        label=party.label,
+    )
+    text = t("confirm.share_contact", svc.language, label=party.label)
+    _private(
+        session, svc, press.chat_id, text, [[[t("b.share_contact", svc.language), "contact:"]]]
+    )
+    return PressResult(t("confirm.share_contact_short", svc.language))
+
+
+async def _refusal(
+    session: AsyncSession,
+    svc: Services,
+    party: Party | None,
+    case: Case | None,
+    token: str,
+    user_id: int,
+) -> str | None:
+    """Why this account may not answer for this party now; None when it may."""
+    if party is None or case is None or case.status not in EDITABLE:
+        return t("confirm.unknown", svc.language)
+    if party.confirm_token != token:
         # The facts changed since the summary was shown: it must be read again.
-        return PressResult(t("confirm.changed", svc.language), alert=True)
-    if party.confirmed_via == "telegram" and party.confirmed_by not in (None, press.user_id):
-        return PressResult(t("confirm.taken", svc.language), alert=True)
-    if button.args["value"]:
-        _confirm(party, svc, via="telegram", by=press.user_id)
+        return t("confirm.changed", svc.language)
+    if party.confirmed_via == "telegram" and party.confirmed_by not in (None, user_id):
+        return t("confirm.taken", svc.language)
+    assert case.id is not None
+    for other in await store.parties_of(session, case_id=case.id):
+        if (
+            other.id != party.id
+            and other.confirmed_via == "telegram"
+            and other.confirmed_by == user_id
+        ):
+            q.audit(
+                session,
+                at=svc.clock.now(),
+                kind="confirm.refused_second_party",
+                case_id=case.id,
+                chat_id=case.chat_id,
+                actor=user_id,
+                label=party.label,
+                answered=other.label,
+            )
+            return t("confirm.one_party", svc.language, label=other.label)
+    return None
+
+
+async def _record(
+    session: AsyncSession, svc: Services, case: Case, party: Party, *, agree: bool, by: int
+) -> str:
+    if agree:
+        _confirm(party, svc, via="telegram", by=by)
         reply, kind = t("confirm.done", svc.language), "party.confirmed"
     else:
         party.refused_at, party.confirmed_at = svc.clock.now(), None
-        party.confirmed_by, party.confirmed_via = press.user_id, "telegram"
+        party.confirmed_by, party.confirmed_via = by, "telegram"
         reply, kind = t("confirm.refused", svc.language), "party.refused"
     session.add(party)
     await changes.changed(
         session,
         svc,
         case,
-        actor=press.user_id,
+        actor=by,
         kind=kind,
         substantive=False,
         label=party.label,
         via="telegram",
     )
-    _private(session, svc, press.chat_id, reply)
-    return PressResult(reply)
+    return reply
+
+
+@dataclass(frozen=True)
+class SharedContact:
+    """A contact message in a private chat, as the handler saw it."""
+
+    chat_id: int
+    user_id: int
+    contact_user_id: int | None
+    phone_number: str
+
+
+async def receive_contact(svc: Services, c: SharedContact) -> str:
+    """A contact arrived in the private chat: record the waiting answer if it proves the driver."""
+
+    async def work(session: AsyncSession) -> str:
+        now = svc.clock.now()
+        request = await session.get(ContactRequest, c.user_id)
+        party = await session.get(Party, request.party_id) if request else None
+        case = await session.get(Case, party.case_id) if party else None
+        outcome, text = "", ""
+        if request is None or party is None or case is None:
+            outcome, text = "unasked", t("confirm.contact_unasked", svc.language)
+        elif c.contact_user_id != c.user_id:
+            # A contact card from the attachment menu or forwarded: someone else's number.
+            outcome, text = "not_own", t("confirm.contact_not_own", svc.language)
+        elif refusal := await _refusal(session, svc, party, case, request.token, c.user_id):
+            outcome, text = "refused", refusal
+            await session.delete(request)
+        elif not same_phone(c.phone_number, party.phone):
+            outcome = "mismatch"
+            text = t("confirm.contact_mismatch", svc.language, label=party.label)
+        else:
+            await session.delete(request)
+            text = await _record(session, svc, case, party, agree=request.agree, by=c.user_id)
+            outcome = "recorded"
+        if outcome != "recorded":
+            q.audit(
+                session,
+                at=now,
+                kind="confirm.contact_refused",
+                case_id=case.id if case else None,
+                chat_id=case.chat_id if case else None,
+                actor=c.user_id,
+                reason=outcome,
+                label=party.label if party else None,
+            )
+        _private(session, svc, c.chat_id, text, _REMOVE if outcome == "recorded" else None)
+        return outcome
+
+    return await svc.in_transaction(work)
 
 
 async def summary(session: AsyncSession, svc: Services, case: Case, party: Party) -> str:

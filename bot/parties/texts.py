@@ -102,6 +102,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "b.paper": {"zh": "📝{label}方纸质确认", "en": "📝 {label} signed on paper"},
     "b.confirm_yes": {"zh": "✅ 确认无误", "en": "✅ I confirm"},
     "b.confirm_no": {"zh": "❌ 不同意", "en": "❌ I disagree"},
+    "b.share_contact": {"zh": "📱 分享我的手机号", "en": "📱 Share my phone number"},
     "b.more": {"zh": "更多…", "en": "More…"},
     "b.back": {"zh": "‹ 返回", "en": "‹ Back"},
     "q.plate": {
@@ -226,6 +227,30 @@ TEXTS: dict[str, dict[str, str]] = {
     "confirm.taken": {
         "zh": "该链接已由其他账号使用。",
         "en": "This link was used by another account.",
+    },
+    "confirm.share_contact": {
+        "zh": "为确认您是{label}方驾驶人，请点击下方“📱 分享我的手机号”。号码须与案件登记的{label}方电话一致，您的回答才会记录。",
+        "en": "To show you are driver {label}, tap “📱 Share my phone number” below. Your answer is recorded only if the number matches {label}'s phone on the case.",
+    },
+    "confirm.share_contact_short": {
+        "zh": "请分享您的手机号以完成。",
+        "en": "Please share your phone number to finish.",
+    },
+    "confirm.contact_mismatch": {
+        "zh": "您分享的手机号与案件登记的{label}方电话不一致，未记录任何回答。如号码登记有误，请联系协理员更正，或在现场纸质签字确认。",
+        "en": "The number you shared is not {label}'s phone on the case; nothing was recorded. If the phone on the case is wrong, ask the assistant to correct it, or sign on paper at the scene.",
+    },
+    "confirm.contact_not_own": {
+        "zh": "只能分享您本人的手机号（请点击下方按钮，不要发送或转发他人的名片），未记录任何回答。",
+        "en": "Only your own number counts (tap the button below; do not send or forward someone's contact card); nothing was recorded.",
+    },
+    "confirm.contact_unasked": {
+        "zh": "请先打开群里的确认链接，核对后点击“✅ 确认无误”或“❌ 不同意”。",
+        "en": "First open your confirmation link from the group, check it and tap “✅ I confirm” or “❌ I disagree”.",
+    },
+    "confirm.one_party": {
+        "zh": "您已为本案{label}方作过回答；一个Telegram账号只能为一方确认。",
+        "en": "You already answered for party {label} of this case; one Telegram account answers for one party only.",
     },
     "confirm.changed": {
         "zh": "案件信息已变更，请重新确认。",

@@ -56,11 +56,10 @@ async def _question(world: World, chat: int, containing: str, after: int) -> dic
     return last_bot_message(sb, chat, containing)
 
 
-async def drive_to_ready(world: World, bot: Runtime, chat: int, *, photos: int = 9) -> Case:
-    """Open a two-car rear-end case in `chat` (world.forum or world.plain) and make it ready.
+async def drive_to_links(world: World, bot: Runtime, chat: int, *, photos: int = 9) -> dict:
+    """Open the rear-end case in `chat` and fill it in up to the confirmation links; return them.
 
-    With fewer than the nine photos of the checklist everything else is completed and the
-    case is returned still `collecting`.
+    The drivers' phones are 甲 13800001111 (张三) and 乙 13900002222 (李四).
     """
     sb = world.sb
     forum = chat == world.forum
@@ -106,17 +105,50 @@ async def drive_to_ready(world: World, bot: Runtime, chat: int, *, photos: int =
     say("4000", reply_to=q["message_id"])
     await eventually(lambda: _card_has(world, chat, "赔付测算"))
 
-    # 甲 confirms from their own account through the deep link; 乙 signed on paper.
-    zhang = sb.create_user("张三")
     await press(sb, chat, world.assistant, _card(world, chat), "确认链接")
-    links = await _question(world, chat, "请各方驾驶人点击", 0)
-    token = re.search(r"start=(cf_[\w-]+)$", button_data_of(links, "甲方")).group(1)
-    private = sb.create_chat("private", members=[zhang])
-    sb.send_text(private, zhang, f"/start {token}")
-    await sb.wait_for(
-        lambda: any("请核对后确认" in text_of(m) for m in bot_messages(sb, private)), timeout=10
-    )
-    await press(sb, private, zhang, last_bot_message(sb, private, "请核对后确认"), "确认无误")
+    return await _question(world, chat, "请各方驾驶人点击", 0)
+
+
+async def answer_link(
+    world: World, links: dict, label: str, driver: int, answer: str = "确认无误"
+) -> tuple[int, str]:
+    """`driver` opens `label`'s deep link in their private chat and taps `answer`.
+
+    Returns the private chat and the press (its callback answer says what the bot made of it).
+    """
+    sb = world.sb
+    token = re.search(r"start=(cf_[\w-]+)$", button_data_of(links, label)).group(1)
+    private = driver  # a user's private chat with the bot has the user's id
+    if sb.world.chat(private) is None:
+        private = sb.create_chat("private", members=[driver])
+    mark = _newest(world, private)
+    sb.send_text(private, driver, f"/start {token}")
+    summary = await _question(world, private, "请核对后确认", mark)
+    return private, await press(sb, private, driver, summary, answer)
+
+
+async def share_contact(world: World, private: int, driver: int, expect: str) -> str:
+    """The driver taps the bot's 📱 button; returns the bot's answer, which contains `expect`."""
+    sb = world.sb
+    await sb.wait_for(lambda: sb.reply_keyboard(private) is not None, timeout=10)
+    mark = _newest(world, private)
+    sb.share_contact(private, driver)
+    return text_of(await _question(world, private, expect, mark))
+
+
+async def drive_to_ready(world: World, bot: Runtime, chat: int, *, photos: int = 9) -> Case:
+    """Open a two-car rear-end case in `chat` (world.forum or world.plain) and make it ready.
+
+    With fewer than the nine photos of the checklist everything else is completed and the
+    case is returned still `collecting`.
+    """
+    sb = world.sb
+    links = await drive_to_links(world, bot, chat, photos=photos)
+    # 甲 confirms from their own account through the deep link, sharing their contact (the
+    # phone on the case); 乙 signed on paper.
+    zhang = sb.create_user("张三", phone_number="8613800001111")
+    private, _ = await answer_link(world, links, "甲方", zhang)
+    await share_contact(world, private, zhang, "已记录您的确认")
     await eventually(lambda: _card_has(world, chat, "已确认（本人Telegram）"))
     await press(sb, chat, world.assistant, _card(world, chat), "乙方纸质确认")
 

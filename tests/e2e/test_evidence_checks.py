@@ -68,7 +68,8 @@ async def test_album_and_singles_fill_the_checklist_and_a_button_retags(world: W
     await eventually(
         lambda: card_has(sb, world.forum, "证据清单 9/9", "证据清单已齐全", "照片：10 张")
     )
-    assert said(sb, world.forum, "证据清单已齐全（")  # the question turns into "complete"
+    # The question turns into "complete" (asked once the photos are known good).
+    await eventually(lambda: _said_async(sb, world.forum, "证据清单已齐全（"))
     assert (await _slots(bot))[6:] == ["plate:乙", "driving_licence:乙", "vehicle_licence:乙", None]
 
     # Photo #2 is not a usable rear panorama: mark it "other"; the card asks for it again.
@@ -283,3 +284,7 @@ async def _cases_with_card(bot: Runtime, n: int) -> bool:
 
 async def _scene_set(bot: Runtime, case_id: int) -> bool:
     return any(c.id == case_id and c.scene_lat is not None for c in await cases(bot))
+
+
+async def _said_async(sb, chat, needle) -> bool:
+    return bool(said(sb, chat, needle))

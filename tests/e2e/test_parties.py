@@ -9,6 +9,7 @@ import pytest
 from bot.app import Runtime
 from sandbox.photos import scene_photo
 from tests.e2e.conftest import World, eventually
+from tests.e2e.flows import share_contact
 from tests.e2e.helpers import (
     bot_messages,
     button_data_of,
@@ -138,8 +139,8 @@ async def test_rear_end_case_reaches_ready(world: World, bot: Runtime, forum: bo
     assert "还缺：" in text and "甲方确认" in text
 
     # Both drivers confirm from their own accounts through the deep links.
-    zhang = sb.create_user("张三")
-    li = sb.create_user("李四")
+    zhang = sb.create_user("张三", phone_number="8613800001111")
+    li = sb.create_user("李四", phone_number="+86 139 0000 2222")
     await press(sb, chat, world.assistant, card(world, chat), "确认链接")
     links = await wait_question(world, chat, "请各方驾驶人点击", 0)
     for label, driver in (("甲方", zhang), ("乙方", li)):
@@ -155,6 +156,8 @@ async def test_rear_end_case_reaches_ready(world: World, bot: Runtime, forum: bo
         summary = last_bot_message(sb, private, "请核对后确认")
         assert "湘C" in text_of(summary)
         await press(sb, private, driver, summary, "确认无误")
+        # The answer counts once the driver's shared contact shows the phone on the case.
+        await share_contact(world, private, driver, "已记录您的确认")
     # Complete: ready, and at once routed to the paying insurer (bot/claims/routing.py).
     await eventually(lambda: card_has(world, chat, "状态：等待保险公司"))
     cases = await cases_in(bot, chat)
