@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.agreement.post import request_agreement
+from bot.agreement.request import request_agreement
 from bot.kernel.incoming import AgreementRequest
 from handlers.common import (
     answers_try_again,

@@ -6,7 +6,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.flows.text_router import receive_text
-from bot.parties.confirm import START_PREFIX, SharedContact, open_link, receive_contact
+from bot.parties.confirm import START_PREFIX, open_link
+from bot.parties.contact import SharedContact, receive_contact
 from handlers.common import incoming_text, services
 
 

@@ -13,8 +13,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from telegram import TelegramObject
-
 MASK = "<token>"
 # Telegram's deep-link confirmation tokens, and mainland phone numbers (+86 optional).
 _CONFIRM_TOKEN = re.compile(r"cf_[A-Za-z0-9_\-]+")
@@ -34,7 +32,8 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
 
 def _summary(value: object) -> object:
     """What python-telegram-bot's dumps may show: ids and shapes, never the content."""
-    if isinstance(value, TelegramObject):
+    # python-telegram-bot's objects, recognised by shape: configuration knows no Telegram.
+    if hasattr(type(value), "de_json") and hasattr(value, "to_dict"):
         update_id = getattr(value, "update_id", None)
         if update_id is not None:
             return f"<update {update_id}>"

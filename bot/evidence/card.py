@@ -9,8 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.case.card import CardPart
 from bot.case.status import CaseStatus
 from bot.evidence import checklist, geo
+from bot.evidence.checks import places
 from bot.evidence.data import case_link, case_photos, flags_of, number_of, slots_of
-from bot.evidence.storing import places
 from bot.kernel import outbox
 from bot.kernel.buttons import button_data
 from bot.kernel.services import Services

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.evidence import geo
+from bot.evidence.checks import check_place, places
 from bot.evidence.data import case_photos, may_act
-from bot.evidence.storing import check_place, places
 from bot.kernel.buttons import ButtonAction, Press, PressResult
 from bot.kernel.incoming import IncomingPlace
 from bot.kernel.services import Services

@@ -12,13 +12,8 @@ from bot.kernel.buttons import ButtonAction, Press, PressResult
 from bot.kernel.services import Services
 from bot.kernel.texts import t
 from bot.parties import changes, eligibility, menus, readiness, store
-from bot.parties.intake import (
-    ask_next_estimate,
-    ask_next_for_party,
-    ask_party_question,
-    party_limit_text,
-    set_fields,
-)
+from bot.parties.asking import ask_next_estimate, ask_next_for_party, ask_party_question
+from bot.parties.intake import party_limit_text, set_fields
 from bot.parties.labels import next_label
 from bot.rules.liability import Grade, propose_grades
 from storage import queries as q

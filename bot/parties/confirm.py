@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,13 +18,12 @@ from bot.parties.money import compute, grade_of, policy_from, table_lines
 from bot.rules.access import Action
 from bot.rules.amounts import format_fen
 from bot.rules.compensation import Party as RuleParty
-from bot.rules.phones import same_phone
 from storage import queries as q
 from storage.models import Button, Case, ContactRequest, Party
 
 START_PREFIX = "cf_"
 # Stored outbox rows: a reply keyboard asking for the contact, and its removal.
-_REMOVE = [[["", "remove:"]]]
+REMOVE_KEYBOARD = [[["", "remove:"]]]
 
 
 def deep_link(bot_username: str, token: str) -> str:
@@ -100,10 +98,10 @@ async def open_link(svc: Services, *, token: str, chat_id: int, user_id: int) ->
         party = (await session.exec(select(Party).where(Party.confirm_token == token))).first()
         case = await session.get(Case, party.case_id) if party else None
         if party is None or case is None or case.status not in changes.EDITABLE:
-            _private(session, svc, chat_id, t("confirm.unknown", svc.language))
+            private_say(session, svc, chat_id, t("confirm.unknown", svc.language))
             return "unknown"
         if party.confirmed_by not in (None, user_id) and party.confirmed_via == "telegram":
-            _private(session, svc, chat_id, t("confirm.taken", svc.language))
+            private_say(session, svc, chat_id, t("confirm.taken", svc.language))
             return "taken"
         text = await summary(session, svc, case, party)
         rows = [
@@ -136,7 +134,7 @@ async def open_link(svc: Services, *, token: str, chat_id: int, user_id: int) ->
                 ],
             ]
         ]
-        _private(session, svc, chat_id, text, rows)
+        private_say(session, svc, chat_id, text, rows)
         q.audit(
             session,
             at=now,
@@ -151,7 +149,7 @@ async def open_link(svc: Services, *, token: str, chat_id: int, user_id: int) ->
     return await svc.in_transaction(work)
 
 
-def _private(
+def private_say(
     session: AsyncSession, svc: Services, chat_id: int, text: str, rows: list | None = None
 ) -> None:
     q.enqueue(
@@ -168,14 +166,14 @@ async def answer(session: AsyncSession, svc: Services, press: Press, button: But
     """The driver confirms or refuses; with the contact check, once their contact proves it."""
     party = await session.get(Party, button.args["party"])
     case = await session.get(Case, button.case_id) if button.case_id else None
-    refusal = await _refusal(session, svc, party, case, button.args["token"], press.user_id)
+    refusal = await refusal_for(session, svc, party, case, button.args["token"], press.user_id)
     if refusal is not None:
         return PressResult(refusal, alert=True)
     assert party is not None and case is not None and party.id is not None
     agree = bool(button.args["value"])
     if not svc.deployment.rules.confirm_by_contact:
-        reply = await _record(session, svc, case, party, agree=agree, by=press.user_id)
-        _private(session, svc, press.chat_id, reply)
+        reply = await record_answer(session, svc, case, party, agree=agree, by=press.user_id)
+        private_say(session, svc, press.chat_id, reply)
         return PressResult(reply)
     # Holding the link proves nothing (it is posted in the group): the answer waits for the
     # driver's own contact, whose number must be the one on the case.
@@ -201,13 +199,13 @@ async def answer(session: AsyncSession, svc: Services, press: Press, button: But
         label=party.label,
     )
     text = t("confirm.share_contact", svc.language, label=party.label)
-    _private(
+    private_say(
         session, svc, press.chat_id, text, [[[t("b.share_contact", svc.language), "contact:"]]]
     )
     return PressResult(t("confirm.share_contact_short", svc.language))
 
 
-async def _refusal(
+async def refusal_for(
     session: AsyncSession,
     svc: Services,
     party: Party | None,
@@ -244,7 +242,7 @@ async def _refusal(
     return None
 
 
-async def _record(
+async def record_answer(
     session: AsyncSession, svc: Services, case: Case, party: Party, *, agree: bool, by: int
 ) -> str:
     if agree:
@@ -266,57 +264,6 @@ async def _record(
         via="telegram",
     )
     return reply
-
-
-@dataclass(frozen=True)
-class SharedContact:
-    """A contact message in a private chat, as the handler saw it."""
-
-    chat_id: int
-    user_id: int
-    contact_user_id: int | None
-    phone_number: str
-
-
-async def receive_contact(svc: Services, c: SharedContact) -> str:
-    """A contact arrived in the private chat: record the waiting answer if it proves the driver."""
-
-    async def work(session: AsyncSession) -> str:
-        now = svc.clock.now()
-        request = await session.get(ContactRequest, c.user_id)
-        party = await session.get(Party, request.party_id) if request else None
-        case = await session.get(Case, party.case_id) if party else None
-        outcome, text = "", ""
-        if request is None or party is None or case is None:
-            outcome, text = "unasked", t("confirm.contact_unasked", svc.language)
-        elif c.contact_user_id != c.user_id:
-            # A contact card from the attachment menu or forwarded: someone else's number.
-            outcome, text = "not_own", t("confirm.contact_not_own", svc.language)
-        elif refusal := await _refusal(session, svc, party, case, request.token, c.user_id):
-            outcome, text = "refused", refusal
-            await session.delete(request)
-        elif not same_phone(c.phone_number, party.phone):
-            outcome = "mismatch"
-            text = t("confirm.contact_mismatch", svc.language, label=party.label)
-        else:
-            await session.delete(request)
-            text = await _record(session, svc, case, party, agree=request.agree, by=c.user_id)
-            outcome = "recorded"
-        if outcome != "recorded":
-            q.audit(
-                session,
-                at=now,
-                kind="confirm.contact_refused",
-                case_id=case.id if case else None,
-                chat_id=case.chat_id if case else None,
-                actor=c.user_id,
-                reason=outcome,
-                label=party.label if party else None,
-            )
-        _private(session, svc, c.chat_id, text, _REMOVE if outcome == "recorded" else None)
-        return outcome
-
-    return await svc.in_transaction(work)
 
 
 async def summary(session: AsyncSession, svc: Services, case: Case, party: Party) -> str:

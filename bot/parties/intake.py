@@ -8,11 +8,12 @@ from datetime import timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel import outbox, questions
-from bot.kernel.buttons import case_button, grid
+from bot.kernel.buttons import grid
 from bot.kernel.incoming import IncomingText
 from bot.kernel.services import Services
 from bot.kernel.texts import t
 from bot.parties import changes, readiness, store
+from bot.parties.asking import ask_next_estimate, ask_next_for_party, vehicle_cells
 from bot.parties.labels import LABELS, allowed, parse_label
 from bot.parties.quickform import QuickForm, parse_phone
 from bot.rules.amounts import AmountError, format_fen, parse_amount
@@ -131,81 +132,6 @@ async def flag_repeats(
         )
 
 
-async def ask_next_for_party(
-    session: AsyncSession,
-    svc: Services,
-    case: Case,
-    party: Party,
-    user_id: int,
-    user_name: str,
-    reply_to: int | None,
-) -> None:
-    """Ask the first thing still missing about a party."""
-    if not party.plate:
-        question = "plate"
-    elif not party.insurer_code:
-        question = "insurer"
-    elif not (party.driver_name or party.phone):
-        question = "driver"
-    elif not party.driver_name:  # ask only for what is missing, not again for what was given
-        question = "name"
-    elif not party.phone:
-        question = "phone"
-    elif not party.vehicle_type:
-        question = "vehicle"
-    else:
-        await questions.clear_pending(session, case_id=case.id or 0, user_id=user_id)
-        return
-    await ask_party_question(
-        session, svc, case, party.label, question, user_id, user_name, reply_to
-    )
-
-
-async def ask_party_question(
-    session: AsyncSession,
-    svc: Services,
-    case: Case,
-    label: str,
-    question: str,
-    user_id: int,
-    user_name: str,
-    reply_to: int | None,
-) -> None:
-    """Ask one of the party questions, with buttons where a choice is quicker than typing."""
-    cells: list[list[str]] = []
-    if question == "insurer":
-        for ins in svc.deployment.insurers:
-            data = await case_button(
-                session, svc, case, "party.insurer", label=label, insurer=ins.code
-            )
-            cells.append([ins.short_name, data])
-    elif question == "vehicle":
-        cells = await _vehicle_cells(session, svc, case, label)
-    buttons = grid(cells, 3)
-    await outbox.ask(
-        session,
-        svc,
-        case,
-        user_id=user_id,
-        user_name=user_name,
-        question=question,
-        label=label,
-        reply_to=reply_to,
-        buttons=buttons,
-        example=PLATE_EXAMPLE,
-    )
-
-
-async def _vehicle_cells(
-    session: AsyncSession, svc: Services, case: Case, label: str
-) -> list[list[str]]:
-    cells = []
-    for kind in svc.deployment.rules.vehicle_types:
-        data = await case_button(session, svc, case, "party.vehicle", label=label, vehicle=kind)
-        cells.append([kind, data])
-    return cells
-
-
 def _listed_vehicle(svc: Services, text: str) -> str | None:
     """The deployment's vehicle type a typed answer names (ignoring case and spaces)."""
     key = text.replace(" ", "").casefold()
@@ -267,7 +193,7 @@ async def answer(
         if kind is None and svc.deployment.rules.free_text_vehicle_types and text:
             kind = clip(text, 20)
         if kind is None:
-            say_again = await _vehicle_cells(session, svc, case, label)
+            say_again = await vehicle_cells(session, svc, case, label)
             outbox.say(
                 session,
                 svc,
@@ -325,35 +251,6 @@ async def _answer_estimate(
     await set_fields(session, svc, case, party, actor=m.user_id, source="reply", estimate_fen=fen)
     await ask_next_estimate(session, svc, case, m.user_id, m.user_name, m.message_id)
     return "answered"
-
-
-async def ask_next_estimate(
-    session: AsyncSession,
-    svc: Services,
-    case: Case,
-    user_id: int,
-    user_name: str,
-    reply_to: int | None,
-) -> None:
-    """Ask for the next party's estimate, or close the question when all are in."""
-    assert case.id is not None
-    parties = await store.parties_of(session, case_id=case.id)
-    labels = [p.label for p in parties] or ["甲", "乙"]
-    known = {p.label for p in parties if p.estimate_fen is not None}
-    todo = [label for label in labels if label not in known]
-    if not todo:
-        await questions.clear_pending(session, case_id=case.id, user_id=user_id)
-        return
-    await outbox.ask(
-        session,
-        svc,
-        case,
-        user_id=user_id,
-        user_name=user_name,
-        question="estimate",
-        label=todo[0],
-        reply_to=reply_to,
-    )
 
 
 async def _answer_other(session: AsyncSession, svc: Services, case: Case, m: IncomingText) -> str:
