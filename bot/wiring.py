@@ -27,7 +27,7 @@ from bot.kernel import texts as kernel_texts
 from bot.kernel.buttons import ButtonAction
 from bot.kernel.registry import Registry
 from bot.kernel.services import Services
-from bot.parties import actions as parties_actions
+from bot.parties import buttons as parties_buttons
 from bot.parties import card as parties_card
 from bot.parties import confirm as parties_confirm
 from bot.parties import texts as parties_texts
@@ -55,7 +55,7 @@ CATALOGUES: tuple[dict[str, dict[str, str]], ...] = (
 BUTTON_TABLES: tuple[Mapping[str, ButtonAction], ...] = (
     evidence_buttons.BUTTONS,
     evidence_scene.BUTTONS,
-    parties_actions.BUTTONS,
+    parties_buttons.BUTTONS,
     parties_confirm.BUTTONS,
     claims_buttons.BUTTONS,
     police_buttons.BUTTONS,

@@ -11,22 +11,7 @@ from sqlmodel import AutoString, Field, SQLModel
 # The status enums are pure data: the tables store their values as plain strings.
 from bot.case.status import CaseStatus
 from bot.claims.rules import ClaimStatus
-from storage.types import OutboxStatus, PhotoStatus, RequestStatus, UTCDateTime
-
-
-def _ts(nullable: bool = False, index: bool = False) -> Any:
-    # Aware datetimes: SQLite keeps the offset in the text, PostgreSQL uses timestamptz.
-    return Field(
-        default=None if nullable else ...,
-        sa_column=Column(UTCDateTime(), nullable=nullable, index=index),
-    )
-
-
-def _tg_id(nullable: bool = False, index: bool = False) -> Any:
-    return Field(
-        default=None if nullable else ...,
-        sa_column=Column(BigInteger, nullable=nullable, index=index),
-    )
+from storage.types import OutboxStatus, PhotoStatus, RequestStatus, tg_id_column, ts_column
 
 
 class ChatGroup(SQLModel, table=True):
@@ -41,8 +26,8 @@ class ChatGroup(SQLModel, table=True):
     is_forum: bool = False
     timezone: str = "Asia/Shanghai"
     language: str = "zh"
-    registered_by: int = _tg_id()
-    registered_at: datetime = _ts()
+    registered_by: int = tg_id_column()
+    registered_at: datetime = ts_column()
 
 
 class Member(SQLModel, table=True):
@@ -51,12 +36,12 @@ class Member(SQLModel, table=True):
     __tablename__ = "member"
     __table_args__ = (UniqueConstraint("chat_id", "user_id", "role"),)
     id: int | None = Field(default=None, primary_key=True)
-    chat_id: int = _tg_id(index=True)
-    user_id: int = _tg_id(index=True)
+    chat_id: int = tg_id_column(index=True)
+    user_id: int = tg_id_column(index=True)
     display_name: str = ""
     role: str
     insurer_code: str | None = None
-    created_at: datetime = _ts()
+    created_at: datetime = ts_column()
 
 
 class InsurerRow(SQLModel, table=True):
@@ -75,43 +60,43 @@ class Case(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("chat_id", "origin_message_id"),)
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True, index=True)
-    chat_id: int = _tg_id(index=True)
+    chat_id: int = tg_id_column(index=True)
     township_code: str
     status: CaseStatus = Field(default=CaseStatus.COLLECTING, sa_type=AutoString, index=True)
     # "forum": a topic of its own; "reply": a reply chain anchored on the first photo.
     thread_mode: str = "reply"
-    message_thread_id: int | None = _tg_id(nullable=True)
-    origin_message_id: int = _tg_id()
-    card_message_id: int | None = _tg_id(nullable=True)
+    message_thread_id: int | None = tg_id_column(nullable=True)
+    origin_message_id: int = tg_id_column()
+    card_message_id: int | None = tg_id_column(nullable=True)
     card_pinned: bool = False
     card_text: str | None = None
     # Text plus buttons of the card as last sent, to skip edits that change nothing.
     card_signature: str | None = None
     media_group_id: str | None = Field(default=None, index=True)
-    opened_by: int = _tg_id()
+    opened_by: int = tg_id_column()
     opened_by_name: str = ""
-    opened_at: datetime = _ts()
-    updated_at: datetime = _ts()
-    # Eligibility answers (domain.md §2.1), question code -> True/False.
+    opened_at: datetime = ts_column()
+    updated_at: datetime = ts_column()
+    # Eligibility answers (docs/domain.md §2.1), question code -> True/False.
     eligibility: dict[str, bool] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
     # "preset" when the grades were proposed from situations, "direct" when set by hand.
     liability_source: str | None = None
-    ready_at: datetime | None = _ts(nullable=True)
+    ready_at: datetime | None = ts_column(nullable=True)
     # The police officer working the case from the queue (exclusive), and since when.
-    police_claimed_by: int | None = _tg_id(nullable=True)
+    police_claimed_by: int | None = tg_id_column(nullable=True)
     police_claimed_by_name: str | None = None
-    police_claimed_at: datetime | None = _ts(nullable=True)
-    # Evidence and scene (issue 4): the checklist scenario and where the accident happened.
+    police_claimed_at: datetime | None = ts_column(nullable=True)
+    # Evidence and scene: the checklist scenario and where the accident happened.
     scenario: str = "default"
     scene_lat: float | None = None
     scene_lon: float | None = None
     scene_source: str | None = None  # "location", "venue" or "photo"
     scene_title: str | None = None
     scene_address: str | None = None
-    scene_set_at: datetime | None = _ts(nullable=True)
-    scene_set_by: int | None = _tg_id(nullable=True)
+    scene_set_at: datetime | None = ts_column(nullable=True)
+    scene_set_by: int | None = tg_id_column(nullable=True)
 
 
 class CaseCounter(SQLModel, table=True):
@@ -142,11 +127,11 @@ class Party(SQLModel, table=True):
     other_property_fen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     situations: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     grade: str | None = None
-    confirmed_at: datetime | None = _ts(nullable=True)
+    confirmed_at: datetime | None = ts_column(nullable=True)
     # "telegram" (the driver's own account, through the deep link) or "paper".
     confirmed_via: str | None = None
-    confirmed_by: int | None = _tg_id(nullable=True)
-    refused_at: datetime | None = _ts(nullable=True)
+    confirmed_by: int | None = tg_id_column(nullable=True)
+    refused_at: datetime | None = ts_column(nullable=True)
     confirm_token: str | None = Field(default=None, unique=True)
 
 
@@ -157,14 +142,14 @@ class Photo(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("case_id", "file_unique_id"),)
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="accident_case.id", index=True)
-    chat_id: int = _tg_id()
-    message_id: int = _tg_id()
+    chat_id: int = tg_id_column()
+    message_id: int = tg_id_column()
     file_id: str
     file_unique_id: str
     media_group_id: str | None = None
-    from_user_id: int = _tg_id()
-    received_at: datetime = _ts()
-    # Evidence (issue 4). "photo" (compressed: Telegram strips EXIF) or "document" (a file).
+    from_user_id: int = tg_id_column()
+    received_at: datetime = ts_column()
+    # Evidence. "photo" (compressed: Telegram strips EXIF) or "document" (a file).
     kind: str = "photo"
     file_size: int | None = None
     mime_type: str | None = None
@@ -173,7 +158,7 @@ class Photo(SQLModel, table=True):
     # pending (to download) -> stored; failed after too many attempts. Refused photos are deleted.
     status: PhotoStatus = Field(default=PhotoStatus.PENDING, sa_type=AutoString, index=True)
     attempts: int = 0
-    next_attempt_at: datetime | None = _ts(nullable=True)
+    next_attempt_at: datetime | None = ts_column(nullable=True)
     last_error: str | None = None
     sha256: str | None = Field(default=None, index=True)
     phash: str | None = Field(default=None, index=True)
@@ -181,11 +166,11 @@ class Photo(SQLModel, table=True):
     width: int | None = None
     height: int | None = None
     has_metadata: bool = False
-    taken_at: datetime | None = _ts(nullable=True)
+    taken_at: datetime | None = ts_column(nullable=True)
     taken_offset: str | None = None
     gps_lat: float | None = None
     gps_lon: float | None = None
-    stored_at: datetime | None = _ts(nullable=True)
+    stored_at: datetime | None = ts_column(nullable=True)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -194,9 +179,9 @@ class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
     id: int | None = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="accident_case.id", index=True)
-    chat_id: int | None = _tg_id(nullable=True)
-    at: datetime = _ts()
-    actor_user_id: int | None = _tg_id(nullable=True)
+    chat_id: int | None = tg_id_column(nullable=True)
+    at: datetime = ts_column()
+    actor_user_id: int | None = tg_id_column(nullable=True)
     kind: str
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
@@ -207,9 +192,9 @@ class InboxUpdate(SQLModel, table=True):
     __tablename__ = "inbox_update"
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    received_at: datetime = _ts()
-    claimed_at: datetime | None = _ts(nullable=True)
-    handled_at: datetime | None = _ts(nullable=True, index=True)
+    received_at: datetime = ts_column()
+    claimed_at: datetime | None = ts_column(nullable=True)
+    handled_at: datetime | None = ts_column(nullable=True, index=True)
     error: str | None = None
 
 
@@ -218,16 +203,16 @@ class OutboxItem(SQLModel, table=True):
 
     __tablename__ = "outbox"
     id: int | None = Field(default=None, primary_key=True)
-    chat_id: int = _tg_id(index=True)
+    chat_id: int = tg_id_column(index=True)
     case_id: int | None = Field(default=None, foreign_key="accident_case.id", index=True)
     kind: str
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     dedupe_key: str | None = Field(default=None, unique=True)
     status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=AutoString, index=True)
     attempts: int = 0
-    not_before: datetime | None = _ts(nullable=True)
-    created_at: datetime = _ts()
-    done_at: datetime | None = _ts(nullable=True)
+    not_before: datetime | None = ts_column(nullable=True)
+    created_at: datetime = ts_column()
+    done_at: datetime | None = ts_column(nullable=True)
     error: str | None = None
 
 
@@ -250,14 +235,14 @@ class Button(SQLModel, table=True):
     __tablename__ = "button"
     __table_args__ = (UniqueConstraint("chat_id", "action", "args_key"),)
     token: str = Field(primary_key=True)
-    chat_id: int = _tg_id(index=True)
+    chat_id: int = tg_id_column(index=True)
     case_id: int | None = Field(default=None, foreign_key="accident_case.id", index=True)
     action: str
     # Canonical JSON of args, so the same button on a re-rendered card keeps its token.
     args_key: str
     args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = _ts()
-    expires_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = ts_column()
+    expires_at: datetime | None = ts_column(nullable=True)
 
 
 class PendingInput(SQLModel, table=True):
@@ -267,12 +252,12 @@ class PendingInput(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("case_id", "user_id"),)
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="accident_case.id", index=True)
-    chat_id: int = _tg_id()
-    user_id: int = _tg_id()
+    chat_id: int = tg_id_column()
+    user_id: int = tg_id_column()
     question: str
     party_label: str | None = None
-    created_at: datetime = _ts()
-    expires_at: datetime = _ts()
+    created_at: datetime = ts_column()
+    expires_at: datetime = ts_column()
 
 
 class PhotoFlag(SQLModel, table=True):
@@ -287,7 +272,7 @@ class PhotoFlag(SQLModel, table=True):
     kind: str
     other_case_id: int | None = Field(default=None, foreign_key="accident_case.id")
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = _ts()
+    created_at: datetime = ts_column()
 
 
 class RoleRequest(SQLModel, table=True):
@@ -295,20 +280,20 @@ class RoleRequest(SQLModel, table=True):
 
     __tablename__ = "role_request"
     id: int | None = Field(default=None, primary_key=True)
-    chat_id: int = _tg_id(index=True)
-    user_id: int = _tg_id(index=True)
+    chat_id: int = tg_id_column(index=True)
+    user_id: int = tg_id_column(index=True)
     display_name: str = ""
     role: str
     insurer_code: str | None = None
     # pending -> approved | denied; a decided request never changes again.
     status: RequestStatus = Field(default=RequestStatus.PENDING, sa_type=AutoString, index=True)
-    requested_at: datetime = _ts()
-    decided_by: int | None = _tg_id(nullable=True)
-    decided_at: datetime | None = _ts(nullable=True)
+    requested_at: datetime = ts_column()
+    decided_by: int | None = tg_id_column(nullable=True)
+    decided_at: datetime | None = ts_column(nullable=True)
 
 
 class InsurerClaim(SQLModel, table=True):
-    """One paying insurer's part of a case (issue 6): its ping, decision, numbers, payout."""
+    """One paying insurer's part of a case: its ping, decision, numbers, payout."""
 
     __tablename__ = "insurer_claim"
     id: int | None = Field(default=None, primary_key=True)
@@ -329,11 +314,11 @@ class InsurerClaim(SQLModel, table=True):
     survey_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     recognized_claim_id: int | None = None  # 互认: the claim whose survey result it accepted
     paid_fen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
-    decided_by: int | None = _tg_id(nullable=True)
+    decided_by: int | None = tg_id_column(nullable=True)
     decided_by_name: str | None = None
-    decided_at: datetime | None = _ts(nullable=True)
+    decided_at: datetime | None = ts_column(nullable=True)
     reason: str | None = None
-    created_at: datetime = _ts()
+    created_at: datetime = ts_column()
 
 
 class InsurerPayment(SQLModel, table=True):
@@ -345,8 +330,8 @@ class InsurerPayment(SQLModel, table=True):
     case_id: int = Field(foreign_key="accident_case.id", index=True)
     amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
     reference: str | None = None
-    at: datetime = _ts()
-    by: int = _tg_id()
+    at: datetime = ts_column()
+    by: int = tg_id_column()
     by_name: str = ""
 
 
@@ -361,4 +346,4 @@ class ContactRequest(SQLModel, table=True):
     party_id: int = Field(foreign_key="party.id", index=True)
     token: str
     agree: bool
-    asked_at: datetime = _ts()
+    asked_at: datetime = ts_column()

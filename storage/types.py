@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import BigInteger, Column, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -58,3 +59,19 @@ class RequestStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     DENIED = "denied"
+
+
+def ts_column(nullable: bool = False, index: bool = False) -> Any:
+    """A UTC-aware time column (SQLite keeps the offset in the text, PostgreSQL timestamptz)."""
+    return Field(
+        default=None if nullable else ...,
+        sa_column=Column(UTCDateTime(), nullable=nullable, index=index),
+    )
+
+
+def tg_id_column(nullable: bool = False, index: bool = False) -> Any:
+    """A Telegram id column: chat ids like -100… need 64 bits."""
+    return Field(
+        default=None if nullable else ...,
+        sa_column=Column(BigInteger, nullable=nullable, index=index),
+    )

@@ -43,7 +43,7 @@ def _party(p: Party, insurers: dict[str, str], *, masked: bool) -> PartyData:
     return PartyData(
         label=p.label,
         # The copy posted in the group is masked like the card; only police and the
-        # party's insurer see the full name and phone (issue 5), and they have the case.
+        # party's insurer see the full name and phone, and they have the case.
         name=mask_name(p.driver_name) if masked else p.driver_name,
         phone=mask_phone(p.phone) if masked else p.phone,
         vehicle_type=p.vehicle_type,

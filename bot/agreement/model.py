@@ -1,4 +1,4 @@
-"""What the agreement (自行协商协议书) shows: every field of domain.md §3.3, as plain data.
+"""What the agreement (自行协商协议书) shows: every field of docs/domain.md §3.3, as plain data.
 
 `None` (or an empty tuple) means "not known to the bot": the PDF prints an empty box or
 line there, to be filled in by hand as on the paper form. Times are UTC-aware; the

@@ -19,14 +19,10 @@ from storage.models import Case
 async def may_request(
     session: AsyncSession, svc: Services, case: Case, req: AgreementRequest
 ) -> bool:
-    """Assistants, police, admins (FAST_PATH_EDIT), liaison and the case's insurers (VIEW_TIMELINE).
+    """Whoever the agreement is for (bot/rules/access.py `AGREEMENT_REQUEST`).
 
-    The case's opener counts as its assistant, as for evidence (bot/evidence/data.may_act).
-
-    No action of its own in bot/rules/access.py: the union of these two is exactly the
-    set of people the agreement is for, and the matrix stays as issue 6 specifies it.
-    "The case's insurers" are the insurers of its parties (the draft may precede the
-    compensation table).
+    The case's opener counts as its assistant, as for evidence. "The case's insurers" are
+    the insurers of its parties: the draft may precede the compensation table.
     """
     assert case.id is not None
     if req.user_id == case.opened_by:
@@ -42,9 +38,7 @@ async def may_request(
     insurers = {
         p.insurer_code for p in await store.parties_of(session, case_id=case.id) if p.insurer_code
     }
-    return may(Action.FAST_PATH_EDIT, grants) or may(
-        Action.VIEW_TIMELINE, grants, case_insurers=insurers
-    )
+    return may(Action.AGREEMENT_REQUEST, grants, case_insurers=insurers)
 
 
 async def request_agreement(svc: Services, req: AgreementRequest) -> str:

@@ -1,1 +1,1 @@
-"""The insurer loop (issue 6, points 2-5): routing, decisions, payout, closing."""
+"""The insurer loop: routing, decisions, payout, closing."""

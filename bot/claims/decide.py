@@ -14,11 +14,6 @@ from storage import queries as q
 from storage.models import Case, InsurerClaim
 
 
-def ceiling(svc: Services) -> int:
-    """The fast path's ceiling in fen."""
-    return svc.deployment.rules.fast_path_ceiling_yuan * 100
-
-
 def decided(user_id: int, user_name: str, now: datetime) -> dict[str, object]:
     """The columns that say who decided a claim, and when."""
     return {"decided_by": user_id, "decided_by_name": user_name, "decided_at": now}

@@ -37,7 +37,9 @@ async def answer_pending(
     name = svc.insurer_name(claim.insurer_code)
     now = svc.clock.now()
     if question == "claim_no":
-        reply = rules.parse_claim_reply(m.text, ceiling_fen=decide.ceiling(svc))
+        reply = rules.parse_claim_reply(
+            m.text, ceiling_fen=svc.deployment.rules.fast_path_ceiling_fen
+        )
         if reply.error is not None or (reply.claim_no is None and reply.assessed_fen is None):
             outbox.say(session, svc, case, t("c.claim_bad", lang), reply_to=m.message_id)
             return "refused"
@@ -87,13 +89,18 @@ async def answer_pending(
         return "claim_numbers"
     if question in ("adjust", "survey_result"):
         try:
-            fen = parse_amount(m.text, ceiling_fen=decide.ceiling(svc))
+            fen = parse_amount(m.text, ceiling_fen=svc.deployment.rules.fast_path_ceiling_fen)
         except AmountError:
             outbox.say(
                 session,
                 svc,
                 case,
-                t("c.amount_bad", lang, text=m.text[:20], ceiling=format_fen(decide.ceiling(svc))),
+                t(
+                    "c.amount_bad",
+                    lang,
+                    text=m.text[:20],
+                    ceiling=format_fen(svc.deployment.rules.fast_path_ceiling_fen),
+                ),
                 reply_to=m.message_id,
             )
             return "refused"
@@ -248,7 +255,9 @@ async def paid_command(svc: Services, m: IncomingText, args: str) -> str:
             outbox.say(session, svc, case, t("c.pay.who", lang), reply_to=m.message_id)
             return "refused"
         try:
-            amount, reference = rules.parse_paid(args, ceiling_fen=decide.ceiling(svc))
+            amount, reference = rules.parse_paid(
+                args, ceiling_fen=svc.deployment.rules.fast_path_ceiling_fen
+            )
         except AmountError as exc:
             outbox.say(
                 session,

@@ -16,6 +16,7 @@ from pydantic import (
 
 from bot.config.checks import problems
 from bot.rules.access import INSURER_ROLES, parse_range
+from bot.rules.amounts import yuan
 
 # Shipped inside the package so that a non-editable install has it; the top-level
 # kuaipei.example.yaml is a link to this file.
@@ -86,6 +87,11 @@ class Rules(_Strict):
         "其他",
     )
 
+    @property
+    def fast_path_ceiling_fen(self) -> int:
+        """The fast path's ceiling, in fen like every amount the bot handles."""
+        return yuan(self.fast_path_ceiling_yuan)
+
 
 class Person(_Strict):
     """Someone with a role everywhere in the deployment (more roles can be given in chat)."""
@@ -110,7 +116,7 @@ class Person(_Strict):
 
 
 class EvidenceSlot(_Strict):
-    """One required shot of the checklist (domain.md §3.2); per_party slots repeat per party."""
+    """One required shot of the checklist (docs/domain.md §3.2); per_party slots repeat per party."""
 
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
     zh: str
@@ -141,7 +147,7 @@ def _default_scenarios() -> dict[str, tuple[EvidenceSlot, ...]]:
 
 
 class Evidence(_Strict):
-    """The required shots and the checks on photos (domain.md §3.2; 12123 and [S39])."""
+    """The required shots and the checks on photos (docs/domain.md §3.2)."""
 
     scenarios: dict[str, tuple[EvidenceSlot, ...]] = Field(default_factory=_default_scenarios)
     # Per-party shots are asked for this many parties until the case names its parties.
@@ -195,7 +201,7 @@ class Compensation(_Strict):
         ratios = self.commercial_ratios_percent
         if set(ratios) != {"full", "major", "equal", "minor", "none"}:
             raise ValueError("commercial_ratios_percent needs full, major, equal, minor, none")
-        if ratios["none"] != 0:  # domain.md §4.1: no fault, no commercial cover
+        if ratios["none"] != 0:  # docs/domain.md §4.1: no fault, no commercial cover
             raise ValueError("commercial_ratios_percent.none must be 0")
         if not all(0 <= v <= 100 for v in ratios.values()):
             raise ValueError("commercial ratios are percentages (0-100)")

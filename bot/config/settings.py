@@ -1,4 +1,4 @@
-"""Settings from the environment or `.env`; the names are fixed by DESIGN.md."""
+"""Settings from the environment or `.env`; the names are fixed (tools and .env.example rely on them)."""
 
 from __future__ import annotations
 

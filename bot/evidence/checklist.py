@@ -1,4 +1,4 @@
-"""The required shots as slots, and how photos fill them (pure; domain.md §3.2).
+"""The required shots as slots, and how photos fill them (pure; docs/domain.md §3.2).
 
 A scenario is a list of shot kinds from the deployment file; a kind marked per_party
 becomes one slot per party ("plate:甲", "plate:乙"). New photos take the first empty

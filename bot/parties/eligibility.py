@@ -1,4 +1,4 @@
-"""The fast-path eligibility checklist (domain.md §2.1) as data, and its verdict."""
+"""The fast-path eligibility checklist (docs/domain.md §2.1) as data, and its verdict."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ class Question:
     """A yes/no question; `fast` is the answer that keeps the case on the fast path."""
 
     code: str
-    rule: str  # the domain.md conditions it checks
+    rule: str  # the docs/domain.md conditions it checks
     fast: bool
 
 

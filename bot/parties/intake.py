@@ -243,7 +243,7 @@ def amount_error_text(svc: Services, exc: AmountError, text: str) -> str:
 async def _answer_estimate(
     session: AsyncSession, svc: Services, case: Case, party: Party, m: IncomingText
 ) -> str:
-    ceiling = svc.deployment.rules.fast_path_ceiling_yuan * 100
+    ceiling = svc.deployment.rules.fast_path_ceiling_fen
     try:
         fen = parse_amount(m.text, ceiling_fen=ceiling)
     except AmountError as exc:
@@ -262,7 +262,7 @@ async def _answer_other(session: AsyncSession, svc: Services, case: Case, m: Inc
     if not allowed(label, svc.deployment.rules.max_parties):
         return _refuse(session, svc, case, m, party_limit_text(svc))
     try:
-        fen = parse_amount(parts[1], ceiling_fen=svc.deployment.rules.fast_path_ceiling_yuan * 100)
+        fen = parse_amount(parts[1], ceiling_fen=svc.deployment.rules.fast_path_ceiling_fen)
     except AmountError as exc:
         return _refuse(session, svc, case, m, amount_error_text(svc, exc, parts[1]))
     party = await store.party(session, case_id=case.id, label=label)

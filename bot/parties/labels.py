@@ -1,7 +1,7 @@
 """Party labels 甲乙丙丁戊… (A, B, C, …), front to back or left to right at the scene.
 
 The ten heavenly stems are the labels a Chinese accident form uses; how many of them a
-case may use is the deployment's rules.max_parties (domain.md: multi-vehicle accidents).
+case may use is the deployment's rules.max_parties (docs/domain.md: multi-vehicle accidents).
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""The police path (issue 6, point 7): the queue, exclusive claims, cancel, take over, hand back."""
+"""The police path: the queue, exclusive claims, cancel, take over, hand back."""

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    """The roles of issue 6."""
+    """Who someone is in a group: the roles the permission table knows."""
 
     ASSISTANT = "assistant"  # 交通安全协理员
     ADJUSTER = "adjuster"  # 定损员, of one insurer
@@ -117,7 +117,7 @@ def on_duty(hours: Sequence[str], at_local_time: time) -> bool:
 
 
 class Action(StrEnum):
-    """Everything issue 6 (and the fast path before it) guards by role."""
+    """Everything the bot guards by role."""
 
     # The fast path (evidence, parties, eligibility, liability, estimates, confirmations).
     FAST_PATH_EDIT = "fast_path.edit"
@@ -137,6 +137,8 @@ class Action(StrEnum):
     POLICE_HAND_BACK = "police.hand_back"
     # Reading.
     VIEW_TIMELINE = "case.view_timeline"
+    # The agreement (自行协商协议书) as a PDF in the case's thread: whoever it is for.
+    AGREEMENT_REQUEST = "agreement.request"
     # Managing the group's people: approve /join requests, /role.
     ROLES_MANAGE = "roles.manage"
 
@@ -171,6 +173,14 @@ MATRIX: Mapping[Action, Mapping[Role, Scope]] = {
     Action.POLICE_HAND_BACK: _POLICE,
     Action.VIEW_TIMELINE: {
         Role.POLICE: _A,
+        Role.LIAISON: _A,
+        Role.ADJUSTER: _P,
+        Role.SUPERVISOR: _P,
+    },
+    Action.AGREEMENT_REQUEST: {
+        Role.ASSISTANT: _A,
+        Role.POLICE: _A,
+        Role.ADMIN: _A,
         Role.LIAISON: _A,
         Role.ADJUSTER: _P,
         Role.SUPERVISOR: _P,

@@ -1,6 +1,6 @@
 """Parse user-typed money amounts into integer fen, and format fen for display.
 
-Choices (domain.md is silent on input syntax):
+Choices (docs/domain.md is silent on input syntax):
 - Accepted: digits with an optional ``.d``/``.dd`` fraction; thousands commas only when
   correctly grouped (``1,800`` yes, ``18,00`` no, so European decimals are never misread);
   a leading ``¥``/``￥``/``RMB``/``CNY``/``人民币`` and a trailing ``元``/``块``/``圆``;

@@ -15,7 +15,7 @@ def commercial_payments(
 ) -> list[Payment]:
     """Split each party's loss left after 交强险 by normalised fault ratios."""
     n = len(parties)
-    # 无责 pays no commercial cover (domain.md §4.1), whatever ratio the deployment sets.
+    # 无责 pays no commercial cover (docs/domain.md §4.1), whatever ratio the deployment sets.
     ratios = [policy.liability.ratio_bp(p.grade) if p.grade.at_fault else 0 for p in parties]
     gross = [[0] * n for _ in range(n)]  # gross[u][v]: u's share of v's remaining loss
     for v, party in enumerate(parties):

@@ -1,7 +1,7 @@
-"""Who pays whom after a property-only accident (domain.md §5), in integer fen.
+"""Who pays whom after a property-only accident (docs/domain.md §5), in integer fen.
 
 Order: 互碰自赔 if it applies; else 交强险 first, then the rest by fault ratio.
-Choices where domain.md is silent (all deterministic; ties go to input order):
+Choices where docs/domain.md is silent (all deterministic; ties go to input order):
 - A victim's loss (vehicle + other property) is claimed in equal parts (largest
   remainder) from each at-fault other vehicle and, if the victim is at fault, from the
   no-fault vehicles taken as ONE pool (claims-manual practice: 所有无责方视为一个整体).

@@ -80,7 +80,7 @@ def _default_deductibles() -> Mapping[Grade, int]:
 
 @dataclass(frozen=True)
 class CompensationPolicy:
-    """Deployment-tunable figures of domain.md §5 (all fen / basis points)."""
+    """Deployment-tunable figures of docs/domain.md §5 (all fen / basis points)."""
 
     compulsory_property_limit_fen: int = 200_000  # 交强险 有责 财产 (secondary source)
     compulsory_no_fault_limit_fen: int = 10_000  # 交强险 无责 财产 (secondary source)

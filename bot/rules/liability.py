@@ -1,8 +1,8 @@
-"""Liability grades, the commercial ratio policy and grade proposals (domain.md §4).
+"""Liability grades, the commercial ratio policy and grade proposals (docs/domain.md §4).
 
 The bot only *proposes* grades; parties (by signing) or police fix them (§1 design rule).
 
-Choices where domain.md is silent:
+Choices where docs/domain.md is silent:
 - Weight of a preset: ``LiabilityPolicy.preset_weights`` (default 1 for all). A party's
   score is the MAX weight of its listed items (not the sum: two small faults are not one
   big one). Extra non-listed violations are ignored once a party has a listed item.

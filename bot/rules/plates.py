@@ -1,6 +1,6 @@
 """Chinese civil number plates (GA 36): parse, classify and normalise user input.
 
-Choices (domain.md is silent on plates):
+Choices (docs/domain.md is silent on plates):
 - Input is NFKC-normalised (full-width letters/digits become ASCII), upper-cased, and
   spaces, middle dots, hyphens and full stops are removed: ``湘c · 12345`` -> ``湘C12345``.
 - Letters I and O are never accepted in the serial, nor silently read as 1 and 0: a

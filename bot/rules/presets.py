@@ -1,6 +1,6 @@
-"""The preset "one party fully liable" situations (domain.md §4.2, "8 classes / 43 items").
+"""The preset "one party fully liable" situations (docs/domain.md §4.2, "8 classes / 43 items").
 
-Only the items domain.md retrieved are listed as facts; the junction-priority items it
+Only the items docs/domain.md retrieved are listed as facts; the junction-priority items it
 *guesses* for the unretrieved part of class 7 carry ``guess=True`` so a deployment can
 switch them off (``LiabilityPolicy.include_guessed_presets``). Class 8 ("other cases of
 full liability by law") was not retrieved: it is one catch-all preset the parties pick
@@ -34,7 +34,7 @@ class Preset:
     label_zh: str
     label_en: str
     category: PresetCategory
-    guess: bool = False  # True: inferred in domain.md, not from a retrieved text
+    guess: bool = False  # True: inferred in docs/domain.md, not from a retrieved text
 
 
 # category | code | label_zh | label_en [| guess]; a text table keeps 33 rows readable.

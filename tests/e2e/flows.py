@@ -2,7 +2,7 @@
 
 `drive_to_ready` plays the standard rear-end case of tests/e2e/test_parties.py in its
 quickest form (quick-form lines, the six eligibility taps, 追尾 for 甲, the estimates of
-domain.md example A, 甲 confirming from their own Telegram account and 乙 on paper) and
+docs/domain.md example A, 甲 confirming from their own Telegram account and 乙 on paper) and
 returns the case once it is `ready` (and routed: `awaiting_insurer`). test_parties.py keeps its long form, which also
 checks each step's wording.
 """

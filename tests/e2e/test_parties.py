@@ -122,7 +122,7 @@ async def test_rear_end_case_reaches_ready(world: World, bot: Runtime, forum: bo
     await press(sb, chat, world.assistant, last_bot_message(sb, chat, "甲方的事故情形"), "追尾")
     await eventually(lambda: card_has(world, chat, "甲 全部 / 乙 无"))
 
-    # Estimates (domain.md example A: A's loss 1,500, B's loss 4,000).
+    # Estimates (docs/domain.md example A: A's loss 1,500, B's loss 4,000).
     mark3 = newest_id(world, chat)
     await press(sb, chat, world.assistant, card(world, chat), "录入估损")
     q = await wait_question(world, chat, "甲方车损估价", mark3)

@@ -125,7 +125,7 @@ FAST_PATH = {Action.FAST_PATH_EDIT, Action.FAST_PATH_CONFIRMATION}
 
 
 def expected(action: Action, role: Role, pays: bool) -> bool:
-    """Issue 6 in words, written apart from the matrix so the two check each other."""
+    """The roles' rules in words, written apart from the matrix so the two check each other."""
     insurer_person = role in (Role.ADJUSTER, Role.SUPERVISOR)
     if action in INSURER_DECISIONS:
         return insurer_person and pays  # only the paying insurer's adjusters and supervisors
@@ -137,6 +137,10 @@ def expected(action: Action, role: Role, pays: bool) -> bool:
         return role in (Role.ASSISTANT, Role.POLICE, Role.ADMIN)
     if action is Action.ROLES_MANAGE:
         return role is Role.ADMIN
+    if action is Action.AGREEMENT_REQUEST:  # the people the agreement is for
+        return role in (Role.ASSISTANT, Role.POLICE, Role.ADMIN, Role.LIAISON) or (
+            insurer_person and pays
+        )
     raise AssertionError(f"the test does not know {action}")
 
 

@@ -1,4 +1,4 @@
-"""Compensation arithmetic: the worked examples of domain.md §5.3 and multi-party rules."""
+"""Compensation arithmetic: the worked examples of docs/domain.md §5.3 and multi-party rules."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def check(parties: list[Party], payments: list[Payment]) -> None:
     assert sum(p.amount_fen for p in payments) == total_loss_fen(parties)
 
 
-# --- domain.md §5.3 worked examples ------------------------------------------------
+# --- docs/domain.md §5.3 worked examples ------------------------------------------------
 
 
 def test_example_a_rear_end() -> None:

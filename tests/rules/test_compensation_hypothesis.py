@@ -3,7 +3,7 @@
 Expected values are computed here from the inputs, independently of the module; the
 module's own helpers (``invariant_violations``, ``mutual_self_applies`` ...) are used only
 as a cross-check. Layer rules come from the docstrings of compensation.py and
-compensation_model.py (domain.md §5).
+compensation_model.py (docs/domain.md §5).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from bot.rules.compensation import (
 )
 from bot.rules.liability import Grade, LiabilityPolicy, check_grades
 
-WITH_FAULT_LIMIT = 200_000  # 交强险 有责 财产 2,000 yuan (domain.md §5.1)
+WITH_FAULT_LIMIT = 200_000  # 交强险 有责 财产 2,000 yuan (docs/domain.md §5.1)
 NO_FAULT_LIMIT = 10_000  # 交强险 无责 财产 100 yuan
 LABELS = "甲乙丙"
 INSURERS = ("PICC", "PAIC", "CPIC")  # small set: two vehicles often share an insurer
@@ -67,7 +67,7 @@ policies = st.builds(
             LiabilityPolicy(),
             LiabilityPolicy(major_bp=8_000, equal_bp=5_000, minor_bp=2_500),
             # The deployment file may set a ratio for 无责 (commercial_ratios_percent.none);
-            # 无责 still pays no commercial cover (domain.md §4.1).
+            # 无责 still pays no commercial cover (docs/domain.md §4.1).
             LiabilityPolicy(none_bp=1_000),
         ]
     ),
