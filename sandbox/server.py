@@ -7,15 +7,28 @@ import inspect
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 from aiohttp import web
 
+from sandbox.faults import FaultInjector
 from sandbox.rules import ApiError, Params, Upload
+from sandbox.world import World
 
-if TYPE_CHECKING:
-    from sandbox.core import Sandbox
+
+class Sandbox(Protocol):
+    """What the HTTP front needs of the sandbox it serves (sandbox/core.py's `Sandbox`)."""
+
+    token: str
+    world: World
+    faults: FaultInjector
+    CONTROL_METHODS: frozenset[str]
+
+    def method(self, name: str) -> tuple[str | None, Any]: ...
+
+    def control_call(self, name: str, kwargs: dict[str, Any]) -> Any: ...
+
 
 log = logging.getLogger(__name__)
 MAX_BODY = 60 * 1024 * 1024

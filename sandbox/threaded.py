@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from sandbox.core import Sandbox
+
+class Sandbox(Protocol):
+    """What a thread needs to run a sandbox (sandbox/core.py's `Sandbox`)."""
+
+    async def start(self, port: int = 0, host: str = "127.0.0.1") -> Any: ...
+
+    async def stop(self) -> None: ...
 
 
 class ThreadedSandbox:
