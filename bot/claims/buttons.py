@@ -1,18 +1,17 @@
-"""The insurers' buttons and their follow-up replies; each press re-checks everything.
+"""The insurers' buttons: approve, adjust, survey, reject, recognise, paid in full, resubmit.
 
-A press is refused (alert, audit, nothing changes) when the token's claim does not belong
-to the token's case and insurer, when a decision button is pressed on a message other
-than the claim's own ping (a token replayed onto another message), or when the presser
-is not an adjuster or supervisor of that claim's insurer. A press that no longer applies
-(superseded claim, decision already taken) changes nothing.
+Each press is checked first (bot/claims/checks.py); a press that no longer applies
+(superseded claim, decision already taken) changes nothing. Answers to the questions
+these buttons ask are bot/claims/replies.py.
 """
 
 from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.case.status import INSURER_STAGE, CaseStatus
+from bot.case.status import CaseStatus
 from bot.claims import decide, routing, rules, settle, store
+from bot.claims.checks import already_or_stale, checked_press
 from bot.claims.rules import ClaimStatus, Event
 from bot.kernel import outbox
 from bot.kernel.buttons import ButtonAction, Press, PressResult, button_data
@@ -20,79 +19,18 @@ from bot.kernel.services import Services
 from bot.kernel.texts import t
 from bot.parties import readiness
 from bot.parties.readiness import missing
-from bot.roles.lookup import grants_of, may_work_on
-from bot.rules.access import Action, may
+from bot.roles.lookup import may_work_on
+from bot.rules.access import Action
 from bot.rules.amounts import format_fen
 from storage import queries as q
 from storage.models import Button, Case, InsurerClaim
-
-
-async def _guard(
-    session: AsyncSession,
-    svc: Services,
-    press: Press,
-    button: Button,
-    what: Action,
-    *,
-    on_ping: bool,
-) -> tuple[InsurerClaim, Case] | PressResult:
-    """The claim and case behind a press, or the refusal (audited)."""
-    lang, now = svc.language, svc.clock.now()
-    claim_id = button.args.get("claim")
-    claim = await session.get(InsurerClaim, claim_id) if isinstance(claim_id, int) else None
-    case = await session.get(Case, button.case_id) if button.case_id else None
-
-    def refuse(reason: str, text: str) -> PressResult:
-        q.audit(
-            session,
-            at=now,
-            kind="claim.refused",
-            case_id=case.id if case else None,
-            chat_id=press.chat_id,
-            actor=press.user_id,
-            action=button.action,
-            claim=claim_id,
-            reason=reason,
-        )
-        return PressResult(text, alert=True)
-
-    if (
-        claim is None
-        or case is None
-        or claim.case_id != case.id
-        or claim.insurer_code != button.args.get("insurer")
-        or case.chat_id != press.chat_id
-    ):
-        return refuse("forged", t("c.forged", lang))
-    ping = await store.ping_message_id(session, claim.id)
-    if on_ping and ping is not None and press.message_id != ping:
-        return refuse("forged", t("c.forged", lang))
-    grants = await grants_of(
-        session, svc, chat_id=case.chat_id, user_id=press.user_id, township=case.township_code
-    )
-    if not may(what, grants, case_insurers=[claim.insurer_code]):
-        return refuse("role", t("c.refused", lang, insurer=svc.insurer_name(claim.insurer_code)))
-    if claim.status == ClaimStatus.SUPERSEDED:
-        return refuse("stale", t("c.stale", lang))
-    if case.status not in INSURER_STAGE:
-        # Police took the case over, or it was cancelled: insurers' buttons wait.
-        return refuse("case_status", t("c.stale", lang))
-    return claim, case
-
-
-def _already_or_stale(
-    svc: Services, claim: InsurerClaim, done: tuple[ClaimStatus, ...]
-) -> PressResult:
-    if claim.status in done:
-        return PressResult(t("c.already", svc.language))
-    return PressResult(t("c.stale", svc.language), alert=True)
 
 
 async def approve(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """One tap: approve the requested amount; the claim number and 定损 may follow."""
-    got = await _guard(session, svc, press, button, Action.INSURER_APPROVE, on_ping=True)
+    got = await checked_press(session, svc, press, button, Action.INSURER_APPROVE, on_ping=True)
     if isinstance(got, PressResult):
         return got
     claim, case = got
@@ -100,7 +38,7 @@ async def approve(
     if claim.status != ClaimStatus.PINGED or not await decide.approve_claim(
         session, claim, user_id=press.user_id, user_name=press.user_name, now=now
     ):
-        return _already_or_stale(svc, claim, (ClaimStatus.APPROVED, ClaimStatus.PAID))
+        return already_or_stale(svc, claim, (ClaimStatus.APPROVED, ClaimStatus.PAID))
     decide.audit_claim(
         session, svc, case, claim, "claim.approved", press.user_id, amount_fen=claim.approved_fen
     )
@@ -126,12 +64,12 @@ async def approve(
 
 async def adjust(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
     """Ask the presser for the amount they approve instead."""
-    got = await _guard(session, svc, press, button, Action.INSURER_ADJUST, on_ping=True)
+    got = await checked_press(session, svc, press, button, Action.INSURER_ADJUST, on_ping=True)
     if isinstance(got, PressResult):
         return got
     claim, case = got
     if claim.status != ClaimStatus.PINGED:
-        return _already_or_stale(svc, claim, (ClaimStatus.APPROVED, ClaimStatus.PAID))
+        return already_or_stale(svc, claim, (ClaimStatus.APPROVED, ClaimStatus.PAID))
     await decide.ask_insurer(session, svc, case, claim, press.user_id, "adjust")
     outbox.say(
         session,
@@ -177,7 +115,7 @@ async def _dispute(
     police: bool,
 ) -> PressResult:
     """Survey or reject: the claim is decided, the case disputed, the people concerned told."""
-    got = await _guard(session, svc, press, button, what, on_ping=True)
+    got = await checked_press(session, svc, press, button, what, on_ping=True)
     if isinstance(got, PressResult):
         return got
     claim, case = got
@@ -185,7 +123,7 @@ async def _dispute(
     if claim.status != ClaimStatus.PINGED or not await settle.transition(
         session, claim, event, **decide.decided(press.user_id, press.user_name, now)
     ):
-        return _already_or_stale(svc, claim, (status,))
+        return already_or_stale(svc, claim, (status,))
     decide.audit_claim(session, svc, case, claim, audit_kind, press.user_id)
     await settle.settle_case_status(session, svc, case, actor=press.user_id)
     await decide.ask_insurer(session, svc, case, claim, press.user_id, question)
@@ -249,7 +187,7 @@ async def recognize(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """互认: this insurer accepts another insurer's survey result as its assessment."""
-    got = await _guard(
+    got = await checked_press(
         session, svc, press, button, Action.INSURER_MUTUAL_RECOGNITION, on_ping=False
     )
     if isinstance(got, PressResult):
@@ -287,7 +225,9 @@ async def paid_full(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """The insurer confirms it paid what is still outstanding."""
-    got = await _guard(session, svc, press, button, Action.INSURER_RECORD_PAYOUT, on_ping=False)
+    got = await checked_press(
+        session, svc, press, button, Action.INSURER_RECORD_PAYOUT, on_ping=False
+    )
     if isinstance(got, PressResult):
         return got
     claim, case = got
