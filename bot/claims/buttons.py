@@ -48,7 +48,7 @@ async def approve(
         svc,
         case,
         t(
-            "c.approved",
+            "claims.approved",
             svc.language,
             insurer=svc.insurer_name(claim.insurer_code),
             amount=format_fen(claim.approved_fen or 0),
@@ -59,7 +59,7 @@ async def approve(
     )
     await settle.settle_case_status(session, svc, case, actor=press.user_id)
     q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
-    return PressResult(t("c.saved", svc.language))
+    return PressResult(t("claims.saved", svc.language))
 
 
 async def adjust(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
@@ -76,7 +76,7 @@ async def adjust(session: AsyncSession, svc: Services, press: Press, button: But
         svc,
         case,
         t(
-            "c.adjust_ask",
+            "claims.adjust_ask",
             svc.language,
             asker=outbox.mention(press.user_id, press.user_name),
             insurer=svc.insurer_name(claim.insurer_code),
@@ -84,7 +84,7 @@ async def adjust(session: AsyncSession, svc: Services, press: Press, button: But
         ),
         reply_to=await store.ping_message_id(session, claim.id),
     )
-    return PressResult(t("c.saved", svc.language))
+    return PressResult(t("claims.saved", svc.language))
 
 
 async def _resubmit_button(
@@ -97,7 +97,7 @@ async def _resubmit_button(
         case_id=case.id,
         action_name="claim.resubmit",
     )
-    return [[[t("b.resubmit", svc.language), data]]]
+    return [[[t("claims.b.resubmit", svc.language), data]]]
 
 
 async def _dispute(
@@ -146,7 +146,7 @@ async def _dispute(
         reply_to=await store.ping_message_id(session, claim.id),
         buttons=await _resubmit_button(session, svc, case),
     )
-    return PressResult(t("c.saved", svc.language))
+    return PressResult(t("claims.saved", svc.language))
 
 
 async def survey(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
@@ -161,7 +161,7 @@ async def survey(session: AsyncSession, svc: Services, press: Press, button: But
         status=ClaimStatus.SURVEY,
         audit_kind="claim.survey_requested",
         question="survey_result",
-        text_key="c.survey",
+        text_key="claims.survey",
         police=False,
     )
 
@@ -178,7 +178,7 @@ async def reject(session: AsyncSession, svc: Services, press: Press, button: But
         status=ClaimStatus.REJECTED,
         audit_kind="claim.rejected",
         question="reject_reason",
-        text_key="c.reject",
+        text_key="claims.reject",
         police=True,
     )
 
@@ -195,9 +195,9 @@ async def recognize(
     claim, case = got
     source = await session.get(InsurerClaim, button.args.get("source"))
     if source is None or source.case_id != case.id or source.survey_fen is None:
-        return PressResult(t("c.stale", svc.language), alert=True)
+        return PressResult(t("claims.stale", svc.language), alert=True)
     if claim.recognized_claim_id == source.id:
-        return PressResult(t("c.already", svc.language))
+        return PressResult(t("claims.already", svc.language))
     claim.recognized_claim_id = source.id
     if claim.assessed_fen is None:
         claim.assessed_fen = source.survey_fen
@@ -210,7 +210,7 @@ async def recognize(
         svc,
         case,
         t(
-            "c.recognized",
+            "claims.recognized",
             svc.language,
             insurer=svc.insurer_name(claim.insurer_code),
             other=svc.insurer_name(source.insurer_code),
@@ -218,7 +218,7 @@ async def recognize(
         ),
     )
     q.enqueue(session, at=svc.clock.now(), chat_id=case.chat_id, kind="edit_card", case_id=case.id)
-    return PressResult(t("c.saved", svc.language))
+    return PressResult(t("claims.saved", svc.language))
 
 
 async def paid_full(
@@ -232,7 +232,7 @@ async def paid_full(
         return got
     claim, case = got
     if claim.status == ClaimStatus.PAID:
-        return PressResult(t("c.already", svc.language))
+        return PressResult(t("claims.already", svc.language))
     left = rules.outstanding(claim.approved_fen, claim.paid_fen)
     refusal = await settle.record_payment(
         session,
@@ -244,7 +244,11 @@ async def paid_full(
         user_id=press.user_id,
         user_name=press.user_name,
     )
-    return PressResult(refusal, alert=True) if refusal else PressResult(t("c.saved", svc.language))
+    return (
+        PressResult(refusal, alert=True)
+        if refusal
+        else PressResult(t("claims.saved", svc.language))
+    )
 
 
 async def resubmit(
@@ -253,7 +257,7 @@ async def resubmit(
     """The assistant updated the evidence: send the disputed case to the insurers again."""
     case = await session.get(Case, button.case_id) if button.case_id else None
     if case is None or case.status != CaseStatus.DISPUTED:
-        return PressResult(t("c.stale", svc.language), alert=True)
+        return PressResult(t("claims.stale", svc.language), alert=True)
     if not await may_work_on(session, svc, case, press.user_id):
         q.audit(
             session,
@@ -265,11 +269,11 @@ async def resubmit(
             action=button.action,
             reason="role",
         )
-        return PressResult(t("c.resubmit_refused", svc.language), alert=True)
+        return PressResult(t("claims.resubmit_refused", svc.language), alert=True)
     if missing(await readiness.facts(session, svc, case)):
-        return PressResult(t("c.resubmit_gaps", svc.language), alert=True)
+        return PressResult(t("claims.resubmit_gaps", svc.language), alert=True)
     await routing.route(session, svc, case, actor=press.user_id)
-    return PressResult(t("c.resubmitted", svc.language))
+    return PressResult(t("claims.resubmitted", svc.language))
 
 
 # --- replies to the questions above ---------------------------------------------------

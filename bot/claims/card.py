@@ -21,21 +21,21 @@ async def claims_section(session: AsyncSession, svc: Services, case: Case) -> Ca
     if not claims:
         return None
     lang = await outbox.chat_language(session, svc, case.chat_id)
-    lines = [t("c.section", lang)]
+    lines = [t("claims.section", lang)]
     for c in claims:
         extra = []
         if c.approved_fen is not None:
-            extra.append(t("c.card.approved", lang, amount=format_fen(c.approved_fen)))
+            extra.append(t("claims.card.approved", lang, amount=format_fen(c.approved_fen)))
         if c.claim_no:
-            extra.append(t("c.card.claim_no", lang, claim_no=c.claim_no))
+            extra.append(t("claims.card.claim_no", lang, claim_no=c.claim_no))
         if c.assessed_fen is not None:
-            extra.append(t("c.card.assessed", lang, amount=format_fen(c.assessed_fen)))
+            extra.append(t("claims.card.assessed", lang, amount=format_fen(c.assessed_fen)))
         if c.survey_fen is not None:
-            extra.append(t("c.card.survey", lang, amount=format_fen(c.survey_fen)))
+            extra.append(t("claims.card.survey", lang, amount=format_fen(c.survey_fen)))
         if c.recognized_claim_id is not None:
-            extra.append(t("c.card.recognized", lang))
+            extra.append(t("claims.card.recognized", lang))
         if c.reason:
-            extra.append(t("c.card.reason", lang, reason=c.reason))
+            extra.append(t("claims.card.reason", lang, reason=c.reason))
         stmt = (
             select(InsurerPayment)
             .where(InsurerPayment.claim_id == c.id)
@@ -44,13 +44,13 @@ async def claims_section(session: AsyncSession, svc: Services, case: Case) -> Ca
         payments = list((await session.exec(stmt)).all())
         if payments:
             parts = "+".join(format_fen(p.amount_fen) for p in payments)
-            extra.append(t("c.card.paid", lang, total=format_fen(c.paid_fen), parts=parts))
+            extra.append(t("claims.card.paid", lang, total=format_fen(c.paid_fen), parts=parts))
         lines.append(
             t(
-                "c.card_line",
+                "claims.card_line",
                 lang,
                 insurer=svc.insurer_name(c.insurer_code),
-                status=t(f"c.status.{c.status}", lang),
+                status=t(f"claims.status.{c.status}", lang),
                 requested=format_fen(c.requested_fen),
                 extra=Raw(" · " + " · ".join(extra)) if extra else "",
             )

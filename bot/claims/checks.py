@@ -55,20 +55,22 @@ async def checked_press(
         or claim.insurer_code != button.args.get("insurer")
         or case.chat_id != press.chat_id
     ):
-        return refuse("forged", t("c.forged", lang))
+        return refuse("forged", t("claims.forged", lang))
     ping = await store.ping_message_id(session, claim.id)
     if on_ping and ping is not None and press.message_id != ping:
-        return refuse("forged", t("c.forged", lang))
+        return refuse("forged", t("claims.forged", lang))
     grants = await grants_of(
         session, svc, chat_id=case.chat_id, user_id=press.user_id, township=case.township_code
     )
     if not may(what, grants, case_insurers=[claim.insurer_code]):
-        return refuse("role", t("c.refused", lang, insurer=svc.insurer_name(claim.insurer_code)))
+        return refuse(
+            "role", t("claims.refused", lang, insurer=svc.insurer_name(claim.insurer_code))
+        )
     if claim.status == ClaimStatus.SUPERSEDED:
-        return refuse("stale", t("c.stale", lang))
+        return refuse("stale", t("claims.stale", lang))
     if case.status not in INSURER_STAGE:
         # Police took the case over, or it was cancelled: insurers' buttons wait.
-        return refuse("case_status", t("c.stale", lang))
+        return refuse("case_status", t("claims.stale", lang))
     return claim, case
 
 
@@ -76,5 +78,5 @@ def already_or_stale(
     svc: Services, claim: InsurerClaim, done: tuple[ClaimStatus, ...]
 ) -> PressResult:
     if claim.status in done:
-        return PressResult(t("c.already", svc.language))
-    return PressResult(t("c.stale", svc.language), alert=True)
+        return PressResult(t("claims.already", svc.language))
+    return PressResult(t("claims.stale", svc.language), alert=True)

@@ -32,7 +32,7 @@ async def answer_pending(
     question = pending.question.removeprefix(rules.PENDING_PREFIX)
     if claim is None or claim.case_id != case.id or claim.status == ClaimStatus.SUPERSEDED:
         await questions.clear_pending(session, case_id=case.id or 0, user_id=m.user_id)
-        outbox.say(session, svc, case, t("c.stale", lang), reply_to=m.message_id)
+        outbox.say(session, svc, case, t("claims.stale", lang), reply_to=m.message_id)
         return "stale"
     name = svc.insurer_name(claim.insurer_code)
     now = svc.clock.now()
@@ -41,7 +41,7 @@ async def answer_pending(
             m.text, ceiling_fen=svc.deployment.rules.fast_path_ceiling_fen
         )
         if reply.error is not None or (reply.claim_no is None and reply.assessed_fen is None):
-            outbox.say(session, svc, case, t("c.claim_bad", lang), reply_to=m.message_id)
+            outbox.say(session, svc, case, t("claims.claim_bad", lang), reply_to=m.message_id)
             return "refused"
         claim.claim_no = reply.claim_no or claim.claim_no
         if reply.assessed_fen is not None:
@@ -58,7 +58,7 @@ async def answer_pending(
             assessed_fen=claim.assessed_fen,
         )
         still = [
-            t(f"c.w.{k}", lang)
+            t(f"claims.w.{k}", lang)
             for k, v in (("claim_no", claim.claim_no), ("assessed", claim.assessed_fen))
             if v is None
         ]
@@ -67,7 +67,7 @@ async def answer_pending(
                 session,
                 svc,
                 case,
-                t("c.claim_still", lang, what="、".join(still)),
+                t("claims.claim_still", lang, what="、".join(still)),
                 reply_to=m.message_id,
             )
         else:
@@ -77,7 +77,7 @@ async def answer_pending(
                 svc,
                 case,
                 t(
-                    "c.claim_recorded",
+                    "claims.claim_recorded",
                     lang,
                     insurer=name,
                     claim_no=claim.claim_no,
@@ -96,7 +96,7 @@ async def answer_pending(
                 svc,
                 case,
                 t(
-                    "c.amount_bad",
+                    "claims.amount_bad",
                     lang,
                     text=m.text[:20],
                     ceiling=format_fen(svc.deployment.rules.fast_path_ceiling_fen),
@@ -119,7 +119,7 @@ async def answer_pending(
             session,
             svc,
             case,
-            t("c.reason_recorded", lang, insurer=name, reason=claim.reason),
+            t("claims.reason_recorded", lang, insurer=name, reason=claim.reason),
             reply_to=m.message_id,
         )
         q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
@@ -134,7 +134,7 @@ async def _adjusted(
     if claim.status != ClaimStatus.PINGED or not await decide.approve_claim(
         session, claim, user_id=m.user_id, user_name=m.user_name, now=svc.clock.now(), amount=fen
     ):
-        outbox.say(session, svc, case, t("c.already", svc.language), reply_to=m.message_id)
+        outbox.say(session, svc, case, t("claims.already", svc.language), reply_to=m.message_id)
         return "already"
     decide.audit_claim(
         session, svc, case, claim, "claim.adjusted", m.user_id, amount_fen=fen, requested_fen=old
@@ -145,7 +145,7 @@ async def _adjusted(
         svc,
         case,
         t(
-            "c.adjusted",
+            "claims.adjusted",
             svc.language,
             insurer=svc.insurer_name(claim.insurer_code),
             amount=format_fen(fen),
@@ -184,7 +184,7 @@ async def _surveyed(
             [
                 [
                     t(
-                        "b.recognize",
+                        "claims.b.recognize",
                         svc.language,
                         insurer=svc.insurer_name(other.insurer_code),
                     ),
@@ -197,7 +197,7 @@ async def _surveyed(
         svc,
         case,
         t(
-            "c.survey_result",
+            "claims.survey_result",
             svc.language,
             insurer=svc.insurer_name(claim.insurer_code),
             amount=format_fen(fen),
@@ -252,7 +252,7 @@ async def paid_command(svc: Services, m: IncomingText, args: str) -> str:
                 reason="role",
             )
             log.info("case %s: /paid refused (no paying insurer's role)", case.number)
-            outbox.say(session, svc, case, t("c.pay.who", lang), reply_to=m.message_id)
+            outbox.say(session, svc, case, t("claims.pay.who", lang), reply_to=m.message_id)
             return "refused"
         try:
             amount, reference = rules.parse_paid(
@@ -263,7 +263,7 @@ async def paid_command(svc: Services, m: IncomingText, args: str) -> str:
                 session,
                 svc,
                 case,
-                t("c.pay.usage", lang, problem=exc.code.value),
+                t("claims.pay.usage", lang, problem=exc.code.value),
                 reply_to=m.message_id,
             )
             return "refused"

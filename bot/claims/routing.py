@@ -114,26 +114,26 @@ async def _ping(
     mentions = (
         Raw(" ".join(outbox.mention(uid, name) for uid, name in people))
         if people
-        else Raw(t("c.nobody", lang))
+        else Raw(t("claims.nobody", lang))
     )
     plates = "、".join(
-        t("p.party_plate", lang, label=p.label, plate=p.plate or "?")
+        t("parties.party_plate", lang, label=p.label, plate=p.plate or "?")
         for p in parties
         if p.insurer_code == claim.insurer_code
     )
     lines = [
         t(
-            "c.line",
+            "claims.line",
             lang,
             layer=t(f"layer.{Layer(line['layer']).value}", lang),
             payee=line["payee"],
             amount=format_fen(int(line["amount_fen"])),
-            advanced=Raw(t("c.advanced", lang)) if line.get("advanced") else "",
+            advanced=Raw(t("claims.advanced", lang)) if line.get("advanced") else "",
         )
         for line in claim.layers
     ]
     text = t(
-        "c.ping",
+        "claims.ping",
         lang,
         mentions=mentions,
         number=case.number,
@@ -156,12 +156,12 @@ async def _ping(
 
     buttons = [
         [
-            [t("b.approve", lang), await b("claim.approve")],
-            [t("b.adjust", lang), await b("claim.adjust")],
+            [t("claims.b.approve", lang), await b("claim.approve")],
+            [t("claims.b.adjust", lang), await b("claim.adjust")],
         ],
         [
-            [t("b.survey", lang), await b("claim.survey")],
-            [t("b.reject", lang), await b("claim.reject")],
+            [t("claims.b.survey", lang), await b("claim.survey")],
+            [t("claims.b.reject", lang), await b("claim.reject")],
         ],
     ]
     q.enqueue(

@@ -93,9 +93,13 @@ async def _all_approved(
                 claim=claim.id,
                 insurer=claim.insurer_code,
             )
-            buttons.append([[t("b.paid_full", lang, insurer=name), data]])
+            buttons.append([[t("claims.b.paid_full", lang, insurer=name), data]])
     outbox.say(
-        session, svc, case, t("c.all_approved", lang, lines=Raw("\n".join(lines))), buttons=buttons
+        session,
+        svc,
+        case,
+        t("claims.all_approved", lang, lines=Raw("\n".join(lines))),
+        buttons=buttons,
     )
     outbox.say(session, svc, case, nearest_points_text(svc, case, [c.insurer_code for c in claims]))
 
@@ -106,11 +110,11 @@ def nearest_points_text(
     """The paying insurers' nearest assessment/repair points with address and phone."""
     lang = svc.language
     if case.scene_lat is not None and case.scene_lon is not None:
-        origin, label = (case.scene_lat, case.scene_lon), t("c.origin.scene", lang)
+        origin, label = (case.scene_lat, case.scene_lon), t("claims.origin.scene", lang)
     else:
         town = next((x for x in svc.deployment.townships if x.code == case.township_code), None)
         origin = (town.lat, town.lon) if town else (0.0, 0.0)
-        label = t("c.origin.township", lang, township=svc.township_name(case.township_code))
+        label = t("claims.origin.township", lang, township=svc.township_name(case.township_code))
     lines = []
     for code in dict.fromkeys(insurers):
         name = svc.insurer_name(code)
@@ -119,12 +123,12 @@ def nearest_points_text(
             key=lambda p: distance_km(origin, (p.lat, p.lon)),
         )[:per_insurer]
         if not points:
-            lines.append(t("c.point_none", lang, insurer=name))
+            lines.append(t("claims.point_none", lang, insurer=name))
         for p in points:
             km = format_km(distance_km(origin, (p.lat, p.lon)))
             lines.append(
                 t(
-                    "c.point",
+                    "claims.point",
                     lang,
                     insurer=name,
                     name=p.name,
@@ -133,7 +137,7 @@ def nearest_points_text(
                     km=km,
                 )
             )
-    return t("c.points", lang, origin=Raw(label), lines=Raw("\n".join(lines)))
+    return t("claims.points", lang, origin=Raw(label), lines=Raw("\n".join(lines)))
 
 
 async def record_payment(
@@ -185,7 +189,7 @@ async def record_payment(
         )
         log.info("case %s: payment refused (%s)", case.number, problem.value)
         return t(
-            f"c.pay.{problem.value}",
+            f"claims.pay.{problem.value}",
             lang,
             approved=format_fen(claim.approved_fen or 0),
             paid=format_fen(claim.paid_fen),
@@ -221,11 +225,11 @@ async def record_payment(
         svc,
         case,
         t(
-            "c.paid",
+            "claims.paid",
             lang,
             insurer=svc.insurer_name(claim.insurer_code),
             amount=format_fen(amount_fen),
-            ref=Raw(t("c.ref", lang, ref=reference)) if reference else "",
+            ref=Raw(t("claims.ref", lang, ref=reference)) if reference else "",
             paid=format_fen(claim.paid_fen),
             approved=format_fen(claim.approved_fen or 0),
         ),
@@ -251,7 +255,7 @@ async def close(
         raise ConcurrentChange(f"case {case.number} moved while closing")
     lines = [
         t(
-            "c.closed_line",
+            "claims.closed_line",
             lang,
             insurer=svc.insurer_name(c.insurer_code),
             approved=format_fen(c.approved_fen or 0),
@@ -266,7 +270,7 @@ async def close(
         svc,
         case,
         t(
-            "c.closed",
+            "claims.closed",
             lang,
             number=case.number,
             lines=Raw("\n".join(lines)),

@@ -3,153 +3,162 @@
 from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
-    "c.card.approved": {"zh": "核准 {amount}", "en": "approved {amount}"},
-    "c.card.claim_no": {"zh": "报案号 {claim_no}", "en": "claim no. {claim_no}"},
-    "c.card.assessed": {"zh": "定损 {amount}", "en": "assessed {amount}"},
-    "c.card.survey": {"zh": "查勘 {amount}", "en": "survey {amount}"},
-    "c.card.recognized": {"zh": "互认查勘结果", "en": "survey result recognised"},
-    "c.card.reason": {"zh": "理由 {reason}", "en": "reason: {reason}"},
-    "c.card.paid": {"zh": "已付 {total}（{parts}）", "en": "paid {total} ({parts})"},
-    "c.ping": {
+    "claims.card.approved": {"zh": "核准 {amount}", "en": "approved {amount}"},
+    "claims.card.claim_no": {"zh": "报案号 {claim_no}", "en": "claim no. {claim_no}"},
+    "claims.card.assessed": {"zh": "定损 {amount}", "en": "assessed {amount}"},
+    "claims.card.survey": {"zh": "查勘 {amount}", "en": "survey {amount}"},
+    "claims.card.recognized": {"zh": "互认查勘结果", "en": "survey result recognised"},
+    "claims.card.reason": {"zh": "理由 {reason}", "en": "reason: {reason}"},
+    "claims.card.paid": {"zh": "已付 {total}（{parts}）", "en": "paid {total} ({parts})"},
+    "claims.ping": {
         "zh": "📣 {mentions} 请审核 <b>{number}</b>\n{insurer} 承保车辆：{plates}\n{lines}\n合计待核准：<b>{total}</b>",
         "en": "📣 {mentions} please review <b>{number}</b>\nInsured by {insurer}: {plates}\n{lines}\nTo approve: <b>{total}</b>",
     },
-    "c.line": {
+    "claims.line": {
         "zh": "· {layer} → {payee}方 {amount}{advanced}",
         "en": "· {layer} → {payee} {amount}{advanced}",
     },
-    "c.advanced": {"zh": "（无责代赔）", "en": " (paid on behalf)"},
-    "c.nobody": {"zh": "（该公司在本群暂无定损员）", "en": "(no adjuster of this insurer here)"},
-    "b.approve": {"zh": "✅同意", "en": "✅ Approve"},
-    "b.adjust": {"zh": "✏️调整金额", "en": "✏️ Adjust"},
-    "b.survey": {"zh": "🔍申请查勘", "en": "🔍 Survey"},
-    "b.reject": {"zh": "❌拒绝", "en": "❌ Reject"},
-    "b.recognize": {"zh": "🤝{insurer} 认可此查勘结果", "en": "🤝 {insurer} accepts this survey"},
-    "b.paid_full": {"zh": "💰{insurer} 已全额赔付", "en": "💰 {insurer} paid in full"},
-    "b.resubmit": {"zh": "🔁已补充，重新提交", "en": "🔁 Updated, resubmit"},
-    "c.refused": {
+    "claims.advanced": {"zh": "（无责代赔）", "en": " (paid on behalf)"},
+    "claims.nobody": {
+        "zh": "（该公司在本群暂无定损员）",
+        "en": "(no adjuster of this insurer here)",
+    },
+    "claims.b.approve": {"zh": "✅同意", "en": "✅ Approve"},
+    "claims.b.adjust": {"zh": "✏️调整金额", "en": "✏️ Adjust"},
+    "claims.b.survey": {"zh": "🔍申请查勘", "en": "🔍 Survey"},
+    "claims.b.reject": {"zh": "❌拒绝", "en": "❌ Reject"},
+    "claims.b.recognize": {
+        "zh": "🤝{insurer} 认可此查勘结果",
+        "en": "🤝 {insurer} accepts this survey",
+    },
+    "claims.b.paid_full": {"zh": "💰{insurer} 已全额赔付", "en": "💰 {insurer} paid in full"},
+    "claims.b.resubmit": {"zh": "🔁已补充，重新提交", "en": "🔁 Updated, resubmit"},
+    "claims.refused": {
         "zh": "只有{insurer}的定损员或主管可以操作此按钮。",
         "en": "Only {insurer}'s adjusters or supervisors may press this.",
     },
-    "c.stale": {"zh": "此请求已失效，请看最新消息。", "en": "This request is no longer current."},
-    "c.forged": {"zh": "此按钮不属于这条消息。", "en": "This button does not belong here."},
-    "c.already": {"zh": "已记录，无需重复操作。", "en": "Already recorded."},
-    "c.saved": {"zh": "已记录", "en": "Recorded"},
-    "c.approved": {
+    "claims.stale": {
+        "zh": "此请求已失效，请看最新消息。",
+        "en": "This request is no longer current.",
+    },
+    "claims.forged": {"zh": "此按钮不属于这条消息。", "en": "This button does not belong here."},
+    "claims.already": {"zh": "已记录，无需重复操作。", "en": "Already recorded."},
+    "claims.saved": {"zh": "已记录", "en": "Recorded"},
+    "claims.approved": {
         "zh": "✅ {insurer} 已同意 {amount}（{who}）。\n{asker} 请回复报案号和定损金额，例如：<code>报案号 RDAA2026001 定损 1800</code>",
         "en": "✅ {insurer} approved {amount} ({who}).\n{asker} please reply with the claim number and the assessed amount, e.g. <code>报案号 RDAA2026001 定损 1800</code>",
     },
-    "c.claim_recorded": {
+    "claims.claim_recorded": {
         "zh": "已记录 {insurer}：报案号 {claim_no}，定损 {assessed}",
         "en": "Recorded for {insurer}: claim no. {claim_no}, assessed {assessed}",
     },
-    "c.claim_still": {
+    "claims.claim_still": {
         "zh": "还缺：{what}。请再回复。",
         "en": "Still missing: {what}. Please reply again.",
     },
-    "c.claim_bad": {
+    "claims.claim_bad": {
         "zh": "没有看懂。请回复：<code>报案号 RDAA2026001 定损 1800</code>",
         "en": "Not understood. Reply like <code>报案号 RDAA2026001 定损 1800</code>",
     },
-    "c.w.claim_no": {"zh": "报案号", "en": "claim number"},
-    "c.w.assessed": {"zh": "定损金额", "en": "assessed amount"},
-    "c.adjust_ask": {
+    "claims.w.claim_no": {"zh": "报案号", "en": "claim number"},
+    "claims.w.assessed": {"zh": "定损金额", "en": "assessed amount"},
+    "claims.adjust_ask": {
         "zh": "{asker} 请回复 {insurer} 核准的金额（当前 {amount}），例如 <code>1800</code>",
         "en": "{asker} reply with the amount {insurer} approves (now {amount}), e.g. <code>1800</code>",
     },
-    "c.adjusted": {
+    "claims.adjusted": {
         "zh": "✅ {insurer} 调整金额为 {amount} 并同意（原 {old}，{who}）。\n{asker} 请回复报案号和定损金额，例如：<code>报案号 RDAA2026001 定损 1800</code>",
         "en": "✅ {insurer} approved an adjusted {amount} (was {old}, {who}).\n{asker} please reply with the claim number and assessed amount.",
     },
-    "c.amount_bad": {
+    "claims.amount_bad": {
         "zh": "“{text}”不是有效金额（须为正数，不超过 {ceiling}）。请重新回复。",
         "en": "“{text}” is not a valid amount (positive, at most {ceiling}). Please reply again.",
     },
-    "c.survey": {
+    "claims.survey": {
         "zh": "🔍 {insurer} 申请现场查勘（{who}），案件转为有争议。\n{assistant} 请配合查勘并补充材料；补充后点“重新提交”或修改估损。\n{asker} 查勘后请回复查勘定损金额，例如 <code>1800</code>",
         "en": "🔍 {insurer} asks for an on-site survey ({who}); the case is disputed.\n{assistant} please assist and update the evidence or figures, then resubmit.\n{asker} reply with the surveyed amount after the survey, e.g. <code>1800</code>",
     },
-    "c.survey_result": {
+    "claims.survey_result": {
         "zh": "🔍 {insurer} 查勘结果：定损 {amount}。其他赔付方可一键认可（互认）。",
         "en": "🔍 {insurer} survey result: assessed {amount}. Other paying insurers may accept it with one tap.",
     },
-    "c.recognized": {
+    "claims.recognized": {
         "zh": "🤝 {insurer} 认可 {other} 的查勘结果（{who}）。",
         "en": "🤝 {insurer} accepts {other}'s survey result ({who}).",
     },
-    "c.reject": {
+    "claims.reject": {
         "zh": "❌ {insurer} 拒绝赔付（{who}），案件转为有争议。\n{assistant} {police} 请跟进。\n{asker} 请回复拒绝理由。",
         "en": "❌ {insurer} rejects ({who}); the case is disputed.\n{assistant} {police} please follow up.\n{asker} please reply with the reason.",
     },
-    "c.reason_recorded": {
+    "claims.reason_recorded": {
         "zh": "已记录 {insurer} 的拒绝理由：{reason}",
         "en": "{insurer}'s reason recorded: {reason}",
     },
-    "c.resubmit_refused": {
+    "claims.resubmit_refused": {
         "zh": "只有协理员、交警或管理员可以重新提交。",
         "en": "Only the assistant, police or an admin may resubmit.",
     },
-    "c.resubmit_gaps": {
+    "claims.resubmit_gaps": {
         "zh": "材料仍不完整，无法重新提交。",
         "en": "Still incomplete; cannot resubmit.",
     },
-    "c.resubmitted": {"zh": "已重新提交给保险公司。", "en": "Resubmitted to the insurers."},
-    "c.all_approved": {
+    "claims.resubmitted": {"zh": "已重新提交给保险公司。", "en": "Resubmitted to the insurers."},
+    "claims.all_approved": {
         "zh": "✅ 所有赔付方已同意，案件已核准。赔付后请点下方按钮，或在本话题发送 <code>/paid 金额 凭证号</code>（可分次）。\n{lines}",
         "en": "✅ Every paying insurer approved. After paying, press below or send <code>/paid amount reference</code> here (parts allowed).\n{lines}",
     },
-    "c.points": {
+    "claims.points": {
         "zh": "📍 就近定损/维修点（按距{origin}的直线距离）：\n{lines}",
         "en": "📍 Nearest assessment/repair points (straight-line distance from {origin}):\n{lines}",
     },
-    "c.point": {
+    "claims.point": {
         "zh": "· {insurer}：{name}，{address}，☎ {phone}（{km} km）",
         "en": "· {insurer}: {name}, {address}, ☎ {phone} ({km} km)",
     },
-    "c.point_none": {
+    "claims.point_none": {
         "zh": "· {insurer}：本地暂无登记的定损点，请致电保险公司。",
         "en": "· {insurer}: no point on file; call the insurer.",
     },
-    "c.origin.scene": {"zh": "事故现场", "en": "the scene"},
-    "c.origin.township": {"zh": "{township}", "en": "{township}"},
-    "c.paid": {
+    "claims.origin.scene": {"zh": "事故现场", "en": "the scene"},
+    "claims.origin.township": {"zh": "{township}", "en": "{township}"},
+    "claims.paid": {
         "zh": "💰 {insurer} 已赔付 {amount}{ref}（累计 {paid} / {approved}）。",
         "en": "💰 {insurer} paid {amount}{ref} ({paid} of {approved}).",
     },
-    "c.ref": {"zh": "，凭证 {ref}", "en": ", ref. {ref}"},
-    "c.pay.not_approved": {
+    "claims.ref": {"zh": "，凭证 {ref}", "en": ", ref. {ref}"},
+    "claims.pay.not_approved": {
         "zh": "该赔付方尚未核准，不能登记赔付。",
         "en": "Not approved yet: no payment can be recorded.",
     },
-    "c.pay.already_paid": {"zh": "该赔付方已全额赔付。", "en": "Already paid in full."},
-    "c.pay.over": {
+    "claims.pay.already_paid": {"zh": "该赔付方已全额赔付。", "en": "Already paid in full."},
+    "claims.pay.over": {
         "zh": "超额：已核准 {approved}，已付 {paid}，本次最多 {left}。",
         "en": "Over-payment: approved {approved}, paid {paid}, at most {left} now.",
     },
-    "c.pay.who": {
+    "claims.pay.who": {
         "zh": "/paid 只能由本案赔付保险公司的定损员或主管在案件话题内使用。",
         "en": "/paid is for the paying insurers' adjusters or supervisors, in the case thread.",
     },
-    "c.pay.usage": {
+    "claims.pay.usage": {
         "zh": "用法：<code>/paid 1800 凭证号</code>（{problem}）",
         "en": "Usage: <code>/paid 1800 reference</code> ({problem})",
     },
-    "c.closed": {
+    "claims.closed": {
         "zh": "🏁 <b>{number}</b> 已结案。\n{lines}\n合计赔付 {total}，历时 {duration}。",
         "en": "🏁 <b>{number}</b> closed.\n{lines}\n{total} paid in {duration}.",
     },
-    "c.closed_line": {
+    "claims.closed_line": {
         "zh": "· {insurer}：核准 {approved}，已付 {paid}，报案号 {claim_no}，定损 {assessed}",
         "en": "· {insurer}: approved {approved}, paid {paid}, claim no. {claim_no}, assessed {assessed}",
     },
-    "c.section": {"zh": "<b>保险公司</b>", "en": "<b>Insurers</b>"},
-    "c.status.pinged": {"zh": "⏳待审核", "en": "⏳ awaiting"},
-    "c.status.approved": {"zh": "✅已同意", "en": "✅ approved"},
-    "c.status.paid": {"zh": "💰已赔付", "en": "💰 paid"},
-    "c.status.superseded": {"zh": "↩️已被重新报送取代", "en": "↩️ superseded by a resubmission"},
-    "c.status.survey": {"zh": "🔍申请查勘", "en": "🔍 survey"},
-    "c.status.rejected": {"zh": "❌已拒绝", "en": "❌ rejected"},
-    "c.card_line": {
+    "claims.section": {"zh": "<b>保险公司</b>", "en": "<b>Insurers</b>"},
+    "claims.status.pinged": {"zh": "⏳待审核", "en": "⏳ awaiting"},
+    "claims.status.approved": {"zh": "✅已同意", "en": "✅ approved"},
+    "claims.status.paid": {"zh": "💰已赔付", "en": "💰 paid"},
+    "claims.status.superseded": {"zh": "↩️已被重新报送取代", "en": "↩️ superseded by a resubmission"},
+    "claims.status.survey": {"zh": "🔍申请查勘", "en": "🔍 survey"},
+    "claims.status.rejected": {"zh": "❌已拒绝", "en": "❌ rejected"},
+    "claims.card_line": {
         "zh": "{insurer} {status} · 待核准 {requested}{extra}",
         "en": "{insurer} {status} · requested {requested}{extra}",
     },

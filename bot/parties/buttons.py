@@ -21,7 +21,7 @@ from storage.models import Button, Case
 
 
 def _saved(svc: Services) -> PressResult:
-    return PressResult(t("a.saved", svc.language))
+    return PressResult(t("parties.ack.saved", svc.language))
 
 
 CaseAction = Callable[[AsyncSession, Services, Press, Button, Case], Awaitable[PressResult]]
@@ -78,7 +78,7 @@ async def _choose(
     await set_fields(session, svc, case, party, actor=press.user_id, source="button", **fields)
     await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
     if readiness.party_complete(party):
-        outbox.say(session, svc, case, t("a.done", svc.language, label=party.label))
+        outbox.say(session, svc, case, t("parties.ack.done", svc.language, label=party.label))
     return _saved(svc)
 
 
@@ -108,7 +108,7 @@ async def answer_eligibility(
     question = eligibility.BY_CODE[code]
     if value != question.fast:
         reasons = [
-            t(f"e.a.{f.code}.{case.eligibility[f.code]}", svc.language)
+            t(f"parties.elig.a.{f.code}.{case.eligibility[f.code]}", svc.language)
             for f in eligibility.failures(case.eligibility)
         ]
         q.audit(

@@ -27,7 +27,7 @@ from storage.models import Case, Party
 def _party_line(svc: Services, p: Party, insurers: dict[str, str]) -> str:
     lang = svc.language
     if not (p.plate or p.insurer_code or p.phone):
-        return t("p.empty", lang, label=p.label)
+        return t("parties.empty", lang, label=p.label)
     bits = [f"<b>{escape(p.label)}</b> {escape(p.plate or '?')}"]
     if p.insurer_code:
         bits.append(escape(insurers.get(p.insurer_code, p.insurer_code)))
@@ -36,18 +36,18 @@ def _party_line(svc: Services, p: Party, insurers: dict[str, str]) -> str:
     if p.driver_name or p.phone:
         bits.append(escape(f"{mask_name(p.driver_name)} {mask_phone(p.phone)}".strip()))
     if p.estimate_fen is not None:
-        bits.append(t("p.estimate", lang, amount=format_fen(p.estimate_fen)))
+        bits.append(t("parties.estimate", lang, amount=format_fen(p.estimate_fen)))
     if p.other_property_fen:
-        bits.append(t("p.other", lang, amount=format_fen(p.other_property_fen)))
+        bits.append(t("parties.other", lang, amount=format_fen(p.other_property_fen)))
     grade = grade_of(p.grade)
     if grade is not None:
-        bits.append(t("p.grade_liability", lang, grade=t(f"grade.{grade.value}", lang)))
+        bits.append(t("parties.grade_liability", lang, grade=t(f"grade.{grade.value}", lang)))
     if p.confirmed_at is not None:
-        bits.append(t("p.confirmed", lang, via=t(f"p.via.{p.confirmed_via}", lang)))
+        bits.append(t("parties.confirmed", lang, via=t(f"parties.via.{p.confirmed_via}", lang)))
     elif p.refused_at is not None:
-        bits.append(t("p.refused", lang))
+        bits.append(t("parties.refused", lang))
     else:
-        bits.append(t("p.unconfirmed", lang))
+        bits.append(t("parties.unconfirmed", lang))
     return " · ".join(bits)
 
 
@@ -63,7 +63,13 @@ async def _repeat_lines(
         ):
             shown = p.plate if what == "plate" else mask_phone(p.phone)
             lines.append(
-                t("p.repeat", svc.language, what=shown, hours=f"{hours:g}", other=_case_ref(other))
+                t(
+                    "parties.repeat",
+                    svc.language,
+                    what=shown,
+                    hours=f"{hours:g}",
+                    other=_case_ref(other),
+                )
             )
     return lines
 
@@ -86,11 +92,13 @@ def _money_lines(svc: Services, parties: list[Party], insurers: dict[str, str]) 
         payments = compute(rule_parties, policy_from(svc.deployment.compensation))
     except ValueError:
         return []
-    lines = [t("m.section", svc.language)] + table_lines(payments, insurers, svc.language)
+    lines = [t("parties.money.section", svc.language)] + table_lines(
+        payments, insurers, svc.language
+    )
     totals = insurer_totals(payments)
     lines.append(
         t(
-            "m.totals",
+            "parties.money.totals",
             svc.language,
             totals="；".join(
                 f"{insurers.get(code, code)} {format_fen(fen)}" for code, fen in totals.items()
@@ -110,30 +118,30 @@ async def parties_section(session: AsyncSession, svc: Services, case: Case) -> C
     for label in ("甲", "乙"):
         shown.setdefault(label, Party(case_id=case.id, label=label))
     ordered = sorted(shown.values(), key=lambda p: order(p.label))
-    lines = [t("p.section", lang), *(_party_line(svc, p, insurers) for p in ordered)]
+    lines = [t("parties.section", lang), *(_party_line(svc, p, insurers) for p in ordered)]
     lines += await _repeat_lines(session, svc, case, parties)
 
-    lines += ["", t("e.section", lang)]
+    lines += ["", t("parties.elig.section", lang)]
     failed = eligibility.failures(case.eligibility)
     nxt = eligibility.next_question(case.eligibility)
     if failed:
         lines.append(
             t(
-                "e.failed",
+                "parties.elig.failed",
                 lang,
                 reasons="、".join(
-                    t(f"e.a.{f.code}.{case.eligibility[f.code]}", lang) for f in failed
+                    t(f"parties.elig.a.{f.code}.{case.eligibility[f.code]}", lang) for f in failed
                 ),
             )
         )
     elif nxt is None:
-        lines.append(t("e.ok", lang))
+        lines.append(t("parties.elig.ok", lang))
     else:
-        lines.append(t("e.next", lang, question=t(f"e.q.{nxt.code}", lang)))
+        lines.append(t("parties.elig.next", lang, question=t(f"parties.elig.q.{nxt.code}", lang)))
 
-    lines += ["", t("l.section", lang)]
+    lines += ["", t("parties.liab.section", lang)]
     grades = [
-        f"{p.label} {t(f'grade.{g.value}', lang) if (g := grade_of(p.grade)) else t('l.none', lang)}"
+        f"{p.label} {t(f'grade.{g.value}', lang) if (g := grade_of(p.grade)) else t('parties.liab.none', lang)}"
         for p in ordered
     ]
     lines.append(" / ".join(grades))
@@ -144,11 +152,11 @@ async def parties_section(session: AsyncSession, svc: Services, case: Case) -> C
         if c in PRESETS_BY_CODE
     ]
     if tags:
-        lines.append(t("l.from_preset", lang, items="；".join(tags)))
+        lines.append(t("parties.liab.from_preset", lang, items="；".join(tags)))
     facts = await readiness.facts(session, svc, case)
     gaps = missing(facts)
     if "liability_invalid" in gaps:
-        lines.append(t("l.invalid", lang))
+        lines.append(t("parties.liab.invalid", lang))
 
     money = _money_lines(svc, parties, insurers)
     if money:
@@ -161,9 +169,11 @@ async def parties_section(session: AsyncSession, svc: Services, case: Case) -> C
 
 def _gap_text(gap: str, lang: str) -> str:
     kind, _, label = gap.partition(":")
-    key = {"party": "r.item.party", "estimate": "r.item.estimate", "confirm": "r.item.confirm"}.get(
-        kind, f"r.item.{kind}"
-    )
+    key = {
+        "party": "parties.ready.item.party",
+        "estimate": "parties.ready.item.estimate",
+        "confirm": "parties.ready.item.confirm",
+    }.get(kind, f"parties.ready.item.{kind}")
     return t(key, lang, label=label)
 
 
@@ -181,33 +191,34 @@ async def _buttons(
 
     rows: list[tuple[tuple[str, str], ...]] = []
     row = [
-        (t("b.party", lang, label=p.label), await b("party.edit", label=p.label)) for p in parties
+        (t("parties.b.party", lang, label=p.label), await b("party.edit", label=p.label))
+        for p in parties
     ]
     extra = next_label({p.label for p in parties}, svc.deployment.rules.max_parties)
     if extra is not None:
-        row.append((t("b.add_party", lang, label=extra), await b("party.add")))
+        row.append((t("parties.b.add_party", lang, label=extra), await b("party.add")))
     rows.append(tuple(row))
     if nxt is not None:
         answers = []
         for value in (nxt.fast, not nxt.fast):  # the fast-path answer first
             data = await b("elig.answer", question=nxt.code, value=value)
-            answers.append((t(f"e.a.{nxt.code}.{value}", lang), data))
+            answers.append((t(f"parties.elig.a.{nxt.code}.{value}", lang), data))
         rows.append(tuple(answers))
     rows.append(
         (
-            (t("b.situation", lang), await b("liab.menu")),
-            (t("b.direct", lang), await b("liab.direct")),
-            (t("b.estimate", lang), await b("est.ask")),
+            (t("parties.b.situation", lang), await b("liab.menu")),
+            (t("parties.b.direct", lang), await b("liab.direct")),
+            (t("parties.b.estimate", lang), await b("est.ask")),
         )
     )
-    confirm_row = [(t("b.links", lang), await b("confirm.links"))]
+    confirm_row = [(t("parties.b.links", lang), await b("confirm.links"))]
     confirm_row += [
-        (t("b.paper", lang, label=p.label), await b("confirm.paper", label=p.label))
+        (t("parties.b.paper", lang, label=p.label), await b("confirm.paper", label=p.label))
         for p in parties
         if p.confirmed_at is None and p.id is not None
     ]
     rows.append(tuple(confirm_row[:3]))
-    rows.append(((t("b.other", lang), await b("other.ask")),))
+    rows.append(((t("parties.b.other", lang), await b("other.ask")),))
     return tuple(rows)
 
 
@@ -218,7 +229,7 @@ async def readiness_section(session: AsyncSession, svc: Services, case: Case) ->
     gaps = missing(await readiness.facts(session, svc, case))
     lang = svc.language
     if not gaps:
-        return CardPart(lines=(t("r.ready", lang),))
+        return CardPart(lines=(t("parties.ready.ready", lang),))
     return CardPart(
-        lines=(t("r.missing", lang, items="、".join(_gap_text(g, lang) for g in gaps)),)
+        lines=(t("parties.ready.missing", lang, items="、".join(_gap_text(g, lang) for g in gaps)),)
     )

@@ -78,7 +78,7 @@ async def hand_to_police(
         or "—"
     )
     text = t(
-        "police.handover",
+        "parties.handover",
         svc.language,
         number=case.number,
         reasons="、".join(reasons),

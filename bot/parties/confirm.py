@@ -47,7 +47,7 @@ async def send_links(
         if party.confirm_token is None:
             party.confirm_token = secrets.token_urlsafe(12)
             session.add(party)
-        label = t("links.button", svc.language, label=party.label)
+        label = t("parties.links.button", svc.language, label=party.label)
         rows.append([[label, "url:" + deep_link(svc.bot_username, party.confirm_token)]])
     q.audit(
         session,
@@ -58,8 +58,8 @@ async def send_links(
         actor=press.user_id,
     )
     if rows:
-        outbox.say(session, svc, case, t("links.intro", svc.language), buttons=rows)
-    return PressResult(t("a.saved", svc.language))
+        outbox.say(session, svc, case, t("parties.links.intro", svc.language), buttons=rows)
+    return PressResult(t("parties.ack.saved", svc.language))
 
 
 async def paper(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
@@ -82,7 +82,7 @@ async def paper(session: AsyncSession, svc: Services, press: Press, button: Butt
         label=party.label,
         via="paper",
     )
-    return PressResult(t("a.saved", svc.language))
+    return PressResult(t("parties.ack.saved", svc.language))
 
 
 def _confirm(party: Party, svc: Services, *, via: str, by: int) -> None:
@@ -107,7 +107,7 @@ async def open_link(svc: Services, *, token: str, chat_id: int, user_id: int) ->
         rows = [
             [
                 [
-                    t("b.confirm_yes", svc.language),
+                    t("parties.b.confirm_yes", svc.language),
                     await button_data(
                         session,
                         now=now,
@@ -120,7 +120,7 @@ async def open_link(svc: Services, *, token: str, chat_id: int, user_id: int) ->
                     ),
                 ],
                 [
-                    t("b.confirm_no", svc.language),
+                    t("parties.b.confirm_no", svc.language),
                     await button_data(
                         session,
                         now=now,
@@ -200,7 +200,11 @@ async def answer(session: AsyncSession, svc: Services, press: Press, button: But
     )
     text = t("confirm.share_contact", svc.language, label=party.label)
     private_say(
-        session, svc, press.chat_id, text, [[[t("b.share_contact", svc.language), "contact:"]]]
+        session,
+        svc,
+        press.chat_id,
+        text,
+        [[[t("parties.b.share_contact", svc.language), "contact:"]]],
     )
     return PressResult(t("confirm.share_contact_short", svc.language))
 

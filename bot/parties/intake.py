@@ -68,7 +68,11 @@ async def apply_quick_form(
         await questions.clear_pending(session, case_id=case.id, user_id=m.user_id)
     if readiness.party_complete(party):
         outbox.say(
-            session, svc, case, t("a.done", svc.language, label=form.label), reply_to=m.message_id
+            session,
+            svc,
+            case,
+            t("parties.ack.done", svc.language, label=form.label),
+            reply_to=m.message_id,
         )
     else:
         await ask_next_for_party(session, svc, case, party, m.user_id, m.user_name, m.message_id)
@@ -212,7 +216,9 @@ async def answer(
         return await _answer_other(session, svc, case, m)
     await ask_next_for_party(session, svc, case, party, m.user_id, m.user_name, m.message_id)
     if readiness.party_complete(party):
-        outbox.say(session, svc, case, t("a.done", lang, label=label), reply_to=m.message_id)
+        outbox.say(
+            session, svc, case, t("parties.ack.done", lang, label=label), reply_to=m.message_id
+        )
     return "answered"
 
 

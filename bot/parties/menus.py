@@ -37,7 +37,7 @@ async def situation_parties(session: AsyncSession, svc: Services, case: Case) ->
     return [
         [
             [
-                t("p.party", lang, label=label),
+                t("parties.party", lang, label=label),
                 await case_button(session, svc, case, "liab.party", label=label),
             ]
             for label in labels
@@ -63,14 +63,16 @@ async def situation_items(
         rows.append(
             [
                 [
-                    t("p.menu.more", lang),
+                    t("parties.menu.more", lang),
                     await case_button(
                         session, svc, case, "liab.party", label=label, everything=True
                     ),
                 ]
             ]
         )
-    rows.append([[t("p.menu.back", lang), await case_button(session, svc, case, "liab.menu")]])
+    rows.append(
+        [[t("parties.menu.back", lang), await case_button(session, svc, case, "liab.menu")]]
+    )
     return rows
 
 
@@ -84,7 +86,7 @@ async def grade_rows(session: AsyncSession, svc: Services, case: Case) -> Rows:
         rows.append(
             [
                 [
-                    t("p.grade_button", lang, label=label, grade=t(f"grade.{g.value}", lang)),
+                    t("parties.grade_button", lang, label=label, grade=t(f"grade.{g.value}", lang)),
                     await case_button(session, svc, case, "liab.grade", label=label, grade=g.value),
                 ]
                 for g in Grade

@@ -57,13 +57,15 @@ def table_lines(
     for p in payments:
         payer = insurer_names.get(p.payer_insurer or "", p.payer_insurer or p.payer_party)
         if p.payer_insurer is None:
-            payer = t("p.pay.self", lang, label=p.payer_party)
+            payer = t("parties.pay.self", lang, label=p.payer_party)
         proxy = ""
         if p.advanced_by:
-            proxy = t("p.pay.proxy", lang, insurer=insurer_names.get(p.advanced_by, p.advanced_by))
+            proxy = t(
+                "parties.pay.proxy", lang, insurer=insurer_names.get(p.advanced_by, p.advanced_by)
+            )
         lines.append(
             t(
-                "p.pay.line",
+                "parties.pay.line",
                 lang,
                 payer=Raw(payer) if p.payer_insurer is None else payer,
                 payee=p.payee_party,

@@ -88,7 +88,7 @@ async def claim(session: AsyncSession, svc: Services, press: Press, button: Butt
     )
     redraw(session, svc, case)
     await _after_queue_press(session, svc, press, button)
-    return PressResult(t("pol.ok.claimed", svc.language))
+    return PressResult(t("police.ok.claimed", svc.language))
 
 
 async def release(
@@ -121,7 +121,7 @@ async def release(
         actor_name=press.user_name,
     )
     redraw(session, svc, case)
-    return PressResult(t("pol.ok.released", svc.language))
+    return PressResult(t("police.ok.released", svc.language))
 
 
 async def take_over(
@@ -153,14 +153,14 @@ async def take_over(
     lang = svc.language
     was_name = Raw(t(f"status.{was}", lang))
     text = t(
-        "pol.say.taken_over",
+        "police.say.taken_over",
         lang,
         who=officer_mention(press.user_id, press.user_name),
         was=was_name,
     )
     outbox.say(session, svc, case, text)
     redraw(session, svc, case)
-    return PressResult(t("pol.ok.taken_over", lang))
+    return PressResult(t("police.ok.taken_over", lang))
 
 
 async def hand_back(
@@ -195,16 +195,16 @@ async def hand_back(
         return refused(svc, Refusal.CLAIMED, case)
     mark_changed(session, case.id, actor=press.user_id)
     lang = svc.language
-    again = Raw(t("pol.say.ask_again", lang)) if failed else ""
+    again = Raw(t("police.say.ask_again", lang)) if failed else ""
     text = t(
-        "pol.say.handed_back",
+        "police.say.handed_back",
         lang,
         who=officer_mention(press.user_id, press.user_name),
         again=again,
     )
     outbox.say(session, svc, case, text)
     redraw(session, svc, case)
-    return PressResult(t("pol.ok.handed_back", lang))
+    return PressResult(t("police.ok.handed_back", lang))
 
 
 async def cancel_ask(
@@ -224,7 +224,7 @@ async def cancel_ask(
         label=None,
         number=found.number,
     )
-    return PressResult(t("pol.ok.asked", svc.language))
+    return PressResult(t("police.ok.asked", svc.language))
 
 
 # The buttons of this module, by action name (wired in bot/wiring.py).

@@ -19,11 +19,11 @@ from storage import queries as q
 from storage.models import AuditEvent, Case
 
 BUTTON_LABELS = {
-    Action.POLICE_CLAIM: "pol.b.claim",
-    Action.POLICE_RELEASE: "pol.b.release",
-    Action.POLICE_CANCEL: "pol.b.cancel",
-    Action.POLICE_TAKE_OVER: "pol.b.take_over",
-    Action.POLICE_HAND_BACK: "pol.b.hand_back",
+    Action.POLICE_CLAIM: "police.b.claim",
+    Action.POLICE_RELEASE: "police.b.release",
+    Action.POLICE_CANCEL: "police.b.cancel",
+    Action.POLICE_TAKE_OVER: "police.b.take_over",
+    Action.POLICE_HAND_BACK: "police.b.hand_back",
 }
 
 
@@ -51,15 +51,15 @@ async def police_section(session: AsyncSession, svc: Services, case: Case) -> Ca
         if case.police_claimed_by is not None and case.police_claimed_at is not None:
             when = _local(case.police_claimed_at, timezone)
             who = case.police_claimed_by_name or str(case.police_claimed_by)
-            lines.append(t("pol.card.claimed", lang, who=who, time=when))
+            lines.append(t("police.card.claimed", lang, who=who, time=when))
         else:
-            lines.append(t("pol.card.unclaimed", lang))
+            lines.append(t("police.card.unclaimed", lang))
     elif case.status == CaseStatus.CANCELLED:
         event = await _latest(session, case.id, "case.cancelled")
         if event is not None:
             who = event.data.get("actor_name") or str(event.actor_user_id)
             lines.append(
-                t("pol.card.cancelled", lang, who=who, reason=event.data.get("reason", ""))
+                t("police.card.cancelled", lang, who=who, reason=event.data.get("reason", ""))
             )
     moves = card_moves(status=case.status, claimed=case.police_claimed_by is not None)
     row = []

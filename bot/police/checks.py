@@ -53,7 +53,7 @@ def audit_refused(
 
 
 def refusal_text(svc: Services, why: Refusal, case: Case) -> str:
-    return t(f"pol.no.{why.value}", svc.language, who=case.police_claimed_by_name or "")
+    return t(f"police.no.{why.value}", svc.language, who=case.police_claimed_by_name or "")
 
 
 def refused(svc: Services, why: Refusal, case: Case) -> PressResult:
@@ -67,7 +67,7 @@ async def checked(
     """The button's case if the presser is police and the move applies, else the answer."""
     case = await session.get(Case, button.case_id) if button.case_id else None
     if case is None or case.id is None:
-        return PressResult(t("pol.alert.gone", svc.language), alert=True)
+        return PressResult(t("police.alert.gone", svc.language), alert=True)
     if not await is_officer(session, svc, case, user_id=press.user_id, move=move):
         audit_refused(
             session,
@@ -78,7 +78,7 @@ async def checked(
             move=move,
             reason="not_police",
         )
-        return PressResult(t("pol.alert.not_police", svc.language), alert=True)
+        return PressResult(t("police.alert.not_police", svc.language), alert=True)
     why = refusal(
         move, status=case.status, claimed_by=case.police_claimed_by, officer=press.user_id
     )

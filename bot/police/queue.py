@@ -30,7 +30,7 @@ async def queue_view(
     stmt = select(Case).where(Case.chat_id == chat_id, Case.status == POLICE)
     cases = list((await session.exec(stmt)).all())
     if not cases:
-        return t("pol.queue.empty", lang, township=township), []
+        return t("police.queue.empty", lang, township=township), []
     handed: dict[int, datetime] = {}
     ids = [c.id for c in cases if c.id is not None]
     events = select(AuditEvent).where(
@@ -40,15 +40,15 @@ async def queue_view(
         if e.case_id is not None and (e.case_id not in handed or e.at > handed[e.case_id]):
             handed[e.case_id] = e.at
     cases.sort(key=lambda c: (handed.get(c.id or 0, c.updated_at), c.id or 0))
-    lines = [t("pol.queue.title", lang, township=township, count=len(cases))]
+    lines = [t("police.queue.title", lang, township=township, count=len(cases))]
     buttons: list[list[list[str]]] = []
     for i, case in enumerate(cases[:QUEUE_MAX_LISTED], start=1):
         age = format_duration(now - handed.get(case.id or 0, case.updated_at), lang)
         if case.police_claimed_by is not None:
             name = case.police_claimed_by_name or str(case.police_claimed_by)
-            state = t("pol.queue.claimed", lang, who=name)
+            state = t("police.queue.claimed", lang, who=name)
         else:
-            state = t("pol.queue.unclaimed", lang)
+            state = t("police.queue.unclaimed", lang)
             data = await button_data(
                 session,
                 now=now,
@@ -57,10 +57,10 @@ async def queue_view(
                 action_name=Action.POLICE_CLAIM.value,
                 **{"from": "queue"},
             )
-            buttons.append([t("pol.b.claim_case", lang, number=case.number), data])
+            buttons.append([t("police.b.claim_case", lang, number=case.number), data])
         lines.append(
             t(
-                "pol.queue.line",
+                "police.queue.line",
                 lang,
                 i=i,
                 number=case.number,
@@ -69,7 +69,7 @@ async def queue_view(
             )
         )
     if len(cases) > QUEUE_MAX_LISTED:
-        lines.append(t("pol.queue.more", lang, count=len(cases) - QUEUE_MAX_LISTED))
+        lines.append(t("police.queue.more", lang, count=len(cases) - QUEUE_MAX_LISTED))
     return "\n".join(lines), [[b] for b in buttons]
 
 
@@ -79,7 +79,7 @@ async def show_queue(svc: Services, cmd: Command) -> int:
     async def work(session: AsyncSession) -> int:
         lang = svc.language
         if cmd.chat_type == "private" or await q.get_group(session, chat_id=cmd.chat_id) is None:
-            text, buttons = t("pol.queue.unregistered", lang), []
+            text, buttons = t("police.queue.unregistered", lang), []
         else:
             text, buttons = await queue_view(session, svc, chat_id=cmd.chat_id)
         q.enqueue(

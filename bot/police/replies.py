@@ -44,7 +44,7 @@ async def cancel_answer(
             move=Action.POLICE_CANCEL,
             reason="not_police",
         )
-        reply(t("pol.err.cannot", lang, why=Raw(t("pol.alert.not_police", lang))))
+        reply(t("police.err.cannot", lang, why=Raw(t("police.alert.not_police", lang))))
         return "refused"
     why = refusal(
         Action.POLICE_CANCEL,
@@ -54,11 +54,11 @@ async def cancel_answer(
     )
     if why is not None:
         await questions.clear_pending(session, case_id=case.id, user_id=m.user_id)
-        reply(t("pol.err.cannot", lang, why=Raw(refusal_text(svc, why, case))))
+        reply(t("police.err.cannot", lang, why=Raw(refusal_text(svc, why, case))))
         return "refused"
     reason = clean_reason(m.text)
     if reason is None:
-        reply(t("pol.err.reason", lang))  # the question stays open
+        reply(t("police.err.reason", lang))  # the question stays open
         return "refused"
     was = case.status
     won = await lifecycle.move(
@@ -74,9 +74,9 @@ async def cancel_answer(
     )
     await questions.clear_pending(session, case_id=case.id, user_id=m.user_id)
     if not won:
-        reply(t("pol.err.cannot", lang, why=Raw(refusal_text(svc, Refusal.CLAIMED, case))))
+        reply(t("police.err.cannot", lang, why=Raw(refusal_text(svc, Refusal.CLAIMED, case))))
         return "refused"
     who = officer_mention(m.user_id, m.user_name)
-    reply(t("pol.say.cancelled", lang, who=who, reason=reason))
+    reply(t("police.say.cancelled", lang, who=who, reason=reason))
     redraw(session, svc, case)
     return "cancelled"

@@ -87,20 +87,20 @@ def format_duration(span: timedelta, lang: str = "zh") -> str:
     """`2天3小时`, `1小时5分钟`, `5分钟`, `不到1分钟` (days show hours, not minutes)."""
     minutes = max(0, int(span.total_seconds()) // 60)
     if minutes == 0:
-        return t("dur.lt_minute", lang)
+        return t("timeline.dur.lt_minute", lang)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     parts = []
     if days:
-        parts.append(t("dur.d", lang, n=days))
+        parts.append(t("timeline.dur.d", lang, n=days))
         if hours:
-            parts.append(t("dur.h", lang, n=hours))
+            parts.append(t("timeline.dur.h", lang, n=hours))
     else:
         if hours:
-            parts.append(t("dur.h", lang, n=hours))
+            parts.append(t("timeline.dur.h", lang, n=hours))
         if mins:
-            parts.append(t("dur.m", lang, n=mins))
-    return t("dur.sep", lang).join(parts)
+            parts.append(t("timeline.dur.m", lang, n=mins))
+    return t("timeline.dur.sep", lang).join(parts)
 
 
 def _merge_key(entry: Entry) -> tuple[str, str | None, Any] | None:
@@ -143,22 +143,22 @@ def describe(entry: Entry, count: int = 1, lang: str = "zh") -> str:
     }
     kind = entry.kind
     if kind == "party.updated" and count > 1:
-        return t("ev.party.updated.many", lang, **values)
+        return t("timeline.ev.party.updated.many", lang, **values)
     if kind == "party.confirmed":
         via = _str(d, "via")
-        values["via"] = t(f"via.{via}", lang) if f"via.{via}" in CATALOG else via
+        values["via"] = t(f"timeline.via.{via}", lang) if f"timeline.via.{via}" in CATALOG else via
     if kind == "case.police" and d.get("via") == "take_over":
-        return t("ev.case.police.take_over", lang)
+        return t("timeline.ev.case.police.take_over", lang)
     if kind == "police.refused":
         attempted = _str(d, "attempted")
-        key = f"act.{attempted}"
+        key = f"timeline.act.{attempted}"
         values["attempted"] = t(key, lang) if key in CATALOG else attempted
-    if f"ev.{kind}" in CATALOG:
-        template = CATALOG[f"ev.{kind}"]
+    if f"timeline.ev.{kind}" in CATALOG:
+        template = CATALOG[f"timeline.ev.{kind}"]
         text = template.get(lang) or template["zh"]
         used = {k: v for k, v in values.items() if "{" + k + "}" in text}
-        return t(f"ev.{kind}", lang, **used)
-    return t("ev.other", lang, kind=kind)
+        return t(f"timeline.ev.{kind}", lang, **used)
+    return t("timeline.ev.other", lang, kind=kind)
 
 
 def _when(at: datetime, tz: ZoneInfo) -> str:
@@ -173,10 +173,10 @@ def event_lines(entries: Sequence[Entry], *, timezone: str, lang: str = "zh") ->
         what = describe(entry, count, lang)
         if entry.actor:
             lines.append(
-                t("tl.line", lang, time=_when(entry.at, tz), who=entry.actor, what=Raw(what))
+                t("timeline.line", lang, time=_when(entry.at, tz), who=entry.actor, what=Raw(what))
             )
         else:
-            lines.append(t("tl.line.nobody", lang, time=_when(entry.at, tz), what=Raw(what)))
+            lines.append(t("timeline.line.nobody", lang, time=_when(entry.at, tz), what=Raw(what)))
     return lines
 
 
@@ -189,12 +189,12 @@ def step_lines(entries: Sequence[Entry], *, now: datetime, lang: str = "zh") -> 
     found = steps(entries)
     if not found:
         return []
-    lines = [t("tl.steps", lang)]
+    lines = [t("timeline.steps", lang)]
     for i, (before, after) in enumerate(zip(found, found[1:], strict=False)):
-        start = t("tl.step.opened", lang) if i == 0 else _status_name(before.status, lang)
+        start = t("timeline.step.opened", lang) if i == 0 else _status_name(before.status, lang)
         lines.append(
             t(
-                "tl.step",
+                "timeline.step",
                 lang,
                 **{
                     "from": Raw(start),
@@ -206,10 +206,12 @@ def step_lines(entries: Sequence[Entry], *, now: datetime, lang: str = "zh") -> 
     first, last = found[0], found[-1]
     if last.status in TERMINAL:
         lines.append(
-            t("tl.total.done", lang, duration=Raw(format_duration(last.at - first.at, lang)))
+            t("timeline.total.done", lang, duration=Raw(format_duration(last.at - first.at, lang)))
         )
     else:
-        lines.append(t("tl.total.open", lang, duration=Raw(format_duration(now - first.at, lang))))
+        lines.append(
+            t("timeline.total.open", lang, duration=Raw(format_duration(now - first.at, lang)))
+        )
     return lines
 
 
@@ -235,7 +237,7 @@ def fit(
     if size(whole) <= limit:
         return "\n".join(whole)
     total = len(events)
-    note_room = len(t("tl.cut", lang, count=total, total=total)) + 1
+    note_room = len(t("timeline.cut", lang, count=total, total=total)) + 1
     budget = limit - size([*head, *tail]) - 2 - note_room  # two joins around the events
     first: list[str] = []
     for line in events[:keep_first]:
@@ -248,6 +250,6 @@ def fit(
             break
         last.insert(0, line)
     cut = total - len(first) - len(last)
-    note = t("tl.cut", lang, count=cut, total=total)
+    note = t("timeline.cut", lang, count=cut, total=total)
     text = "\n".join([*head, *first, note, *last, *tail])
     return text[:limit]

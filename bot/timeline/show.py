@@ -78,7 +78,7 @@ async def entries_of(session: AsyncSession, svc: Services, case: Case, lang: str
             name = (
                 e.data.get("actor_name")
                 or names.get(e.actor_user_id)
-                or t("tl.user", lang, id=e.actor_user_id)
+                or t("timeline.user", lang, id=e.actor_user_id)
             )
         out.append(Entry(at=e.at, kind=e.kind, actor=name, data=e.data))
     return out
@@ -91,16 +91,16 @@ async def timeline_text(session: AsyncSession, svc: Services, case: Case, lang: 
     entries = await entries_of(session, svc, case, lang)
     head = [
         t(
-            "tl.title",
+            "timeline.title",
             lang,
             number=case.number,
             township=svc.township_name(case.township_code),
             status=t(f"status.{case.status}", lang),
         ),
         "",
-        t("tl.events", lang),
+        t("timeline.events", lang),
     ]
-    events = event_lines(entries, timezone=timezone, lang=lang) or [t("tl.no_events", lang)]
+    events = event_lines(entries, timezone=timezone, lang=lang) or [t("timeline.no_events", lang)]
     steps = step_lines(entries, now=svc.clock.now(), lang=lang)
     tail = ["", *steps] if steps else []
     return fit(head, events, tail, lang=lang)
@@ -112,20 +112,20 @@ async def show_timeline(svc: Services, cmd: Command) -> str:
     async def work(session: AsyncSession) -> str:
         lang = svc.language
         if cmd.chat_type == "private" or await q.get_group(session, chat_id=cmd.chat_id) is None:
-            _answer(session, svc, cmd, t("tl.unregistered", lang))
+            _answer(session, svc, cmd, t("timeline.unregistered", lang))
             return "unregistered"
         if not cmd.args:
-            _answer(session, svc, cmd, t("tl.usage", lang))
+            _answer(session, svc, cmd, t("timeline.usage", lang))
             return "usage"
         text = cmd.args[0]
         parsed = parse_case_number(text)
         if parsed is None:
-            _answer(session, svc, cmd, t("tl.bad_number", lang, text=text[:40]))
+            _answer(session, svc, cmd, t("timeline.bad_number", lang, text=text[:40]))
             return "bad_number"
         number = text.strip().upper()
         case = (await session.exec(select(Case).where(Case.number == number))).first()
         if case is None:
-            _answer(session, svc, cmd, t("tl.unknown", lang, number=number))
+            _answer(session, svc, cmd, t("timeline.unknown", lang, number=number))
             return "unknown"
         if not await may_view(session, svc, case, user_id=cmd.user_id):
             q.audit(
@@ -138,7 +138,7 @@ async def show_timeline(svc: Services, cmd: Command) -> str:
                 actor_name=cmd.user_name,
             )
             who = mention(cmd.user_id, cmd.user_name)
-            _answer(session, svc, cmd, t("tl.refused", lang, who=who, number=number))
+            _answer(session, svc, cmd, t("timeline.refused", lang, who=who, number=number))
             return "refused"
         _answer(session, svc, cmd, await timeline_text(session, svc, case, lang))
         return "shown"

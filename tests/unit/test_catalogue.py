@@ -79,11 +79,11 @@ def test_every_literal_key_in_the_source_exists() -> None:
 
 ENUM_KEYS: list[tuple[str, type[StrEnum]]] = [
     ("status.{}", CaseStatus),
-    ("c.status.{}", ClaimStatus),
+    ("claims.status.{}", ClaimStatus),
     ("grade.{}", Grade),
     ("layer.{}", Layer),
     ("err.amount.{}", AmountErrorCode),
-    ("pol.no.{}", PoliceRefusal),
+    ("police.no.{}", PoliceRefusal),
     ("role.{}", Role),
 ]
 
@@ -97,6 +97,6 @@ def test_every_enum_member_has_its_text(pattern: str, enum: type[StrEnum]) -> No
 def test_every_eligibility_question_and_answer_has_its_text() -> None:
     merged = _merged()
     for q in QUESTIONS:
-        assert f"e.q.{q.code}" in merged, q.code
+        assert f"parties.elig.q.{q.code}" in merged, q.code
         for value in (True, False):
-            assert f"e.a.{q.code}.{value}" in merged, (q.code, value)
+            assert f"parties.elig.a.{q.code}.{value}" in merged, (q.code, value)
