@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.case.status import EDITABLE
 from bot.evidence import geo
 from bot.evidence.checks import check_place, places
 from bot.evidence.data import case_photos, may_act
@@ -11,7 +12,6 @@ from bot.kernel.buttons import ButtonAction, Press, PressResult
 from bot.kernel.incoming import IncomingPlace
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
-from bot.parties.changes import EDITABLE
 from storage import queries as q
 from storage.models import Button, Case, Photo
 

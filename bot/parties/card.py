@@ -8,10 +8,11 @@ from html import escape
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.card import CardPart
+from bot.case.status import EDITABLE
 from bot.kernel.buttons import case_button
 from bot.kernel.services import Services
 from bot.kernel.texts import t
-from bot.parties import changes, eligibility, readiness, store
+from bot.parties import eligibility, readiness, store
 from bot.parties.labels import next_label, order
 from bot.parties.masking import mask_name, mask_phone
 from bot.parties.menus import preset_label
@@ -161,9 +162,7 @@ async def parties_section(session: AsyncSession, svc: Services, case: Case) -> C
     money = _money_lines(svc, parties, insurers)
     if money:
         lines += ["", *money]
-    buttons = (
-        await _buttons(session, svc, case, ordered, nxt) if case.status in changes.EDITABLE else ()
-    )
+    buttons = await _buttons(session, svc, case, ordered, nxt) if case.status in EDITABLE else ()
     return CardPart(lines=tuple(lines), buttons=buttons)
 
 
@@ -224,7 +223,7 @@ async def _buttons(
 
 async def readiness_section(session: AsyncSession, svc: Services, case: Case) -> CardPart | None:
     """The last line of an open case: what is still missing, or that it is complete."""
-    if case.status not in changes.EDITABLE:
+    if case.status not in EDITABLE:
         return None
     gaps = missing(await readiness.facts(session, svc, case))
     lang = svc.language

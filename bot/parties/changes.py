@@ -15,9 +15,6 @@ from bot.roles.lookup import people_for
 from storage import queries as q
 from storage.models import Case
 
-# A disputed case stays editable: the assistant updates evidence or figures, then it re-routes.
-EDITABLE = ("collecting", "ready", "disputed")
-
 
 async def changed(
     session: AsyncSession,

@@ -97,7 +97,7 @@ async def open_link(svc: Services, *, token: str, chat_id: int, user_id: int) ->
         now = svc.clock.now()
         party = (await session.exec(select(Party).where(Party.confirm_token == token))).first()
         case = await session.get(Case, party.case_id) if party else None
-        if party is None or case is None or case.status not in changes.EDITABLE:
+        if party is None or case is None or case.status not in EDITABLE:
             private_say(session, svc, chat_id, t("confirm.unknown", svc.language))
             return "unknown"
         if party.confirmed_by not in (None, user_id) and party.confirmed_via == "telegram":
