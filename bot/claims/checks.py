@@ -8,11 +8,11 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.status import INSURER_STAGE
+from bot.claims import store
 from bot.claims.rules import ClaimStatus
 from bot.kernel.buttons import Press, PressResult
 from bot.kernel.services import Services
 from bot.kernel.texts import t
-from bot.parties import store
 from bot.roles.lookup import grants_of
 from bot.rules.access import Action, may
 from storage import queries as q
