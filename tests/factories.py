@@ -240,7 +240,7 @@ async def make_claim(
     round: int = 1,
     ping_message_id: int | None = None,
 ) -> InsurerClaim:
-    """One paying insurer's claim, its ping sent (as the sender links it) and in `status`.
+    """One paying insurer's claim in `status`, its ping sent (`ping_id` finds it).
 
     An approved or paid claim is approved for the requested amount unless told otherwise.
     """
@@ -260,13 +260,14 @@ async def make_claim(
         requested_fen=requested_fen,
         approved_fen=approved_fen,
         paid_fen=paid_fen,
-        ping_message_id=ping,
         decided_by=PINGAN_ADJUSTER if decided else None,
         decided_at=now if decided else None,
         created_at=now,
     )
     async with svc.db.transaction() as s:
         s.add(claim)
+        await s.flush()
+        # Linked as the sender links a sent ping: a case message referring to its claim.
         s.add(
             CaseMessage(
                 chat_id=case.chat_id,
@@ -274,9 +275,19 @@ async def make_claim(
                 case_id=case.id or 0,
                 from_bot=True,
                 kind="text",
+                ref=f"claim:{claim.id}",
             )
         )
     return claim
+
+
+async def ping_id(svc: Services, claim: InsurerClaim) -> int:
+    """The message id of a claim's ping."""
+    async with svc.db.session() as s:
+        stmt = select(CaseMessage.message_id).where(CaseMessage.ref == f"claim:{claim.id}")
+        found = (await s.exec(stmt)).first()
+    assert found is not None
+    return found
 
 
 async def make_member(

@@ -32,6 +32,7 @@ from tests.factories import (
     make_claim,
     make_group,
     make_party,
+    ping_id,
     press,
     produced,
     rows,
@@ -70,7 +71,7 @@ async def test_a_stranger_or_another_insurer_approving_changes_nothing_and_is_au
     token = await claim_token(svc, case, pingan, "approve")
     refused = t("c.refused", "zh", insurer="平安产险")
     for who in (CPIC_ADJUSTER, PICC_ADJUSTER, ASSISTANT, STRANGER):
-        got = await produced(svc, press(svc, token, who, message_id=pingan.ping_message_id))
+        got = await produced(svc, press(svc, token, who, message_id=await ping_id(svc, pingan)))
         assert got.result.alert and got.result.text == refused
         assert got.outbox == []
         [event] = got.audit
@@ -89,11 +90,15 @@ async def test_a_supervisor_of_the_insurer_may_reject_another_insurers_adjuster_
 ):
     case, _, picc = await routed(svc)
     token = await claim_token(svc, case, picc, "reject")
-    got = await produced(svc, press(svc, token, PINGAN_ADJUSTER, message_id=picc.ping_message_id))
+    got = await produced(
+        svc, press(svc, token, PINGAN_ADJUSTER, message_id=await ping_id(svc, picc))
+    )
     assert got.result.alert and got.audit_kinds() == ["claim.refused"]
     assert (await claim_of(svc, picc)).status == "pinged"
 
-    got = await produced(svc, press(svc, token, PICC_SUPERVISOR, message_id=picc.ping_message_id))
+    got = await produced(
+        svc, press(svc, token, PICC_SUPERVISOR, message_id=await ping_id(svc, picc))
+    )
     assert not got.result.alert
     claim = await claim_of(svc, picc)
     assert claim.status == "rejected" and claim.decided_by == PICC_SUPERVISOR
@@ -118,8 +123,8 @@ async def test_two_approvals_at_once_one_wins(svc: Services):
     case, pingan, _ = await routed(svc)
     token = await claim_token(svc, case, pingan, "approve")
     results = await asyncio.gather(
-        press(svc, token, PINGAN_ADJUSTER, message_id=pingan.ping_message_id),
-        press(svc, token, PINGAN_ADJUSTER_2, message_id=pingan.ping_message_id),
+        press(svc, token, PINGAN_ADJUSTER, message_id=await ping_id(svc, pingan)),
+        press(svc, token, PINGAN_ADJUSTER_2, message_id=await ping_id(svc, pingan)),
     )
     assert sorted(r.text for r in results) == sorted([t("c.saved", "zh"), t("c.already", "zh")])
     assert not any(r.alert for r in results)
@@ -134,14 +139,17 @@ async def test_two_approvals_at_once_one_wins(svc: Services):
 async def test_a_replayed_approval_is_harmless(svc: Services):
     case, _, picc = await routed(svc)
     token = await claim_token(svc, case, picc, "approve")
-    first = await produced(svc, press(svc, token, PICC_ADJUSTER, message_id=picc.ping_message_id))
+    first = await produced(
+        svc, press(svc, token, PICC_ADJUSTER, message_id=await ping_id(svc, picc))
+    )
     assert first.result.text == t("c.saved", "zh")
     assert "claim.approved" in first.audit_kinds()
     # The winner is asked for the claim number, in the thread, replying to the ping.
-    assert any(i.payload.get("reply_to") == picc.ping_message_id for i in first.outbox)
+    ping = await ping_id(svc, picc)
+    assert any(i.payload.get("reply_to") == ping for i in first.outbox)
     for _ in range(2):
         again = await produced(
-            svc, press(svc, token, PICC_ADJUSTER, message_id=picc.ping_message_id)
+            svc, press(svc, token, PICC_ADJUSTER, message_id=await ping_id(svc, picc))
         )
         assert not again.result.alert and again.result.text == t("c.already", "zh")
         assert again.outbox == [] and again.audit == []
@@ -151,7 +159,9 @@ async def test_a_replayed_approval_is_harmless(svc: Services):
 async def test_a_token_replayed_onto_another_message_is_forged(svc: Services):
     case, pingan, picc = await routed(svc)
     token = await claim_token(svc, case, pingan, "approve")
-    got = await produced(svc, press(svc, token, PINGAN_ADJUSTER, message_id=picc.ping_message_id))
+    got = await produced(
+        svc, press(svc, token, PINGAN_ADJUSTER, message_id=await ping_id(svc, picc))
+    )
     assert got.result.alert and got.result.text == t("c.forged", "zh")
     assert [(e.kind, e.data["reason"]) for e in got.audit] == [("claim.refused", "forged")]
     assert (await claim_of(svc, pingan)).status == "pinged"
@@ -207,7 +217,9 @@ async def test_a_superseded_claims_buttons_are_stale(svc: Services):
     case, pingan, _ = await routed(svc, status="awaiting_insurer")
     old = await make_claim(svc, case, insurer="PINGAN", status="superseded", round=0)
     token = await claim_token(svc, case, old, "approve")
-    got = await produced(svc, press(svc, token, PINGAN_ADJUSTER, message_id=old.ping_message_id))
+    got = await produced(
+        svc, press(svc, token, PINGAN_ADJUSTER, message_id=await ping_id(svc, old))
+    )
     assert got.result.alert and got.result.text == t("c.stale", "zh")
     assert [e.data["reason"] for e in got.audit] == ["stale"]
     assert (await claim_of(svc, old)).status == "superseded"
@@ -217,7 +229,9 @@ async def test_a_superseded_claims_buttons_are_stale(svc: Services):
 async def test_insurer_buttons_wait_while_the_police_have_the_case(svc: Services):
     case, pingan, _ = await routed(svc, status="police")
     token = await claim_token(svc, case, pingan, "approve")
-    got = await produced(svc, press(svc, token, PINGAN_ADJUSTER, message_id=pingan.ping_message_id))
+    got = await produced(
+        svc, press(svc, token, PINGAN_ADJUSTER, message_id=await ping_id(svc, pingan))
+    )
     assert got.result.alert is True
     assert [(e.data["reason"], e.actor_user_id) for e in got.audit] == [
         ("case_status", PINGAN_ADJUSTER)
@@ -242,7 +256,7 @@ async def test_only_the_insurer_whose_claim_it_is_may_recognise_a_survey(svc: Se
 async def test_an_adjusted_amount_goes_through_the_amount_rules(svc: Services):
     case, _, picc = await routed(svc)
     token = await claim_token(svc, case, picc, "adjust")
-    await press(svc, token, PICC_ADJUSTER, message_id=picc.ping_message_id)
+    await press(svc, token, PICC_ADJUSTER, message_id=await ping_id(svc, picc))
     got = await produced(svc, receive_text(svc, text_in(case, "-5", PICC_ADJUSTER)))
     assert got.result == "refused" and got.audit == []
     assert "不是有效金额" in got.texts()[0]
