@@ -36,6 +36,7 @@ from storage.models import (
     Member,
     OutboxItem,
     Party,
+    Photo,
     RoleRequest,
 )
 
@@ -226,6 +227,30 @@ async def make_party(
     async with svc.db.transaction() as s:
         s.add(party)
     return party
+
+
+async def make_photo(
+    svc: Services, case: Case, *, slot: str | None = None, by: int = ASSISTANT
+) -> Photo:
+    """A photo of the case, downloaded and stored, in a checklist slot (None: an extra)."""
+    message_id = next_message_id()
+    photo = Photo(
+        case_id=case.id or 0,
+        chat_id=case.chat_id,
+        message_id=message_id,
+        file_id=f"file-{message_id}",
+        file_unique_id=f"unique-{message_id}",
+        from_user_id=by,
+        received_at=svc.clock.now(),
+        slot=slot,
+        status="stored",
+        stored_at=svc.clock.now(),
+    )
+    async with svc.db.transaction() as s:
+        s.add(photo)
+        await s.flush()
+        s.add(CaseMessage(chat_id=case.chat_id, message_id=message_id, case_id=case.id or 0))
+    return photo
 
 
 async def make_claim(
