@@ -78,7 +78,7 @@ async def test_two_admins_deciding_at_once_decide_once(svc: Services, request_: 
     decided = await rows(
         svc,
         AuditEvent,
-        AuditEvent.kind.in_(["role.approved", "role.denied"]),  # type: ignore[attr-defined]
+        col(AuditEvent.kind).in_(["role.approved", "role.denied"]),
     )
     assert len(decided) == 1
     row = await get(svc, RoleRequest, request_.id)
