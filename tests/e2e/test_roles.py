@@ -15,8 +15,7 @@ from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
 from bot.kernel.clock import ManualClock
 from storage.models import AuditEvent, Member, RoleRequest
 from tests.e2e.conftest import World, bot_settings
-from tests.e2e.helpers import bot_messages, button_data_of, calls, press, text_of
-from tests.e2e.test_case_thread import register
+from tests.e2e.helpers import bot_messages, button_data_of, calls, press, register, text_of
 
 # 10:00 in Asia/Shanghai: day shifts are on duty, night shifts are not.
 MORNING = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
