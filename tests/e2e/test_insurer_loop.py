@@ -465,7 +465,7 @@ async def test_the_paid_message_that_closes_a_case_does_not_reopen_its_topic(
     sb, bot, chat, staff = world.sb, standard, world.forum, world.staff  # type: ignore[attr-defined]
     case = await routed_case(world, bot, 1)
     assert case.id is not None
-    await tap(world, chat, staff.pingan1, ping_of(world, chat, "平安产险"), "同意")
+    await tap(world.sb, chat, staff.pingan1, ping_of(world, chat, "平安产险"), "同意")
     await wait_said(world, chat, "请回复报案号")
     claim = (await claims(bot, case.id))["PINGAN"]
     fen = claim.approved_fen or 0
