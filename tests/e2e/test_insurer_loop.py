@@ -309,7 +309,7 @@ async def test_forged_and_replayed_callbacks_change_nothing(world: World, two_pa
     assert answer["show_alert"]
     # This case's PINGAN token replayed onto PICC's ping (same format, wrong message).
     answer = await tap(
-        world, chat, staff.pingan1, picc, "", data=button_data_of(pingan, "同意"), strict=False
+        world.sb, chat, staff.pingan1, picc, "", data=button_data_of(pingan, "同意"), strict=False
     )
     assert answer["show_alert"]
     # A well-formed token that was never issued.
