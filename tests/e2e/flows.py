@@ -18,24 +18,17 @@ from tests.e2e.conftest import World, eventually
 from tests.e2e.helpers import (
     bot_messages,
     button_data_of,
-    cards,
+    card_has,
+    card_of,
+    card_shows,
     cases_in,
     last_bot_message,
     press,
+    register,
     text_of,
 )
-from tests.e2e.test_case_thread import card_shows, register
 
 TOWNSHIP = {"forum": "花石镇", "plain": "射埠镇"}
-
-
-def _card(world: World, chat: int) -> dict:
-    return cards(world.sb, chat)[0]
-
-
-async def _card_has(world: World, chat: int, text: str) -> bool:
-    found = cards(world.sb, chat)
-    return bool(found) and text in text_of(found[0])
 
 
 def _newest(world: World, chat: int) -> int:
@@ -68,15 +61,15 @@ async def drive_to_links(world: World, bot: Runtime, chat: int, *, photos: int =
     await eventually(lambda: card_shows(sb, chat, photos))
     case = (await cases_in(bot, chat))[0]
     thread = case.message_thread_id if forum else None
-    anchor = None if forum else _card(world, chat)["message_id"]
+    anchor = None if forum else card_of(sb, chat)["message_id"]
 
     def say(text: str, reply_to: int | None = None) -> None:
         sb.send_text(chat, world.assistant, text, thread_id=thread, reply_to=reply_to or anchor)
 
     say("甲 湘C12345 平安 13800001111 张三 小型轿车")
-    await eventually(lambda: _card_has(world, chat, "湘C12345"))
+    await eventually(lambda: card_has(sb, chat, "湘C12345"))
     say("乙 湘C67890 人保 13900002222 李四 小型普通客车")
-    await eventually(lambda: _card_has(world, chat, "湘C67890"))
+    await eventually(lambda: card_has(sb, chat, "湘C67890"))
 
     for question, answer in (
         ("是否有人受伤", "无人受伤"),
@@ -86,26 +79,26 @@ async def drive_to_links(world: World, bot: Runtime, chat: int, *, photos: int =
         ("是否载有危险", "无"),
         ("双方对事实", "无争议"),
     ):
-        await eventually(lambda q=question: _card_has(world, chat, f"待答：{q}"))
-        await press(sb, chat, world.assistant, _card(world, chat), answer)
-    await eventually(lambda: _card_has(world, chat, "符合快处快赔条件"))
+        await eventually(lambda q=question: card_has(sb, chat, f"待答：{q}"))
+        await press(sb, chat, world.assistant, card_of(sb, chat), answer)
+    await eventually(lambda: card_has(sb, chat, "符合快处快赔条件"))
 
-    await press(sb, chat, world.assistant, _card(world, chat), "事故情形")
+    await press(sb, chat, world.assistant, card_of(sb, chat), "事故情形")
     menu = await _question(world, chat, "选择有违法情形的一方", 0)
     await press(sb, chat, world.assistant, menu, "甲方")
     situations = await _question(world, chat, "甲方的事故情形", 0)
     await press(sb, chat, world.assistant, situations, "追尾")
-    await eventually(lambda: _card_has(world, chat, "甲 全部 / 乙 无"))
+    await eventually(lambda: card_has(sb, chat, "甲 全部 / 乙 无"))
 
     mark = _newest(world, chat)
-    await press(sb, chat, world.assistant, _card(world, chat), "录入估损")
+    await press(sb, chat, world.assistant, card_of(sb, chat), "录入估损")
     q = await _question(world, chat, "甲方车损估价", mark)
     say("1500", reply_to=q["message_id"])
     q = await _question(world, chat, "乙方车损估价", mark)
     say("4000", reply_to=q["message_id"])
-    await eventually(lambda: _card_has(world, chat, "赔付测算"))
+    await eventually(lambda: card_has(sb, chat, "赔付测算"))
 
-    await press(sb, chat, world.assistant, _card(world, chat), "确认链接")
+    await press(sb, chat, world.assistant, card_of(sb, chat), "确认链接")
     return await _question(world, chat, "请各方驾驶人点击", 0)
 
 
@@ -149,11 +142,11 @@ async def drive_to_ready(world: World, bot: Runtime, chat: int, *, photos: int =
     zhang = sb.create_user("张三", phone_number="8613800001111")
     private, _ = await answer_link(world, links, "甲方", zhang)
     await share_contact(world, private, zhang, "已记录您的确认")
-    await eventually(lambda: _card_has(world, chat, "已确认（本人Telegram）"))
-    await press(sb, chat, world.assistant, _card(world, chat), "乙方纸质确认")
+    await eventually(lambda: card_has(sb, chat, "已确认（本人Telegram）"))
+    await press(sb, chat, world.assistant, card_of(sb, chat), "乙方纸质确认")
 
     if photos < 9:
-        await eventually(lambda: _card_has(world, chat, "✅已确认（纸质）"), timeout=10)
+        await eventually(lambda: card_has(sb, chat, "✅已确认（纸质）"), timeout=10)
         case = (await cases_in(bot, chat))[0]
         assert case.status == "collecting"
         return case

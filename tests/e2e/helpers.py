@@ -10,6 +10,7 @@ from sqlmodel import select
 from bot.app import Runtime
 from sandbox import Sandbox
 from storage.models import Case, InboxUpdate, Photo
+from tests.e2e.conftest import World
 
 
 def bot_messages(sb: Sandbox, chat_id: int, thread_id: int | None = None) -> list[dict[str, Any]]:
@@ -91,3 +92,78 @@ async def press(sb: Sandbox, chat_id: int, user: int, message: dict[str, Any], l
     qid = sb.press_button(chat_id, user, message["message_id"], button_data_of(message, label))
     await sb.wait_for(lambda: sb.callback_answer(qid) is not None, timeout=10)
     return qid
+
+
+async def tap(
+    sb: Sandbox,
+    chat_id: int,
+    user: int,
+    message: dict[str, Any],
+    label: str = "",
+    *,
+    data: str | None = None,
+    **kw: Any,
+) -> dict[str, Any]:
+    """Press a button (or send `data` from it, as a modified client could) and return the
+    bot's answer to the callback query."""
+    qid = sb.press_button(
+        chat_id, user, message["message_id"], data or button_data_of(message, label), **kw
+    )
+    await sb.wait_for(lambda: sb.callback_answer(qid) is not None, timeout=10)
+    return sb.callback_answer(qid)
+
+
+def card_of(sb: Sandbox, chat_id: int, number: str | None = None) -> dict[str, Any]:
+    """The case card in a chat: the first one, or the card of case `number`."""
+    if number is None:
+        return cards(sb, chat_id)[0]
+    return next(c for c in cards(sb, chat_id) if number in text_of(c))
+
+
+async def card_has(sb: Sandbox, chat_id: int, text: str) -> bool:
+    """Whether the chat's first case card shows `text` (False while there is no card)."""
+    found = cards(sb, chat_id)
+    return bool(found) and text in text_of(found[0])
+
+
+async def register(world: World, chat: int, township: str) -> None:
+    """/setup by the group's admin, until the bot confirms the registration."""
+    world.sb.send_text(chat, world.admin, f"/setup {township}")
+    await world.sb.wait_for(
+        lambda: any("已登记" in text_of(m) for m in bot_messages(world.sb, chat)), timeout=10
+    )
+
+
+async def card_shows(sb: Sandbox, chat: int, photos: int) -> bool:
+    """Whether a case card in the chat counts `photos` photos."""
+    return any(f"照片：{photos} 张" in text_of(c) for c in cards(sb, chat))
+
+
+async def said(sb: Any, chat: int, containing: str, after: int = 0) -> dict[str, Any]:
+    """Wait for a bot message (newer than `after`) containing a text, and return it."""
+
+    def found() -> dict[str, Any] | None:
+        for m in reversed(bot_messages(sb, chat)):
+            if m["message_id"] > after and containing in text_of(m):
+                return m
+        return None
+
+    try:
+        await sb.wait_for(lambda: found() is not None, timeout=10)
+    except TimeoutError as exc:
+        raise AssertionError(f"no {containing!r}:\n{sb.format_transcript(chat)}") from exc
+    return found()  # type: ignore[return-value]
+
+
+def message_of(sb: Any, chat: int, message_id: int) -> dict[str, Any]:
+    return next(m for m in sb.transcript(chat) if m["message_id"] == message_id)
+
+
+async def becomes(sb: Any, chat: int, message_id: int, containing: str) -> dict[str, Any]:
+    try:
+        await sb.wait_for(
+            lambda: containing in text_of(message_of(sb, chat, message_id)), timeout=10
+        )
+    except TimeoutError as exc:
+        raise AssertionError(f"never {containing!r}:\n{sb.format_transcript(chat)}") from exc
+    return message_of(sb, chat, message_id)

@@ -22,13 +22,14 @@ from tests.e2e.helpers import (
     all_handled,
     bot_messages,
     calls,
+    card_shows,
     cards,
     cases_in,
     photos_of,
+    register,
     service_messages,
     text_of,
 )
-from tests.e2e.test_case_thread import card_shows, register
 
 
 async def test_same_update_delivered_twice_is_handled_once(world: World, bot: Runtime):

@@ -5,21 +5,18 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Runtime
-from sandbox import Sandbox
 from sandbox.photos import scene_photo
 from tests.e2e.conftest import World, eventually
-from tests.e2e.helpers import bot_messages, calls, cards, cases_in, photos_of, text_of
-
-
-async def register(world: World, chat: int, township: str) -> None:
-    world.sb.send_text(chat, world.admin, f"/setup {township}")
-    await world.sb.wait_for(
-        lambda: any("已登记" in text_of(m) for m in bot_messages(world.sb, chat)), timeout=10
-    )
-
-
-async def card_shows(sb: Sandbox, chat: int, photos: int) -> bool:
-    return any(f"照片：{photos} 张" in text_of(c) for c in cards(sb, chat))
+from tests.e2e.helpers import (
+    bot_messages,
+    calls,
+    card_shows,
+    cards,
+    cases_in,
+    photos_of,
+    register,
+    text_of,
+)
 
 
 async def test_album_of_six_opens_one_case_topic_and_pinned_card(world: World, bot: Runtime):

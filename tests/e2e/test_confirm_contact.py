@@ -82,10 +82,10 @@ async def test_a_forwarded_contact_of_the_driver_is_refused(world: World, bot: R
     await world.sb.wait_for(lambda: world.sb.reply_keyboard(private) is not None, timeout=10)
     # 李四's contact card, with 李四's user id and the right number, sent by someone else.
     world.sb.send_contact(private, bystander, "+8613900002222", "李四", user_id=li)
-    await eventually(lambda: _said(world, private, "只能分享您本人的手机号"))
+    await eventually(lambda: said(world, private, "只能分享您本人的手机号"))
     # A contact card without any user id (a number typed into the phone book) likewise.
     world.sb.send_contact(private, bystander, "13900002222", "李四")
-    await eventually(lambda: _said(world, private, "只能分享您本人的手机号", times=2))
+    await eventually(lambda: said(world, private, "只能分享您本人的手机号", times=2))
     assert (await _parties(bot))["乙"].confirmed_at is None
     assert await _refusals(bot) == ["not_own", "not_own"]
 
@@ -121,7 +121,7 @@ async def test_without_the_contact_check_the_link_alone_confirms_once_per_accoun
     links = await drive_to_links(world, bot, world.forum)
     someone = world.sb.create_user("某人")
     private, _ = await answer_link(world, links, "甲方", someone)
-    await eventually(lambda: _said(world, private, "已记录您的确认"))
+    await eventually(lambda: said(world, private, "已记录您的确认"))
     assert world.sb.reply_keyboard(private) is None
     _, qid = await answer_link(world, links, "乙方", someone)
     assert "一个Telegram账号只能为一方确认" in world.sb.callback_answer(qid)["text"]
@@ -133,5 +133,5 @@ async def _has(world: World, text: str) -> bool:
     return bool(found) and text in text_of(found[0])
 
 
-async def _said(world: World, chat: int, text: str, times: int = 1) -> bool:
+async def said(world: World, chat: int, text: str, times: int = 1) -> bool:
     return sum(text in text_of(m) for m in bot_messages(world.sb, chat)) >= times

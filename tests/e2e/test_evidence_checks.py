@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from geopy.adapters import BaseSyncAdapter
 
@@ -13,7 +12,6 @@ from bot.evidence.geocoder import BaiduReverseGeocoder
 from tests.e2e.conftest import World, eventually
 from tests.e2e.evidence_support import (
     audit,
-    button,
     card_has,
     card_text,
     cases,
@@ -23,17 +21,11 @@ from tests.e2e.evidence_support import (
     said,
     settled,
 )
-from tests.e2e.helpers import cards, text_of
+from tests.e2e.helpers import cards, tap, text_of
 from tests.evidence import samples
 
 HS_POINT = (27.5652, 112.7441)  # 湘潭花石镇快处快赔点
 SB_POINT = (27.5931, 112.9002)  # 射埠镇快处快赔点
-
-
-async def _press(sb, chat: int, user: int, message: dict[str, Any], label: str) -> dict | None:
-    qid = sb.press_button(chat, user, message["message_id"], button(message, label))
-    await sb.wait_for(lambda: sb.callback_answer(qid) is not None, timeout=10)
-    return sb.callback_answer(qid)
 
 
 async def _slots(bot: Runtime) -> list[str | None]:
@@ -74,29 +66,29 @@ async def test_album_and_singles_fill_the_checklist_and_a_button_retags(world: W
 
     # Photo #2 is not a usable rear panorama: mark it "other"; the card asks for it again.
     card = cards(sb, world.forum)[0]
-    await _press(sb, world.forum, world.assistant, card, "更正照片标签")
+    await tap(sb, world.forum, world.assistant, card, "更正照片标签")
     await sb.wait_for(lambda: bool(said(sb, world.forum, "选择要更正标签的照片")), timeout=10)
     picker = said(sb, world.forum, "选择要更正标签的照片")[-1]
     assert picker["message_thread_id"] == topic
-    await _press(sb, world.forum, world.assistant, picker, "#2 侧后方全景")
+    await tap(sb, world.forum, world.assistant, picker, "#2 侧后方全景")
     await sb.wait_for(
         lambda: bool(said(sb, world.forum, "照片 #2 现在是「侧后方全景」")), timeout=10
     )
     menu = said(sb, world.forum, "照片 #2 现在是")[-1]
     assert menu["reply_to_message_id"] == (await photos(bot))[1].message_id
-    answer = await _press(sb, world.forum, world.assistant, menu, "其他")
+    answer = await tap(sb, world.forum, world.assistant, menu, "其他")
     assert "已改为「其他」" in answer["text"]
     await eventually(lambda: card_has(sb, world.forum, "证据清单 8/9", "还缺：侧后方全景"))
 
     # The extra photo #10 is the good one: re-tag it, and the checklist is complete again.
-    await _press(sb, world.forum, world.assistant, picker, "#10 其他")
+    await tap(sb, world.forum, world.assistant, picker, "#10 其他")
     await sb.wait_for(lambda: len(said(sb, world.forum, "照片 #10 现在是")) == 1, timeout=10)
     menu = said(sb, world.forum, "照片 #10 现在是")[-1]
     # Someone without a role cannot change the evidence.
-    refused = await _press(sb, world.forum, world.villager, menu, "侧后方全景")
+    refused = await tap(sb, world.forum, world.villager, menu, "侧后方全景")
     assert refused["show_alert"] and "只有" in refused["text"]
     assert (await _slots(bot))[9] is None
-    await _press(sb, world.forum, world.assistant, menu, "侧后方全景")
+    await tap(sb, world.forum, world.assistant, menu, "侧后方全景")
     await eventually(lambda: card_has(sb, world.forum, "证据清单 9/9", "证据清单已齐全"))
     slots = await _slots(bot)
     assert slots[1] is None and slots[9] == "rear_oblique"
@@ -115,7 +107,7 @@ async def test_junction_checklist_asks_for_signal_and_positions(world: World, bo
         world.plain, world.assistant, [samples.jpeg(i, size=(320, 240)) for i in range(3)]
     )
     await eventually(lambda: card_has(sb, world.plain, "证据清单 3/9"))
-    await _press(sb, world.plain, world.assistant, cards(sb, world.plain)[0], "改为路口事故")
+    await tap(sb, world.plain, world.assistant, cards(sb, world.plain)[0], "改为路口事故")
     await eventually(
         lambda: card_has(sb, world.plain, "证据清单 3/11（路口事故）", "下一张请拍：信号灯状态")
     )
@@ -271,7 +263,7 @@ async def test_a_photo_position_is_proposed_with_a_button(world: World, bot: Run
     proposal = said(sb, world.forum, "带有拍摄位置")[0]
     assert "射埠镇快处快赔点" in text_of(proposal)
     assert "现场位置：未设置" in card_text(sb, world.forum)
-    await _press(sb, world.forum, world.assistant, proposal, "设为现场位置")
+    await tap(sb, world.forum, world.assistant, proposal, "设为现场位置")
     await eventually(lambda: card_has(sb, world.forum, "现场：距 射埠镇快处快赔点 0.00 公里"))
     case = (await cases(bot))[0]
     assert case.scene_source == "photo"

@@ -8,8 +8,7 @@ from bot.app import Runtime
 from bot.kernel.outbox import reply
 from sandbox.photos import scene_photo
 from tests.e2e.conftest import TOKEN, World, eventually
-from tests.e2e.helpers import bot_messages, cards, cases_in, text_of
-from tests.e2e.test_case_thread import card_shows, register
+from tests.e2e.helpers import bot_messages, card_shows, cards, cases_in, register, text_of
 
 
 async def test_forum_without_topic_rights_falls_back_to_reply_chain(world: World, bot: Runtime):

@@ -14,36 +14,23 @@ from bot.app import Runtime
 from sandbox.photos import scene_photo
 from storage.models import AuditEvent, Case, Member, Party, PendingInput, Photo
 from tests.e2e.conftest import World, eventually
-from tests.e2e.helpers import bot_messages, cards, cases_in, text_of
-from tests.e2e.test_case_thread import card_shows, register
-
-
-def _card(world: World) -> dict:
-    return cards(world.sb, world.forum)[0]
-
-
-async def _card_has(world: World, text: str) -> bool:
-    found = cards(world.sb, world.forum)
-    return bool(found) and text in text_of(found[0])
+from tests.e2e.helpers import (
+    bot_messages,
+    card_has,
+    card_of,
+    card_shows,
+    cards,
+    cases_in,
+    register,
+    tap,
+    text_of,
+)
 
 
 async def _card_has_button(world: World, label: str) -> bool:
     found = cards(world.sb, world.forum)
     keyboard = (found[0].get("reply_markup") or {}).get("inline_keyboard", []) if found else []
     return any(label in b["text"] for row in keyboard for b in row)
-
-
-async def _tap(world: World, user: int, message: dict, label: str) -> dict:
-    sb = world.sb
-    data = next(
-        b["callback_data"]
-        for row in message["reply_markup"]["inline_keyboard"]
-        for b in row
-        if label in b["text"]
-    )
-    qid = sb.press_button(world.forum, user, message["message_id"], data)
-    await sb.wait_for(lambda: sb.callback_answer(qid) is not None, timeout=10)
-    return sb.callback_answer(qid)
 
 
 async def _open_with_parties(world: World, bot: Runtime) -> Case:
@@ -57,7 +44,7 @@ async def _open_with_parties(world: World, bot: Runtime) -> Case:
         ("乙 湘C67890 人保 13900002222 李四 小型普通客车", "湘C67890"),
     ):
         sb.send_text(world.forum, world.assistant, line, thread_id=case.message_thread_id)
-        await eventually(lambda p=plate: _card_has(world, p))
+        await eventually(lambda p=plate: card_has(world.sb, world.forum, p))
     await eventually(lambda: _card_has_button(world, "乙方纸质确认"))
     return case
 
@@ -74,7 +61,9 @@ async def test_a_stranger_cannot_change_a_case_from_its_card(world: World, bot: 
     before = len(await _audits(bot, case.id, "party.updated"))
 
     for label in ("✏️甲方", "乙方纸质确认", "无人受伤", "有人受伤", "事故情形", "录入估损"):
-        answer = await _tap(world, world.villager, _card(world), label)
+        answer = await tap(
+            world.sb, world.forum, world.villager, card_of(world.sb, world.forum), label
+        )
         assert answer["show_alert"] is True, label
         assert "只有协理员、交警或开案人" in answer["text"], label
 
@@ -116,7 +105,7 @@ async def test_a_strangers_quick_form_changes_nothing(world: World, bot: Runtime
     async with bot.services.db.session() as s:
         plates = {p.label: p.plate for p in (await s.exec(select(Party))).all()}
     assert plates == {"甲": "湘C12345", "乙": "湘C67890"}
-    assert "湘C99999" not in text_of(_card(world))
+    assert "湘C99999" not in text_of(card_of(world.sb, world.forum))
     refused = await _audits(bot, case.id, "input.refused")
     assert [(e.actor_user_id, e.data["action"]) for e in refused] == [
         (world.villager, "quick_form")
@@ -143,8 +132,10 @@ async def test_a_member_given_the_assistant_role_may_work_the_case(world: World,
         "甲 湘C99999 人保 13700003333 王五 小型轿车",
         thread_id=case.message_thread_id,
     )
-    await eventually(lambda: _card_has(world, "湘C99999"))
-    answer = await _tap(world, world.villager, _card(world), "无人受伤")
+    await eventually(lambda: card_has(world.sb, world.forum, "湘C99999"))
+    answer = await tap(
+        world.sb, world.forum, world.villager, card_of(world.sb, world.forum), "无人受伤"
+    )
     assert answer["show_alert"] is False
 
 
@@ -154,13 +145,15 @@ async def test_an_old_retag_menu_changes_nothing_once_the_case_left_the_fast_pat
     sb = world.sb
     case = await _open_with_parties(world, bot)
     assert case.id is not None
-    await _tap(world, world.assistant, _card(world), "更正照片标签")
+    await tap(
+        world.sb, world.forum, world.assistant, card_of(world.sb, world.forum), "更正照片标签"
+    )
     await sb.wait_for(
         lambda: any("#1" in str(m.get("reply_markup")) for m in bot_messages(sb, world.forum)),
         timeout=10,
     )
     picker = next(m for m in bot_messages(sb, world.forum) if "#1" in str(m.get("reply_markup")))
-    await _tap(world, world.assistant, picker, "#1")
+    await tap(world.sb, world.forum, world.assistant, picker, "#1")
     await sb.wait_for(
         lambda: any(
             "其他（不计入清单）" in str(m.get("reply_markup"))
@@ -174,10 +167,10 @@ async def test_an_old_retag_menu_changes_nothing_once_the_case_left_the_fast_pat
         if "其他（不计入清单）" in str(m.get("reply_markup"))
     )
     # The case leaves the fast path (an injury): the police have it now.
-    await _tap(world, world.assistant, _card(world), "有人受伤")
+    await tap(world.sb, world.forum, world.assistant, card_of(world.sb, world.forum), "有人受伤")
     await eventually(lambda: _status_is(bot, case.id or 0, "police"))
 
-    answer = await _tap(world, world.assistant, slots, "其他（不计入清单）")
+    answer = await tap(world.sb, world.forum, world.assistant, slots, "其他（不计入清单）")
     assert answer["show_alert"] is True and "不能修改" in answer["text"]
     async with bot.services.db.session() as s:
         photo = (await s.exec(select(Photo).order_by(Photo.id))).first()

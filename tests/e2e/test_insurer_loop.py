@@ -5,83 +5,45 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlmodel import col, select
 
-from bot.app import Runtime, build_runtime
+from bot.app import Runtime
 from bot.claims.store import ping_message_id
-from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
-from storage.models import AuditEvent, Case, InsurerClaim, InsurerPayment
-from tests.e2e.conftest import World, bot_settings, eventually
+from storage.models import AuditEvent, InsurerPayment
+from tests.e2e.conftest import World, eventually
 from tests.e2e.flows import drive_to_ready
-from tests.e2e.helpers import all_handled, bot_messages, button_data_of, calls, cards, text_of
-
-
-@dataclass
-class Staff:
-    pingan1: int
-    pingan2: int
-    pingan_sup: int
-    picc: int
-    picc_sup: int
-    cpic: int
-    police: int
-
-
-def _staff(world: World) -> tuple[Staff, tuple[Person, ...]]:
-    sb = world.sb
-    ids = {}
-    for key, name in (
-        ("pingan1", "平安定损甲"),
-        ("pingan2", "平安定损乙"),
-        ("pingan_sup", "平安主管"),
-        ("picc", "人保定损"),
-        ("picc_sup", "人保主管"),
-        ("cpic", "太保定损"),
-        ("police", "值班交警"),
-    ):
-        ids[key] = sb.create_user(name)
-        sb.add_member(world.forum, ids[key])
-        sb.add_member(world.plain, ids[key])
-    staff = Staff(**ids)
-    people = (
-        Person(user_id=world.assistant, name="王协理", role="assistant"),
-        Person(user_id=staff.pingan1, name="平安定损甲", role="adjuster", insurer="PINGAN"),
-        Person(user_id=staff.pingan2, name="平安定损乙", role="adjuster", insurer="PINGAN"),
-        Person(user_id=staff.pingan_sup, name="平安主管", role="supervisor", insurer="PINGAN"),
-        Person(user_id=staff.picc, name="人保定损", role="adjuster", insurer="PICC"),
-        Person(user_id=staff.picc_sup, name="人保主管", role="supervisor", insurer="PICC"),
-        Person(user_id=staff.cpic, name="太保定损", role="adjuster", insurer="CPIC"),
-        Person(user_id=staff.police, name="值班交警", role="police"),
-    )
-    return staff, people
-
-
-async def _runtime(world: World, database_url: str, tmp_path: Path, *, proxy: bool) -> Runtime:
-    staff, people = _staff(world)
-    world.staff = staff  # type: ignore[attr-defined]
-    base = load_deployment(EXAMPLE_FILE)
-    deployment = base.model_copy(
-        update={
-            "people": people,
-            "compensation": base.compensation.model_copy(update={"no_fault_proxy_payment": proxy}),
-        }
-    )
-    runtime = build_runtime(
-        bot_settings(world.sb, database_url, tmp_path / "media"), deployment, poll_timeout=1
-    )
-    await runtime.start()
-    return runtime
+from tests.e2e.helpers import (
+    all_handled,
+    button_data_of,
+    calls,
+    card_has,
+    cards,
+    tap,
+    text_of,
+)
+from tests.e2e.insurer_support import (
+    audits,
+    case_of,
+    claims,
+    mentioned_ids,
+    newest,
+    ping_of,
+    pings,
+    routed_case,
+    rows,
+    say,
+    staffed_runtime,
+    status_is,
+    wait_said,
+)
 
 
 @pytest.fixture
 async def two_payers(world: World, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
     """Staffed deployment without 无责代赔: in a rear-end case both insurers pay cash."""
-    runtime = await _runtime(world, database_url, tmp_path, proxy=False)
+    runtime = await staffed_runtime(world, database_url, tmp_path, proxy=False)
     yield runtime
     await runtime.stop()
 
@@ -89,95 +51,12 @@ async def two_payers(world: World, database_url: str, tmp_path: Path) -> AsyncIt
 @pytest.fixture
 async def standard(world: World, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
     """Staffed example deployment (无责代赔 on): a rear-end case has one paying insurer."""
-    runtime = await _runtime(world, database_url, tmp_path, proxy=True)
+    runtime = await staffed_runtime(world, database_url, tmp_path, proxy=True)
     yield runtime
     await runtime.stop()
 
 
 # --- helpers --------------------------------------------------------------------------
-
-
-async def rows(bot: Runtime, model: Any, *where: Any) -> list[Any]:
-    async with bot.services.db.session() as s:
-        stmt = select(model).where(*where).order_by(col(model.id))
-        return list((await s.exec(stmt)).all())
-
-
-async def claims(bot: Runtime, case_id: int, live: bool = True) -> dict[str, InsurerClaim]:
-    found = await rows(bot, InsurerClaim, InsurerClaim.case_id == case_id)
-    if live:
-        found = [c for c in found if c.status != "superseded"]
-    return {c.insurer_code: c for c in found}
-
-
-async def audits(bot: Runtime, kind: str) -> list[AuditEvent]:
-    return await rows(bot, AuditEvent, AuditEvent.kind == kind)
-
-
-async def case_of(bot: Runtime, case_id: int) -> Case:
-    async with bot.services.db.session() as s:
-        case = await s.get(Case, case_id)
-    assert case is not None
-    return case
-
-
-def pings(world: World, chat: int) -> list[dict]:
-    return [m for m in bot_messages(world.sb, chat) if "请审核" in text_of(m)]
-
-
-def ping_of(world: World, chat: int, insurer: str) -> dict:
-    found = [m for m in pings(world, chat) if insurer in text_of(m)]
-    assert found, world.sb.format_transcript(chat)
-    return found[-1]
-
-
-async def wait_said(world: World, chat: int, containing: str, after: int = 0) -> dict:
-    sb = world.sb
-    try:
-        await sb.wait_for(
-            lambda: any(
-                containing in text_of(m) and m["message_id"] > after for m in bot_messages(sb, chat)
-            ),
-            timeout=10,
-        )
-    except TimeoutError as exc:
-        raise AssertionError(f"no {containing!r}:\n{sb.format_transcript(chat)}") from exc
-    return [m for m in bot_messages(sb, chat) if containing in text_of(m)][-1]
-
-
-def mentioned_ids(message: dict) -> set[int]:
-    """Who a bot message notifies (tg://user links arrive as text_mention entities)."""
-    return {e["user"]["id"] for e in message.get("entities", []) if e.get("type") == "text_mention"}
-
-
-def newest(world: World, chat: int) -> int:
-    return max((m["message_id"] for m in world.sb.transcript(chat)), default=0)
-
-
-async def tap(world: World, chat: int, user: int, message: dict, label: str, **kw: Any) -> dict:
-    """Press a button; return the bot's answer to the callback query."""
-    sb = world.sb
-    data = kw.pop("data", None) or button_data_of(message, label)
-    qid = sb.press_button(chat, user, message["message_id"], data, **kw)
-    await sb.wait_for(lambda: sb.callback_answer(qid) is not None, timeout=10)
-    return sb.callback_answer(qid)
-
-
-def say(world: World, chat: int, user: int, case: Case, text: str) -> None:
-    world.sb.send_text(chat, user, text, thread_id=case.message_thread_id)
-
-
-async def status_is(bot: Runtime, case_id: int, status: str) -> None:
-    async def check() -> bool:
-        return (await case_of(bot, case_id)).status == status
-
-    await eventually(check)
-
-
-async def routed_case(world: World, bot: Runtime, n_pings: int) -> Case:
-    case = await drive_to_ready(world, bot, world.forum)
-    await world.sb.wait_for(lambda: len(pings(world, world.forum)) >= n_pings, timeout=10)
-    return case
 
 
 # --- the main path ----------------------------------------------------------------------
@@ -213,12 +92,12 @@ async def test_rear_end_with_two_insurers_runs_from_ready_to_closed(
     async with bot.services.db.session() as s:
         ping = await ping_message_id(s, by["PINGAN"].id)
     assert ping == pingan["message_id"]  # linked by the sender
-    await eventually(lambda: _card_has(world, chat, "保险公司"))
+    await eventually(lambda: card_has(world.sb, chat, "保险公司"))
 
     # Wrong company (CPIC; and PICC, which pays too, on PINGAN's ping), the assistant and
     # a stranger: alert, nothing changes, the refusal is audited.
     for who in (staff.cpic, staff.picc, world.assistant, world.villager):
-        answer = await tap(world, chat, who, pingan, "同意")
+        answer = await tap(world.sb, chat, who, pingan, "同意")
         assert answer["show_alert"] and "只有平安产险" in answer["text"]
     assert (await claims(bot, case.id))["PINGAN"].status == "pinged"
     refused = [e for e in await audits(bot, "claim.refused") if e.data["reason"] == "role"]
@@ -237,7 +116,7 @@ async def test_rear_end_with_two_insurers_runs_from_ready_to_closed(
     winner = claim.decided_by
     assert winner in (staff.pingan1, staff.pingan2)
     # A replayed press of the same decision is harmless.
-    answer = await tap(world, chat, staff.pingan2, pingan, "同意")
+    answer = await tap(world.sb, chat, staff.pingan2, pingan, "同意")
     assert not answer["show_alert"] and len(await audits(bot, "claim.approved")) == 1
 
     # The winner gives the claim number and the assessed amount in one reply.
@@ -248,9 +127,9 @@ async def test_rear_end_with_two_insurers_runs_from_ready_to_closed(
     assert claim.claim_no == "RDAA2026001" and claim.assessed_fen == 520000
 
     # PICC approves: every paying insurer has approved.
-    await tap(world, chat, staff.picc, picc, "同意")
+    await tap(world.sb, chat, staff.picc, picc, "同意")
     await status_is(bot, case.id, "approved")
-    await eventually(lambda: _card_has(world, chat, "状态：已核准"))
+    await eventually(lambda: card_has(world.sb, chat, "状态：已核准"))
     points = await wait_said(world, chat, "就近定损")
     assert "平安产险湘潭县定损中心" in text_of(points) and "95511" in text_of(points)
     assert "人保财险花石服务站" in text_of(points)  # PICC's nearest to 花石镇 first
@@ -270,7 +149,7 @@ async def test_rear_end_with_two_insurers_runs_from_ready_to_closed(
     await wait_said(world, chat, "累计 ¥5,400.00")
     assert (await case_of(bot, case.id)).status == "approved"  # PICC has not paid yet
     done = await wait_said(world, chat, "所有赔付方已同意")
-    await tap(world, chat, staff.picc, done, "人保财险 已全额赔付")
+    await tap(world.sb, chat, staff.picc, done, "人保财险 已全额赔付")
 
     await status_is(bot, case.id, "closed")
     payments = await rows(bot, InsurerPayment, InsurerPayment.case_id == case.id)
@@ -293,11 +172,6 @@ async def test_rear_end_with_two_insurers_runs_from_ready_to_closed(
     assert (await case_of(bot, case.id)).status == "closed"
 
 
-async def _card_has(world: World, chat: int, text: str) -> bool:
-    found = cards(world.sb, chat)
-    return bool(found) and text in text_of(found[0])
-
-
 # --- forged, replayed, stale ----------------------------------------------------------
 
 
@@ -310,15 +184,17 @@ async def test_forged_and_replayed_callbacks_change_nothing(world: World, two_pa
     other = await drive_to_ready(world, bot, world.plain)
     await sb.wait_for(lambda: len(pings(world, world.plain)) == 2, timeout=10)
     other_data = button_data_of(ping_of(world, world.plain, "平安产险"), "同意")
-    answer = await tap(world, chat, staff.pingan1, pingan, "", data=other_data, strict=False)
+    answer = await tap(world.sb, chat, staff.pingan1, pingan, "", data=other_data, strict=False)
     assert answer["show_alert"]
     # This case's PINGAN token replayed onto PICC's ping (same format, wrong message).
     answer = await tap(
-        world, chat, staff.pingan1, picc, "", data=button_data_of(pingan, "同意"), strict=False
+        world.sb, chat, staff.pingan1, picc, "", data=button_data_of(pingan, "同意"), strict=False
     )
     assert answer["show_alert"]
     # A well-formed token that was never issued.
-    answer = await tap(world, chat, staff.pingan1, pingan, "", data="b:AAAAAAAAAAAA", strict=False)
+    answer = await tap(
+        world.sb, chat, staff.pingan1, pingan, "", data="b:AAAAAAAAAAAA", strict=False
+    )
     assert answer["show_alert"]
     for c in (*(await claims(bot, case.id)).values(), *(await claims(bot, other.id or 0)).values()):
         assert c.status == "pinged" and c.decided_by is None
@@ -326,9 +202,9 @@ async def test_forged_and_replayed_callbacks_change_nothing(world: World, two_pa
     assert len(await audits(bot, "button.refused")) == 2
 
     # Replayed: approve, then the same press again, and again after the case moved on.
-    await tap(world, chat, staff.picc, picc, "同意")
+    await tap(world.sb, chat, staff.picc, picc, "同意")
     for _ in range(2):
-        answer = await tap(world, chat, staff.picc, picc, "同意")
+        answer = await tap(world.sb, chat, staff.picc, picc, "同意")
         assert "已记录" in answer["text"]
     assert len(await audits(bot, "claim.approved")) == 1
 
@@ -343,7 +219,7 @@ async def test_survey_mutual_recognition_resubmit_and_adjust(world: World, two_p
     pingan, picc = ping_of(world, chat, "平安产险"), ping_of(world, chat, "人保财险")
 
     # PINGAN asks for a survey: disputed, the assistant is mentioned, the result is asked.
-    await tap(world, chat, staff.pingan1, pingan, "申请查勘")
+    await tap(world.sb, chat, staff.pingan1, pingan, "申请查勘")
     await status_is(bot, case.id, "disputed")
     msg = await wait_said(world, chat, "申请现场查勘")
     assert world.assistant in mentioned_ids(msg) and staff.police not in mentioned_ids(msg)
@@ -352,9 +228,9 @@ async def test_survey_mutual_recognition_resubmit_and_adjust(world: World, two_p
     assert (await claims(bot, case.id))["PINGAN"].survey_fen == 500000
 
     # 互认: PICC accepts PINGAN's survey result with one tap (PINGAN may not press it).
-    answer = await tap(world, chat, staff.pingan1, result, "人保财险 认可")
+    answer = await tap(world.sb, chat, staff.pingan1, result, "人保财险 认可")
     assert answer["show_alert"]
-    await tap(world, chat, staff.picc, result, "人保财险 认可")
+    await tap(world.sb, chat, staff.picc, result, "人保财险 认可")
     await wait_said(world, chat, "认可 平安产险 的查勘结果")
     picc_claim = (await claims(bot, case.id))["PICC"]
     assert picc_claim.recognized_claim_id == (await claims(bot, case.id))["PINGAN"].id
@@ -362,18 +238,18 @@ async def test_survey_mutual_recognition_resubmit_and_adjust(world: World, two_p
 
     # The assistant resubmits: new pings for both insurers, the old buttons go stale.
     before = len(pings(world, chat))
-    answer = await tap(world, chat, world.villager, msg, "重新提交")
+    answer = await tap(world.sb, chat, world.villager, msg, "重新提交")
     assert answer["show_alert"]  # a stranger may not resubmit
-    await tap(world, chat, world.assistant, msg, "重新提交")
+    await tap(world.sb, chat, world.assistant, msg, "重新提交")
     await status_is(bot, case.id, "awaiting_insurer")
     await sb.wait_for(lambda: len(pings(world, chat)) == before + 2, timeout=10)
-    answer = await tap(world, chat, staff.picc, picc, "同意")
+    answer = await tap(world.sb, chat, staff.picc, picc, "同意")
     assert answer["show_alert"] and "失效" in answer["text"]
     assert (await claims(bot, case.id))["PICC"].status == "pinged"
 
     # Adjust: PICC approves 80 instead of 100 (same amount rules as intake).
     picc = ping_of(world, chat, "人保财险")
-    await tap(world, chat, staff.picc, picc, "调整金额")
+    await tap(world.sb, chat, staff.picc, picc, "调整金额")
     await wait_said(world, chat, "核准的金额")
     mark = newest(world, chat)
     say(world, chat, staff.picc, case, "-5")
@@ -393,9 +269,9 @@ async def test_reject_asks_a_reason_and_mentions_assistant_and_police(
     case = await routed_case(world, bot, 2)
     assert case.id is not None
     picc = ping_of(world, chat, "人保财险")
-    answer = await tap(world, chat, staff.pingan1, picc, "拒绝")  # not PICC's adjuster
+    answer = await tap(world.sb, chat, staff.pingan1, picc, "拒绝")  # not PICC's adjuster
     assert answer["show_alert"]
-    await tap(world, chat, staff.picc_sup, picc, "拒绝")  # a supervisor may decide
+    await tap(world.sb, chat, staff.picc_sup, picc, "拒绝")  # a supervisor may decide
     await status_is(bot, case.id, "disputed")
     msg = await wait_said(world, chat, "拒绝赔付")
     assert {world.assistant, staff.police} <= mentioned_ids(msg)
@@ -404,7 +280,7 @@ async def test_reject_asks_a_reason_and_mentions_assistant_and_police(
     claim = (await claims(bot, case.id))["PICC"]
     assert claim.status == "rejected" and claim.reason == "无责方不承担"
     assert claim.decided_by == staff.picc_sup
-    await eventually(lambda: _card_has(world, chat, "状态：有争议"))
+    await eventually(lambda: card_has(world.sb, chat, "状态：有争议"))
 
 
 # --- the standard case: how many messages does the bot send? ----------------------------
@@ -417,15 +293,15 @@ async def test_standard_case_message_count(world: World, standard: Runtime):
     assert case.id is not None
     assert set(await claims(bot, case.id)) == {"PINGAN"}
     routed_sends = len(calls(sb, "sendMessage", chat))
-    await tap(world, chat, staff.pingan1, ping_of(world, chat, "平安产险"), "同意")
+    await tap(world.sb, chat, staff.pingan1, ping_of(world, chat, "平安产险"), "同意")
     await wait_said(world, chat, "请回复报案号")
     say(world, chat, staff.pingan1, case, "报案号 RDAA2026009 定损 5400")
     await wait_said(world, chat, "已记录 平安产险：报案号 RDAA2026009")
     done = await wait_said(world, chat, "所有赔付方已同意")
-    await tap(world, chat, staff.pingan1, done, "已全额赔付")
+    await tap(world.sb, chat, staff.pingan1, done, "已全额赔付")
     await status_is(bot, case.id, "closed")
     await sb.wait_for(lambda: any(t["closed"] for t in sb.topics(chat)), timeout=10)
-    await eventually(lambda: _card_has(world, chat, "状态：已结案"))
+    await eventually(lambda: card_has(world.sb, chat, "状态：已结案"))
     sends = len(calls(sb, "sendMessage", chat))
     docs = len(calls(sb, "sendDocument", chat))
     edits = len(calls(sb, "editMessageText", chat))
@@ -450,10 +326,10 @@ async def test_insurer_buttons_wait_while_police_have_the_case(world: World, sta
     case = await routed_case(world, bot, 1)
     ping = ping_of(world, world.forum, "平安")
     card = cards(world.sb, world.forum)[0]
-    await tap(world, world.forum, staff.police, card, "交警接管")
+    await tap(world.sb, world.forum, staff.police, card, "交警接管")
     await status_is(bot, case.id, "police")
 
-    answer = await tap(world, world.forum, staff.pingan1, ping, "同意")
+    answer = await tap(world.sb, world.forum, staff.pingan1, ping, "同意")
     assert answer["show_alert"] is True
     assert (await claims(bot, case.id))["PINGAN"].status == "pinged"
     assert (await case_of(bot, case.id)).status == "police"
@@ -468,7 +344,7 @@ async def test_the_paid_message_that_closes_a_case_does_not_reopen_its_topic(
     sb, bot, chat, staff = world.sb, standard, world.forum, world.staff  # type: ignore[attr-defined]
     case = await routed_case(world, bot, 1)
     assert case.id is not None
-    await tap(world, chat, staff.pingan1, ping_of(world, chat, "平安产险"), "同意")
+    await tap(world.sb, chat, staff.pingan1, ping_of(world, chat, "平安产险"), "同意")
     await wait_said(world, chat, "请回复报案号")
     claim = (await claims(bot, case.id))["PINGAN"]
     fen = claim.approved_fen or 0

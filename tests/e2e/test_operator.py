@@ -12,14 +12,13 @@ import pytest
 
 from bot.app import Runtime
 from tests.e2e.conftest import TOKEN, World, eventually
-from tests.e2e.test_insurer_loop import (
-    _card_has,
-    _runtime,
+from tests.e2e.helpers import card_has, tap
+from tests.e2e.insurer_support import (
     ping_of,
     routed_case,
     say,
+    staffed_runtime,
     status_is,
-    tap,
     wait_said,
 )
 
@@ -55,7 +54,7 @@ def debug_log() -> Iterator[Collect]:
 @pytest.fixture
 async def staffed(world: World, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
     """The example deployment with staff (无责代赔 on: one paying insurer)."""
-    runtime = await _runtime(world, database_url, tmp_path, proxy=True)
+    runtime = await staffed_runtime(world, database_url, tmp_path, proxy=True)
     yield runtime
     await runtime.stop()
 
@@ -77,7 +76,7 @@ async def test_one_case_at_debug_shows_the_steps_and_no_personal_data(
     done = await wait_said(world, chat, "所有赔付方已同意")
     await tap(world, chat, staff.pingan1, done, "已全额赔付")
     await status_is(bot, case.id, "closed")
-    await eventually(lambda: _card_has(world, chat, "状态：已结案"))
+    await eventually(lambda: card_has(world.sb, chat, "状态：已结案"))
 
     bot_lines = [(lv, name, line) for lv, name, line in debug_log.lines if "sandbox" not in name]
     everything = "\n".join(line for _, _, line in debug_log.lines)

@@ -13,22 +13,15 @@ from tests.e2e.flows import share_contact
 from tests.e2e.helpers import (
     bot_messages,
     button_data_of,
-    cards,
+    card_has,
+    card_of,
+    card_shows,
     cases_in,
     last_bot_message,
     press,
+    register,
     text_of,
 )
-from tests.e2e.test_case_thread import card_shows, register
-
-
-def card(world: World, chat: int) -> dict:
-    return cards(world.sb, chat)[0]
-
-
-async def card_has(world: World, chat: int, text: str) -> bool:
-    found = cards(world.sb, chat)
-    return bool(found) and text in text_of(found[0])
 
 
 async def wait_question(world: World, chat: int, containing: str, after: int) -> dict:
@@ -65,7 +58,7 @@ async def test_rear_end_case_reaches_ready(world: World, bot: Runtime, forum: bo
     await eventually(lambda: card_shows(sb, chat, 9))
     case = (await cases_in(bot, chat))[0]
     thread = case.message_thread_id if forum else None
-    anchor = None if forum else card(world, chat)["message_id"]
+    anchor = None if forum else card_of(world.sb, chat)["message_id"]
     assert first  # the album opened the case
 
     # 甲 by quick form (an experienced assistant), then the vehicle type by button.
@@ -80,10 +73,10 @@ async def test_rear_end_case_reaches_ready(world: World, bot: Runtime, forum: bo
     )
     q = await wait_question(world, chat, "车辆类型", mark)
     await press(sb, chat, world.assistant, q, "小型轿车")
-    await eventually(lambda: card_has(world, chat, "湘C12345"))
+    await eventually(lambda: card_has(world.sb, chat, "湘C12345"))
 
     # 乙 by buttons and replies.
-    await press(sb, chat, world.assistant, card(world, chat), "乙方")
+    await press(sb, chat, world.assistant, card_of(world.sb, chat), "乙方")
     mark2 = newest_id(world, chat)
     q = await wait_question(world, chat, "乙方车牌号", 0)
     await say(world, chat, world.assistant, "湘c·67890", thread=thread, reply_to=q["message_id"])
@@ -95,8 +88,8 @@ async def test_rear_end_case_reaches_ready(world: World, bot: Runtime, forum: bo
     )
     q = await wait_question(world, chat, "乙方车辆类型", mark2)
     await press(sb, chat, world.assistant, q, "小型普通客车")
-    await eventually(lambda: card_has(world, chat, "湘C67890"))
-    text = text_of(card(world, chat))
+    await eventually(lambda: card_has(world.sb, chat, "湘C67890"))
+    text = text_of(card_of(world.sb, chat))
     assert "138****1111" in text and "13800001111" not in text  # masked on the card
 
     # Eligibility: six answers that keep the case on the fast path.
@@ -108,31 +101,31 @@ async def test_rear_end_case_reaches_ready(world: World, bot: Runtime, forum: bo
         ("是否载有危险", "无"),
         ("双方对事实", "无争议"),
     ):
-        await eventually(lambda q=question: card_has(world, chat, f"待答：{q}"))
-        await press(sb, chat, world.assistant, card(world, chat), answer)
-    await eventually(lambda: card_has(world, chat, "符合快处快赔条件"))
+        await eventually(lambda q=question: card_has(world.sb, chat, f"待答：{q}"))
+        await press(sb, chat, world.assistant, card_of(world.sb, chat), answer)
+    await eventually(lambda: card_has(world.sb, chat, "符合快处快赔条件"))
 
     # Liability from the preset list: 甲 rear-ended 乙.
-    await press(sb, chat, world.assistant, card(world, chat), "事故情形")
+    await press(sb, chat, world.assistant, card_of(world.sb, chat), "事故情形")
     menu = await wait_question(world, chat, "选择有违法情形的一方", 0)
     await press(sb, chat, world.assistant, menu, "甲方")
     await sb.wait_for(
         lambda: any("甲方的事故情形" in text_of(m) for m in bot_messages(sb, chat)), timeout=10
     )
     await press(sb, chat, world.assistant, last_bot_message(sb, chat, "甲方的事故情形"), "追尾")
-    await eventually(lambda: card_has(world, chat, "甲 全部 / 乙 无"))
+    await eventually(lambda: card_has(world.sb, chat, "甲 全部 / 乙 无"))
 
     # Estimates (docs/domain.md example A: A's loss 1,500, B's loss 4,000).
     mark3 = newest_id(world, chat)
-    await press(sb, chat, world.assistant, card(world, chat), "录入估损")
+    await press(sb, chat, world.assistant, card_of(world.sb, chat), "录入估损")
     q = await wait_question(world, chat, "甲方车损估价", mark3)
     await say(world, chat, world.assistant, "一千五", thread=thread, reply_to=q["message_id"])
     await wait_question(world, chat, "不是金额", mark3)
     await say(world, chat, world.assistant, "1,500", thread=thread, reply_to=q["message_id"])
     q = await wait_question(world, chat, "乙方车损估价", mark3)
     await say(world, chat, world.assistant, "¥4000元", thread=thread, reply_to=q["message_id"])
-    await eventually(lambda: card_has(world, chat, "赔付测算"))
-    text = text_of(card(world, chat))
+    await eventually(lambda: card_has(world.sb, chat, "赔付测算"))
+    text = text_of(card_of(world.sb, chat))
     assert "平安产险 → 乙 交强险财产 ¥2,000.00" in text
     assert "平安产险 → 乙 商业三者 ¥2,000.00" in text
     assert "平安产险 → 甲 车损险 ¥1,400.00" in text
@@ -141,7 +134,7 @@ async def test_rear_end_case_reaches_ready(world: World, bot: Runtime, forum: bo
     # Both drivers confirm from their own accounts through the deep links.
     zhang = sb.create_user("张三", phone_number="8613800001111")
     li = sb.create_user("李四", phone_number="+86 139 0000 2222")
-    await press(sb, chat, world.assistant, card(world, chat), "确认链接")
+    await press(sb, chat, world.assistant, card_of(world.sb, chat), "确认链接")
     links = await wait_question(world, chat, "请各方驾驶人点击", 0)
     for label, driver in (("甲方", zhang), ("乙方", li)):
         url = button_data_of(links, label)
@@ -159,6 +152,6 @@ async def test_rear_end_case_reaches_ready(world: World, bot: Runtime, forum: bo
         # The answer counts once the driver's shared contact shows the phone on the case.
         await share_contact(world, private, driver, "已记录您的确认")
     # Complete: ready, and at once routed to the paying insurer (bot/claims/routing.py).
-    await eventually(lambda: card_has(world, chat, "状态：等待保险公司"))
+    await eventually(lambda: card_has(world.sb, chat, "状态：等待保险公司"))
     cases = await cases_in(bot, chat)
     assert cases[0].status == "awaiting_insurer" and cases[0].ready_at is not None

@@ -11,8 +11,17 @@ from bot.config.deployment import EXAMPLE_FILE, load_deployment
 from sandbox.photos import scene_photo
 from storage.models import AuditEvent, Member, Party
 from tests.e2e.conftest import World, bot_settings, eventually
-from tests.e2e.helpers import bot_messages, cards, cases_in, last_bot_message, press, text_of
-from tests.e2e.test_case_thread import card_shows, register
+from tests.e2e.helpers import (
+    bot_messages,
+    card_of,
+    card_shows,
+    cards,
+    cases_in,
+    last_bot_message,
+    press,
+    register,
+    text_of,
+)
 
 
 async def _open_case(world: World, bot, chat: int, photos: int = 3):  # noqa: ANN001, ANN202
@@ -33,16 +42,12 @@ async def _card_for(world: World, chat: int, number: str) -> bool:
     return any(number in text_of(c) for c in cards(world.sb, chat))
 
 
-def _card(world: World, chat: int, number: str) -> dict:
-    return next(c for c in cards(world.sb, chat) if number in text_of(c))
-
-
 async def test_injury_answer_hands_the_case_to_police(world: World, bot):  # noqa: ANN001
     sb = world.sb
     await register(world, world.forum, "花石镇")
     case = await _open_case(world, bot, world.forum)
     await press(
-        sb, world.forum, world.assistant, _card(world, world.forum, case.number), "有人受伤"
+        sb, world.forum, world.assistant, card_of(world.sb, world.forum, case.number), "有人受伤"
     )
     await sb.wait_for(
         lambda: any("转交警处理" in text_of(m) for m in bot_messages(sb, world.forum)), 10
@@ -60,11 +65,11 @@ async def test_injury_answer_hands_the_case_to_police(world: World, bot):  # noq
     await eventually(lambda: _card_says(world, case.number, "已转交警"))
     assert (await cases_in(bot, world.forum))[0].status == "police"
     # The fast path is closed: its buttons are gone and a quick form is refused.
-    assert "有人受伤" not in str(_card(world, world.forum, case.number)["buttons"])
+    assert "有人受伤" not in str(card_of(world.sb, world.forum, case.number)["buttons"])
 
 
 async def _card_says(world: World, number: str, text: str) -> bool:
-    return text in text_of(_card(world, world.forum, number))
+    return text in text_of(card_of(world.sb, world.forum, number))
 
 
 async def test_repeat_plate_within_48_hours_is_flagged(world: World, bot):  # noqa: ANN001
@@ -109,8 +114,12 @@ async def test_two_people_answer_in_the_same_thread_at_once(world: World, bot): 
             )
         )
         await s.commit()
-    await press(sb, world.forum, world.assistant, _card(world, world.forum, case.number), "✏️甲方")
-    await press(sb, world.forum, world.villager, _card(world, world.forum, case.number), "✏️乙方")
+    await press(
+        sb, world.forum, world.assistant, card_of(world.sb, world.forum, case.number), "✏️甲方"
+    )
+    await press(
+        sb, world.forum, world.villager, card_of(world.sb, world.forum, case.number), "✏️乙方"
+    )
     await sb.wait_for(
         lambda: sum("车牌号" in text_of(m) for m in bot_messages(sb, world.forum)) >= 2, 10
     )

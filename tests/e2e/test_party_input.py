@@ -11,13 +11,14 @@ from tests.e2e.conftest import World, eventually
 from tests.e2e.helpers import (
     bot_messages,
     button_data_of,
+    card_shows,
     cards,
     cases_in,
     last_bot_message,
     press,
+    register,
     text_of,
 )
-from tests.e2e.test_case_thread import card_shows, register
 
 
 async def _open_case(world: World, bot: Runtime) -> Case:

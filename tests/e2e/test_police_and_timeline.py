@@ -28,12 +28,14 @@ from tests.e2e.flows import drive_to_ready
 from tests.e2e.helpers import (
     bot_messages,
     button_data_of,
+    card_of,
     cards,
     cases_in,
     press,
+    register,
+    tap,
     text_of,
 )
-from tests.e2e.test_case_thread import register
 
 MORNING = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 10:00 in Xiangtan
 
@@ -110,10 +112,6 @@ async def ask(world: World, chat: int, user: int, text: str, expect: str) -> str
     return text_of(await said(world, chat, expect, after=mark))
 
 
-def card_of(world: World, chat: int, number: str) -> dict[str, Any]:
-    return next(c for c in cards(world.sb, chat) if number in text_of(c))
-
-
 async def card_says(world: World, chat: int, number: str, text: str) -> None:
     async def check() -> bool:
         return any(number in text_of(c) and text in text_of(c) for c in cards(world.sb, chat))
@@ -151,11 +149,6 @@ async def open_case(world: World, bot: Runtime, chat: int) -> Case:
 
     await eventually(opened)
     return (await cases_in(bot, chat))[before]
-
-
-async def press_answer(world: World, chat: int, user: int, message: dict, label: str) -> dict:
-    qid = await press(world.sb, chat, user, message, label)
-    return world.sb.callback_answer(qid)
 
 
 # --- /case --------------------------------------------------------------------------------
@@ -206,10 +199,10 @@ async def test_case_timeline_by_role(world: World, staffed: tuple[Runtime, Staff
 
     # Time passes; an officer takes the case over and hands it back: readiness decides again.
     staff.clock.advance(minutes=65)
-    await press(sb, chat, staff.officer, card_of(world, chat, number), "交警接管")
+    await press(sb, chat, staff.officer, card_of(world.sb, chat, number), "交警接管")
     await card_says(world, chat, number, "刘警官 已认领")
     staff.clock.advance(minutes=10)
-    await press(sb, chat, staff.officer, card_of(world, chat, number), "退回快处")
+    await press(sb, chat, staff.officer, card_of(world.sb, chat, number), "退回快处")
     await said(world, chat, "已将本案退回快处流程")
 
     async def ready_again() -> bool:
@@ -268,19 +261,19 @@ async def test_police_queue_claim_release_cancel_take_over_hand_back(
     assert "目前没有" in await ask(world, chat, world.villager, "/queue", "🚓")
 
     # A: the assistant's answer sends it to the police (the fast path's own hand-over).
-    await press(sb, chat, world.assistant, card_of(world, chat, a.number), "有人受伤")
+    await press(sb, chat, world.assistant, card_of(world.sb, chat, a.number), "有人受伤")
     await card_says(world, chat, a.number, "交警处理：待认领")
-    assert "认领" in str(card_of(world, chat, a.number)["buttons"])
+    assert "认领" in str(card_of(world.sb, chat, a.number)["buttons"])
     staff.clock.advance(minutes=30)
 
     # Non-police pressing police buttons: an alert, nothing changes, the attempt is audited.
-    answer = await press_answer(world, chat, world.villager, card_of(world, chat, a.number), "认领")
+    answer = await tap(world.sb, chat, world.villager, card_of(world.sb, chat, a.number), "认领")
     assert answer["show_alert"] is True and "只有交警" in answer["text"]
-    answer = await press_answer(
-        world, chat, world.assistant, card_of(world, chat, b.number), "交警接管"
+    answer = await tap(
+        world.sb, chat, world.assistant, card_of(world.sb, chat, b.number), "交警接管"
     )
     assert answer["show_alert"] is True and "只有交警" in answer["text"]
-    answer = await press_answer(world, chat, staff.pingan, card_of(world, chat, a.number), "撤销")
+    answer = await tap(world.sb, chat, staff.pingan, card_of(world.sb, chat, a.number), "撤销")
     assert answer["show_alert"] is True
     assert (await case_row(bot, a.id)).police_claimed_by is None
     assert (await case_row(bot, b.id)).status == "collecting"
@@ -294,18 +287,18 @@ async def test_police_queue_claim_release_cancel_take_over_hand_back(
     )
 
     # B: an officer takes over an open (collecting) case: police, claimed by them.
-    await press(sb, chat, staff.officer, card_of(world, chat, b.number), "交警接管")
+    await press(sb, chat, staff.officer, card_of(world.sb, chat, b.number), "交警接管")
     await card_says(world, chat, b.number, "刘警官 已认领")
     await said(world, chat, "已接管本案（原状态：采集证据中）")
     row = await case_row(bot, b.id)
     assert (row.status, row.police_claimed_by) == ("police", staff.officer)
     # Its fast-path buttons are gone; the card now offers release, hand back, cancel.
-    buttons = str(card_of(world, chat, b.number)["buttons"])
+    buttons = str(card_of(world.sb, chat, b.number)["buttons"])
     assert "释放认领" in buttons and "退回快处" in buttons and "撤销案件" in buttons
     assert "事故情形" not in buttons and "交警接管" not in buttons
     # C: another officer takes over another case.
-    answer = await press_answer(
-        world, chat, staff.officer2, card_of(world, chat, c.number), "交警接管"
+    answer = await tap(
+        world.sb, chat, staff.officer2, card_of(world.sb, chat, c.number), "交警接管"
     )
     assert answer["show_alert"] is False
     await card_says(world, chat, c.number, "张警官 已认领")
@@ -348,9 +341,9 @@ async def test_police_queue_claim_release_cancel_take_over_hand_back(
     await eventually(queue_redrawn)
 
     # Only the holder may release, hand back or cancel.
-    card = card_of(world, chat, a.number)
+    card = card_of(world.sb, chat, a.number)
     for label in ("释放认领", "退回快处", "撤销案件"):
-        answer = await press_answer(world, chat, loser, card, label)
+        answer = await tap(world.sb, chat, loser, card, label)
         assert answer["show_alert"] is True and f"已由{winner_name}认领" in answer["text"]
     await press(sb, chat, winner, card, "释放认领")
     await card_says(world, chat, a.number, "交警处理：待认领")
@@ -358,7 +351,7 @@ async def test_police_queue_claim_release_cancel_take_over_hand_back(
 
     # Cancel needs a reason: button, question, the officer's reply.
     mark = newest(world, chat)
-    await press(sb, chat, staff.officer, card_of(world, chat, a.number), "撤销案件")
+    await press(sb, chat, staff.officer, card_of(world.sb, chat, a.number), "撤销案件")
     question = await said(world, chat, f"请回复撤销案件 {a.number} 的原因", after=mark)
     assert question["message_thread_id"] == a.message_thread_id
     assert (await case_row(bot, a.id)).status == "police"  # nothing yet
@@ -376,7 +369,7 @@ async def test_police_queue_claim_release_cancel_take_over_hand_back(
     [cancelled] = await events(bot, a.id, "case.cancelled")
     assert cancelled.actor_user_id == staff.officer
     assert cancelled.data["reason"] == "当事人已自行协商解决"
-    markup = card_of(world, chat, a.number).get("reply_markup") or {}
+    markup = card_of(world.sb, chat, a.number).get("reply_markup") or {}
     assert not markup.get("inline_keyboard")  # a cancelled case has no buttons
     # An old button replayed after the end (a modified client can send any data) is refused.
     token = button_data_of(card, "撤销案件").removeprefix(PREFIX)
@@ -386,11 +379,11 @@ async def test_police_queue_claim_release_cancel_take_over_hand_back(
     assert result.alert is True and "案件已结束" in result.text
 
     # B: hand back to the fast path; the claim is cleared and the fast-path buttons return.
-    await press(sb, chat, staff.officer, card_of(world, chat, b.number), "退回快处")
+    await press(sb, chat, staff.officer, card_of(world.sb, chat, b.number), "退回快处")
     await card_says(world, chat, b.number, "状态：采集证据中")
     row = await case_row(bot, b.id)
     assert (row.status, row.police_claimed_by, row.police_claimed_at) == ("collecting", None, None)
-    buttons = str(card_of(world, chat, b.number)["buttons"])
+    buttons = str(card_of(world.sb, chat, b.number)["buttons"])
     assert "事故情形" in buttons and "交警接管" in buttons and "退回快处" not in buttons
 
     # The timeline of A tells the story, with the reason and the total.
@@ -408,9 +401,9 @@ async def test_hand_back_asks_the_failed_check_again(world: World, staffed: tupl
     sb, chat = world.sb, world.plain
     await register(world, chat, "射埠镇")
     case = await open_case(world, bot, chat)
-    await press(sb, chat, world.assistant, card_of(world, chat, case.number), "有人受伤")
+    await press(sb, chat, world.assistant, card_of(world.sb, chat, case.number), "有人受伤")
     await card_says(world, chat, case.number, "交警处理：待认领")
-    await press(sb, chat, staff.officer, card_of(world, chat, case.number), "退回快处")
+    await press(sb, chat, staff.officer, card_of(world.sb, chat, case.number), "退回快处")
     await said(world, chat, "请重新回答快处条件")
     await card_says(world, chat, case.number, "待答：是否有人受伤")
     row = await case_row(bot, case.id)
@@ -427,9 +420,9 @@ async def test_two_officers_claim_at_once_in_the_database(
     sb, chat = world.sb, world.forum
     await register(world, chat, "花石镇")
     case = await open_case(world, bot, chat)
-    await press(sb, chat, world.assistant, card_of(world, chat, case.number), "有人受伤")
+    await press(sb, chat, world.assistant, card_of(world.sb, chat, case.number), "有人受伤")
     await card_says(world, chat, case.number, "交警处理：待认领")
-    card = card_of(world, chat, case.number)
+    card = card_of(world.sb, chat, case.number)
     token = button_data_of(card, "认领").removeprefix(PREFIX)
     texts = {"unknown": "unknown", "expired": "expired"}
 

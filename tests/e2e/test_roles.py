@@ -15,39 +15,19 @@ from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
 from bot.kernel.clock import ManualClock
 from storage.models import AuditEvent, Member, RoleRequest
 from tests.e2e.conftest import World, bot_settings
-from tests.e2e.helpers import bot_messages, button_data_of, calls, press, text_of
-from tests.e2e.test_case_thread import register
+from tests.e2e.helpers import (
+    becomes,
+    button_data_of,
+    calls,
+    message_of,
+    press,
+    register,
+    said,
+    text_of,
+)
 
 # 10:00 in Asia/Shanghai: day shifts are on duty, night shifts are not.
 MORNING = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
-
-
-async def _said(sb: Any, chat: int, containing: str, after: int = 0) -> dict[str, Any]:
-    """Wait for a bot message (newer than `after`) containing a text, and return it."""
-
-    def found() -> dict[str, Any] | None:
-        for m in reversed(bot_messages(sb, chat)):
-            if m["message_id"] > after and containing in text_of(m):
-                return m
-        return None
-
-    try:
-        await sb.wait_for(lambda: found() is not None, timeout=10)
-    except TimeoutError as exc:
-        raise AssertionError(f"no {containing!r}:\n{sb.format_transcript(chat)}") from exc
-    return found()  # type: ignore[return-value]
-
-
-def _message(sb: Any, chat: int, message_id: int) -> dict[str, Any]:
-    return next(m for m in sb.transcript(chat) if m["message_id"] == message_id)
-
-
-async def _becomes(sb: Any, chat: int, message_id: int, containing: str) -> dict[str, Any]:
-    try:
-        await sb.wait_for(lambda: containing in text_of(_message(sb, chat, message_id)), timeout=10)
-    except TimeoutError as exc:
-        raise AssertionError(f"never {containing!r}:\n{sb.format_transcript(chat)}") from exc
-    return _message(sb, chat, message_id)
 
 
 async def _rows(runtime: Runtime, model: Any, *where: Any) -> list[Any]:
@@ -63,7 +43,7 @@ async def test_join_request_approved_by_an_admin_only(world: World, bot: Runtime
     sb, chat = world.sb, world.forum
     await register(world, chat, "花石镇")
     sb.send_text(chat, world.villager, "/join 定损员 平安")
-    request = await _said(sb, chat, "申请成为")
+    request = await said(sb, chat, "申请成为")
     assert "定损员" in text_of(request) and "平安产险" in text_of(request)
     mentioned = [e["user"]["id"] for e in request["entities"] if e["type"] == "text_mention"]
     assert mentioned == [world.villager]  # the requester is mentioned
@@ -75,11 +55,11 @@ async def test_join_request_approved_by_an_admin_only(world: World, bot: Runtime
     assert await _rows(bot, Member, Member.chat_id == chat) == []
     refused = await _rows(bot, AuditEvent, AuditEvent.kind == "role.refused")
     assert [e.actor_user_id for e in refused] == [world.assistant]
-    assert "批准" in str(_message(sb, chat, request["message_id"])["buttons"])  # still pending
+    assert "批准" in str(message_of(sb, chat, request["message_id"])["buttons"])  # still pending
 
     # The admin (Telegram says so) approves: the request message shows the outcome.
     await press(sb, chat, world.admin, request, "批准")
-    done = await _becomes(sb, chat, request["message_id"], "现为本群的")
+    done = await becomes(sb, chat, request["message_id"], "现为本群的")
     assert "李队长" in text_of(done) and not done.get("buttons")
     members = await _rows(bot, Member, Member.chat_id == chat)
     assert [(m.user_id, m.role, m.insurer_code) for m in members] == [
@@ -97,7 +77,7 @@ async def test_join_request_approved_by_an_admin_only(world: World, bot: Runtime
 
     # Asking for a role already held is answered, and files nothing.
     sb.send_text(chat, world.villager, "/join adjuster PINGAN")
-    await _said(sb, chat, "已经是本群的定损员")
+    await said(sb, chat, "已经是本群的定损员")
     assert len(await _rows(bot, RoleRequest)) == 1
 
 
@@ -105,14 +85,14 @@ async def test_join_by_buttons_and_a_declined_request(world: World, bot: Runtime
     sb, chat = world.sb, world.plain
     await register(world, chat, "射埠镇")
     sb.send_text(chat, world.villager, "/join")
-    picker = await _said(sb, chat, "请选择要申请的角色")
+    picker = await said(sb, chat, "请选择要申请的角色")
 
     qid = await press(sb, chat, world.assistant, picker, "保险主管")  # not their picker
     assert sb.callback_answer(qid)["show_alert"] is True
     await press(sb, chat, world.villager, picker, "保险主管")
-    picker = await _becomes(sb, chat, picker["message_id"], "请选择所属保险公司")
+    picker = await becomes(sb, chat, picker["message_id"], "请选择所属保险公司")
     await press(sb, chat, world.villager, picker, "人保财险")
-    request = await _becomes(sb, chat, picker["message_id"], "申请成为")
+    request = await becomes(sb, chat, picker["message_id"], "申请成为")
     assert "保险主管" in text_of(request) and "人保财险" in text_of(request)
     [row] = await _rows(bot, RoleRequest)
     assert (row.user_id, row.role, row.insurer_code, row.status) == (
@@ -123,7 +103,7 @@ async def test_join_by_buttons_and_a_declined_request(world: World, bot: Runtime
     )
 
     await press(sb, chat, world.admin, request, "拒绝")
-    await _becomes(sb, chat, request["message_id"], "未获批准")
+    await becomes(sb, chat, request["message_id"], "未获批准")
     assert (await _rows(bot, RoleRequest))[0].status == "denied"
     assert await _rows(bot, Member) == []
 
@@ -131,7 +111,7 @@ async def test_join_by_buttons_and_a_declined_request(world: World, bot: Runtime
 async def test_join_mistakes_are_explained(world: World, bot: Runtime):
     sb, chat = world.sb, world.forum
     sb.send_text(chat, world.villager, "/join 交警")
-    await _said(sb, chat, "尚未登记")  # unregistered group
+    await said(sb, chat, "尚未登记")  # unregistered group
     await register(world, chat, "花石镇")
     for text, answer in (
         ("/join 定损员", "需要写明保险公司"),
@@ -142,7 +122,7 @@ async def test_join_mistakes_are_explained(world: World, bot: Runtime):
     ):
         mark = _last_id(sb, chat)
         sb.send_text(chat, world.villager, text)
-        await _said(sb, chat, answer, after=mark)
+        await said(sb, chat, answer, after=mark)
     assert await _rows(bot, RoleRequest) == []
 
 
@@ -153,12 +133,12 @@ async def test_role_by_reply_and_whoami(world: World, bot: Runtime):
 
     # Someone who is no admin cannot grant; the attempt is audited.
     sb.send_text(chat, world.assistant, "/role 联席办", reply_to=hello["message_id"])
-    await _said(sb, chat, "只有群管理员可以设置角色")
+    await said(sb, chat, "只有群管理员可以设置角色")
     assert await _rows(bot, Member) == []
     assert len(await _rows(bot, AuditEvent, AuditEvent.kind == "role.refused")) == 1
 
     sb.send_text(chat, world.admin, "/role police", reply_to=hello["message_id"])
-    granted = await _said(sb, chat, "现为本群的")
+    granted = await said(sb, chat, "现为本群的")
     assert "赵师傅" in text_of(granted) and "交警" in text_of(granted)
     [member] = await _rows(bot, Member)
     assert (member.user_id, member.role, member.display_name) == (
@@ -169,19 +149,19 @@ async def test_role_by_reply_and_whoami(world: World, bot: Runtime):
 
     mark = _last_id(sb, chat)
     sb.send_text(chat, world.villager, "/whoami")
-    mine = await _said(sb, chat, "在本群的角色", after=mark)
+    mine = await said(sb, chat, "在本群的角色", after=mark)
     assert "交警 · 群内授权 · 全天" in text_of(mine)
 
     mark = _last_id(sb, chat)
     sb.send_text(chat, world.admin, "/role")  # not a reply
-    await _said(sb, chat, "用法", after=mark)
+    await said(sb, chat, "用法", after=mark)
 
     sb.send_text(chat, world.admin, "/role remove 交警", reply_to=hello["message_id"])
-    await _said(sb, chat, "已取消")
+    await said(sb, chat, "已取消")
     assert await _rows(bot, Member) == []
     mark = _last_id(sb, chat)
     sb.send_text(chat, world.villager, "/whoami")
-    await _said(sb, chat, "还没有角色", after=mark)
+    await said(sb, chat, "还没有角色", after=mark)
     kinds = [e.kind for e in await _rows(bot, AuditEvent) if e.kind.startswith("role.")]
     assert kinds == ["role.refused", "role.granted", "role.removed"]
 
@@ -226,23 +206,23 @@ async def test_whoami_and_team_show_deployment_and_chat_people(world: World, sta
     sb, chat = world.sb, world.forum
     await register(world, chat, "花石镇")
     sb.send_text(chat, world.villager, "/whoami")
-    mine = text_of(await _said(sb, chat, "在本群的角色"))
+    mine = text_of(await said(sb, chat, "在本群的角色"))
     assert "定损员 · 人保财险 · 部署文件 · 值班中 08:00-18:00" in mine
 
     mark = _last_id(sb, chat)
     sb.send_text(chat, world.admin, "/whoami")
-    admin = text_of(await _said(sb, chat, "在本群的角色", after=mark))
+    admin = text_of(await said(sb, chat, "在本群的角色", after=mark))
     assert "定损员 · 太保产险 · 部署文件 · 不在班 22:00-06:00" in admin
     assert "管理员 · Telegram群管理员" in admin
 
     bad = world.bad  # type: ignore[attr-defined]
     hello = sb.send_text(chat, bad, "我是平安的")
     sb.send_text(chat, world.admin, "/role 定损员 平安", reply_to=hello["message_id"])
-    await _said(sb, chat, "现为本群的")
+    await said(sb, chat, "现为本群的")
 
     mark = _last_id(sb, chat)
     sb.send_text(chat, world.assistant, "/team")
-    team = await _said(sb, chat, "本群人员", after=mark)
+    team = await said(sb, chat, "本群人员", after=mark)
     lines = text_of(team).splitlines()
     assert lines[0] == "本群人员 · 花石镇"
     assert "协理员：王协理" in lines
@@ -265,7 +245,7 @@ async def test_pending_request_survives_a_restart(world: World, database_url: st
     try:
         await register(world, chat, "射埠镇")
         sb.send_text(chat, world.villager, "/join 联席办")
-        request = await _said(sb, chat, "申请成为")
+        request = await said(sb, chat, "申请成为")
     finally:
         await first.stop()
 
@@ -273,7 +253,7 @@ async def test_pending_request_survives_a_restart(world: World, database_url: st
     await second.start()
     try:
         await press(sb, chat, world.admin, request, "批准")
-        await _becomes(sb, chat, request["message_id"], "现为本群的")
+        await becomes(sb, chat, request["message_id"], "现为本群的")
         [member] = await _rows(second, Member)
         assert (member.user_id, member.role) == (world.villager, "liaison")
     finally:

@@ -8,9 +8,7 @@ from sqlmodel import select
 from bot.app import Runtime
 from storage.models import Member
 from tests.e2e.conftest import World, eventually
-from tests.e2e.helpers import bot_messages, calls, press, text_of
-from tests.e2e.test_case_thread import register
-from tests.e2e.test_roles import _becomes, _said
+from tests.e2e.helpers import becomes, bot_messages, calls, press, register, said, text_of
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -51,7 +49,7 @@ async def test_an_admin_button_answers_try_again_when_telegram_keeps_failing(
     sb, chat = world.sb, world.forum
     await register(world, chat, "花石镇")
     sb.send_text(chat, world.villager, "/join 定损员 平安")
-    request = await _said(sb, chat, "申请成为")
+    request = await said(sb, chat, "申请成为")
     sb.inject_fault("getChatMember", kind="500", count=20)
     qid = await press(sb, chat, world.admin, request, "批准")
     answer = sb.callback_answer(qid)
@@ -61,5 +59,5 @@ async def test_an_admin_button_answers_try_again_when_telegram_keeps_failing(
     sb.clear_faults()
     sb.inject_fault("getChatMember", kind="502", count=1)  # one hiccup is ridden out
     await press(sb, chat, world.admin, request, "批准")
-    await _becomes(sb, chat, request["message_id"], "现为本群的")
+    await becomes(sb, chat, request["message_id"], "现为本群的")
     assert [m.user_id for m in await _members(bot, chat)] == [world.villager]

@@ -57,7 +57,8 @@ async def test_delay_longer_than_read_timeout(bot: Bot, sb: Sandbox, cast: Cast)
     start = time.monotonic()
     with pytest.raises(TimedOut):
         await bot.send_message(cast.dm, "slow", read_timeout=0.4)
-    assert time.monotonic() - start < 1.5
+    # Gave up before the delayed answer came (2 s), however loaded the runner.
+    assert time.monotonic() - start < 2.0
 
 
 async def test_short_delay_answers_normally(bot: Bot, sb: Sandbox, cast: Cast) -> None:

@@ -18,7 +18,9 @@ from tests.sandbox.conftest import TOKEN, Cast, jpeg
 async def test_long_poll_blocks_until_timeout(bot: Bot) -> None:
     start = time.monotonic()
     assert await bot.get_updates(timeout=1) == ()
-    assert 0.9 <= time.monotonic() - start < 1.8
+    # Not before the timeout; the ceiling only says it returned, not how quickly (a loaded
+    # runner may be late).
+    assert 0.9 <= time.monotonic() - start < 5
 
 
 async def test_long_poll_wakes_on_a_new_update(bot: Bot, sb: Sandbox, cast: Cast) -> None:
@@ -30,7 +32,8 @@ async def test_long_poll_wakes_on_a_new_update(bot: Bot, sb: Sandbox, cast: Cast
     start = time.monotonic()
     updates = await bot.get_updates(timeout=5)
     await task
-    assert time.monotonic() - start < 2 and updates[0].message.text == "来了"
+    # Well before the 5 s timeout: the update woke the poll.
+    assert time.monotonic() - start < 4 and updates[0].message.text == "来了"
 
 
 async def test_offsets_confirm_and_negative_offset(bot: Bot, sb: Sandbox, cast: Cast) -> None:
