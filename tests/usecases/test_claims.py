@@ -69,7 +69,7 @@ async def test_a_stranger_or_another_insurer_approving_changes_nothing_and_is_au
 ):
     case, pingan, _ = await routed(svc)
     token = await claim_token(svc, case, pingan, "approve")
-    refused = t("c.refused", "zh", insurer="平安产险")
+    refused = t("claims.refused", "zh", insurer="平安产险")
     for who in (CPIC_ADJUSTER, PICC_ADJUSTER, ASSISTANT, STRANGER):
         got = await produced(svc, press(svc, token, who, message_id=await ping_id(svc, pingan)))
         assert got.result.alert and got.result.text == refused
@@ -110,7 +110,7 @@ async def test_a_stranger_may_not_resubmit_a_disputed_case(svc: Services):
     case, _, _ = await routed(svc, status="disputed")
     token = await issue(svc, "claim.resubmit", case=case)
     got = await produced(svc, press(svc, token, STRANGER))
-    assert got.result.alert and got.result.text == t("c.resubmit_refused", "zh")
+    assert got.result.alert and got.result.text == t("claims.resubmit_refused", "zh")
     assert [(e.kind, e.data["reason"]) for e in got.audit] == [("claim.refused", "role")]
     assert got.outbox == []
     assert (await get(svc, Case, case.id)).status == "disputed"
@@ -128,7 +128,7 @@ async def test_two_approvals_at_once_one_wins(svc: Services):
     )
     # The winner is told it is saved; the loser is not (on SQLite the presses queue up and
     # it reads "already recorded", on PostgreSQL it can lose the compare-and-set instead).
-    assert [r.text for r in results].count(t("c.saved", "zh")) == 1
+    assert [r.text for r in results].count(t("claims.saved", "zh")) == 1
     approved = await rows(svc, AuditEvent, AuditEvent.kind == "claim.approved")
     assert len(approved) == 1
     claim = await claim_of(svc, pingan)
@@ -143,7 +143,7 @@ async def test_a_replayed_approval_is_harmless(svc: Services):
     first = await produced(
         svc, press(svc, token, PICC_ADJUSTER, message_id=await ping_id(svc, picc))
     )
-    assert first.result.text == t("c.saved", "zh")
+    assert first.result.text == t("claims.saved", "zh")
     assert "claim.approved" in first.audit_kinds()
     # The winner is asked for the claim number, in the thread, replying to the ping.
     ping = await ping_id(svc, picc)
@@ -152,7 +152,7 @@ async def test_a_replayed_approval_is_harmless(svc: Services):
         again = await produced(
             svc, press(svc, token, PICC_ADJUSTER, message_id=await ping_id(svc, picc))
         )
-        assert not again.result.alert and again.result.text == t("c.already", "zh")
+        assert not again.result.alert and again.result.text == t("claims.already", "zh")
         assert again.outbox == [] and again.audit == []
     assert len(await rows(svc, AuditEvent, AuditEvent.kind == "claim.approved")) == 1
 
@@ -163,7 +163,7 @@ async def test_a_token_replayed_onto_another_message_is_forged(svc: Services):
     got = await produced(
         svc, press(svc, token, PINGAN_ADJUSTER, message_id=await ping_id(svc, picc))
     )
-    assert got.result.alert and got.result.text == t("c.forged", "zh")
+    assert got.result.alert and got.result.text == t("claims.forged", "zh")
     assert [(e.kind, e.data["reason"]) for e in got.audit] == [("claim.refused", "forged")]
     assert (await claim_of(svc, pingan)).status == "pinged"
 
@@ -174,7 +174,7 @@ async def test_a_token_naming_another_cases_claim_is_forged(svc: Services):
     # A token of this chat whose arguments pair the other case with this case's claim.
     token = await issue(svc, "claim.approve", case=other, claim=pingan.id, insurer="PINGAN")
     got = await produced(svc, press(svc, token, PINGAN_ADJUSTER))
-    assert got.result.alert and got.result.text == t("c.forged", "zh")
+    assert got.result.alert and got.result.text == t("claims.forged", "zh")
     assert [e.data["reason"] for e in got.audit] == ["forged"]
     assert (await claim_of(svc, pingan)).status == "pinged"
 
@@ -221,7 +221,7 @@ async def test_a_superseded_claims_buttons_are_stale(svc: Services):
     got = await produced(
         svc, press(svc, token, PINGAN_ADJUSTER, message_id=await ping_id(svc, old))
     )
-    assert got.result.alert and got.result.text == t("c.stale", "zh")
+    assert got.result.alert and got.result.text == t("claims.stale", "zh")
     assert [e.data["reason"] for e in got.audit] == ["stale"]
     assert (await claim_of(svc, old)).status == "superseded"
     assert (await claim_of(svc, pingan)).status == "pinged"
@@ -285,7 +285,7 @@ async def test_a_payment_over_the_cap_is_refused(svc: Services):
     )
     assert got.result == "refused"
     assert got.texts() == [
-        t("c.pay.over", "zh", approved="¥5,400.00", paid="¥3,000.00", left="¥2,400.00")
+        t("claims.pay.over", "zh", approved="¥5,400.00", paid="¥3,000.00", left="¥2,400.00")
     ]
     [event] = got.audit
     assert (event.kind, event.data["problem"], event.data["amount_fen"]) == (
@@ -321,7 +321,7 @@ async def test_paid_amounts_that_are_no_amount_are_refused_with_the_reason(svc: 
             svc, paid_command(svc, text_in(case, f"/paid {args}", PINGAN_ADJUSTER), args)
         )
         assert got.result == "refused", args
-        assert got.texts() == [t("c.pay.usage", "zh", problem=code)], args
+        assert got.texts() == [t("claims.pay.usage", "zh", problem=code)], args
         assert got.audit == [], args
     assert await rows(svc, InsurerPayment) == []
     assert (await claim_of(svc, pingan)).paid_fen == 0
@@ -332,7 +332,7 @@ async def test_paid_by_someone_who_does_not_pay_here_is_refused(svc: Services):
     for who in (STRANGER, CPIC_ADJUSTER, ASSISTANT):
         got = await produced(svc, paid_command(svc, text_in(case, "/paid", who), "2400"))
         assert got.result == "refused"
-        assert got.texts() == [t("c.pay.who", "zh")]
+        assert got.texts() == [t("claims.pay.who", "zh")]
         assert [(e.kind, e.actor_user_id, e.data["reason"]) for e in got.audit] == [
             ("claim.refused", who, "role")
         ]
@@ -352,7 +352,7 @@ async def test_paid_outside_a_case_thread_or_in_a_case_without_the_claim_does_no
     assert (got.result, got.outbox, got.audit) == ("ignored", [], [])
     # In another case's thread, where PINGAN pays nothing: refused there.
     got = await produced(svc, paid_command(svc, text_in(other, "/paid", PINGAN_ADJUSTER), "100"))
-    assert got.result == "refused" and got.texts() == [t("c.pay.who", "zh")]
+    assert got.result == "refused" and got.texts() == [t("claims.pay.who", "zh")]
     assert all(e.case_id == other.id for e in got.audit)
     assert await rows(svc, InsurerPayment) == []
 
@@ -382,9 +382,9 @@ async def test_paid_in_full_by_button_twice_pays_once(svc: Services):
     case, pingan, picc = await routed(svc, status="approved")
     token = await claim_token(svc, case, picc, "paid_full")
     first = await produced(svc, press(svc, token, PICC_ADJUSTER))
-    assert first.result.text == t("c.saved", "zh")
+    assert first.result.text == t("claims.saved", "zh")
     again = await produced(svc, press(svc, token, PICC_ADJUSTER))
-    assert again.result.text == t("c.already", "zh") and again.audit == []
+    assert again.result.text == t("claims.already", "zh") and again.audit == []
     payments = await rows(svc, InsurerPayment, InsurerPayment.case_id == case.id)
     assert [p.amount_fen for p in payments] == [10000]
     assert (await claim_of(svc, pingan)).paid_fen == 0

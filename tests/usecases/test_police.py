@@ -48,7 +48,7 @@ async def test_people_who_are_not_police_are_refused_and_audited(
     for who, case, action in attempts:
         token = await issue(svc, action, case=case)
         got = await produced(svc, press(svc, token, who))
-        assert got.result.alert and got.result.text == t("pol.alert.not_police", "zh")
+        assert got.result.alert and got.result.text == t("police.alert.not_police", "zh")
         assert got.outbox == []
         assert [(e.kind, e.actor_user_id, e.data["attempted"]) for e in got.audit] == [
             ("police.refused", who, action)
@@ -67,7 +67,7 @@ async def test_two_officers_claim_at_once_one_wins(svc: Services, officers: tupl
     [claimed] = await rows(svc, AuditEvent, AuditEvent.kind == "police.claimed")
     assert claimed.actor_user_id == row.police_claimed_by
     loser = next(r for r in results if r.alert)
-    assert loser.text == t("pol.no.claimed", "zh", who=row.police_claimed_by_name)
+    assert loser.text == t("police.no.claimed", "zh", who=row.police_claimed_by_name)
 
 
 async def test_two_officers_take_over_at_once_one_wins(svc: Services, officers: tuple[int, int]):
@@ -89,7 +89,7 @@ async def test_only_the_holder_may_release_hand_back_or_cancel(
     token = await issue(svc, action, case=case)
     got = await produced(svc, press(svc, token, other))
     assert got.result.alert
-    assert got.result.text == t("pol.no.claimed", "zh", who=NAMES[holder])
+    assert got.result.text == t("police.no.claimed", "zh", who=NAMES[holder])
     assert got.outbox == [] and got.audit == []
     row = await get(svc, Case, case.id)
     assert (row.status, row.police_claimed_by) == ("police", holder)
@@ -99,7 +99,7 @@ async def test_claiming_ones_own_case_again_is_a_toast(svc: Services, officers: 
     case = await make_case(svc, status="police", police_claimed_by=POLICE)
     token = await issue(svc, "police.claim", case=case)
     got = await produced(svc, press(svc, token, POLICE))
-    assert not got.result.alert and got.result.text == t("pol.no.mine", "zh")
+    assert not got.result.alert and got.result.text == t("police.no.mine", "zh")
     assert got.audit == []
 
 
@@ -111,7 +111,7 @@ async def test_an_old_button_after_the_end_is_refused(
     for action in ("police.claim", "police.cancel", "police.take_over", "police.hand_back"):
         token = await issue(svc, action, case=case)
         got = await produced(svc, press(svc, token, POLICE))
-        assert got.result.alert and got.result.text == t("pol.no.terminal", "zh"), action
+        assert got.result.alert and got.result.text == t("police.no.terminal", "zh"), action
         assert got.outbox == [] and got.audit == []
     assert (await get(svc, Case, case.id)).status == status
 
@@ -120,5 +120,5 @@ async def test_release_of_an_unclaimed_case_is_refused(svc: Services, officers: 
     case = await make_case(svc, status="police")
     token = await issue(svc, "police.release", case=case)
     got = await produced(svc, press(svc, token, POLICE))
-    assert got.result.alert and got.result.text == t("pol.no.not_claimed", "zh")
+    assert got.result.alert and got.result.text == t("police.no.not_claimed", "zh")
     assert got.audit == []
