@@ -46,7 +46,7 @@ def transcript_entries(world: World, cid: int, thread_id: int | None = None) -> 
             "reply_to_message_id": msg.reply_to,
             "media_group_id": msg.media_group_id,
         }
-        for key in ("photo", "document", "location", "venue", "entities"):
+        for key in ("photo", "document", "location", "venue", "contact", "entities"):
             if getattr(msg, key):
                 entry[key] = getattr(msg, key)
         if msg.service:
@@ -74,6 +74,10 @@ def _body(msg: Message) -> str:
         parts.append(f"📍 {msg.venue['title']}, {msg.venue['address']}")
     elif msg.location:
         parts.append(f"📍 {msg.location['latitude']:.5f}, {msg.location['longitude']:.5f}")
+    if msg.contact:
+        parts.append(
+            f"📇 contact {msg.contact.get('first_name', '')} {msg.contact['phone_number']}"
+        )
     if msg.text is not None:
         parts.append(msg.text)
     if msg.caption:
