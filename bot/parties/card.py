@@ -132,7 +132,7 @@ async def parties_section(session: AsyncSession, svc: Services, case: Case) -> C
 
     lines += ["", t("l.section", lang)]
     grades = [
-        f"{p.label} {grade_of(p.grade).label_zh if grade_of(p.grade) else t('l.none', lang)}"
+        f"{p.label} {g.label_zh if (g := grade_of(p.grade)) else t('l.none', lang)}"
         for p in ordered
     ]
     lines.append(escape(" / ".join(grades)))
