@@ -14,7 +14,6 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case import lifecycle
-from bot.case.guard import refused
 from bot.case.status import CaseStatus
 from bot.kernel import outbox
 from bot.kernel.buttons import ButtonAction, Press, PressResult
@@ -27,6 +26,7 @@ from bot.police.checks import (
     holder_is,
     officer_mention,
     redraw,
+    refused,
     set_claim,
 )
 from bot.police.queue import queue_view
