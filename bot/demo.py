@@ -137,7 +137,10 @@ async def _accident(sc: Scene, forum: int, people: dict[str, int]) -> None:
     # 甲 confirms from their own phone through the deep link; 乙 signs on paper.
     await sc.press(forum, wang, card, "确认链接")
     links = await sc.wait_for_text(forum, "请各方驾驶人点击")
-    token = re.search(r"start=(cf_[\w-]+)$", sc.url_of(links, "甲方")).group(1)  # type: ignore[union-attr]
+    found = re.search(r"start=(cf_[\w-]+)$", sc.url_of(links, "甲方"))
+    if found is None:
+        raise RuntimeError("the confirmation button carries no token")
+    token = found.group(1)
     private = people["zhang_chat"]
     sb.send_text(private, people["zhang"], f"/start {token}")
     summary = await sc.wait_for_text(private, "请核对后确认")

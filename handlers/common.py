@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Bot, Chat, ChatMember, Message, Update, User
 from telegram.error import TelegramError
@@ -19,7 +20,7 @@ from bot.transport.retry import TelegramUnavailable, with_retries
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

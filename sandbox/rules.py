@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 from sandbox import limits
 from sandbox.entities import EntityParseError, parse_html, visible_length
@@ -57,6 +58,11 @@ class Params:
         """Whether the parameter was given (and is not null)."""
         return self.values.get(name) is not None or name in self.files
 
+    @overload
+    def str(self, name: str, required: Literal[True]) -> str: ...
+    @overload
+    def str(self, name: str, required: bool = False) -> str | None: ...
+
     def str(self, name: str, required: bool = False) -> str | None:
         """A string parameter."""
         value = self.values.get(name)
@@ -66,7 +72,13 @@ class Params:
             return None
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
-    def int(self, name: str, required: bool = False) -> int | None:
+    # From here on `str` names the method above: the builtin is spelled out.
+    @overload
+    def int(self, name: builtins.str, required: Literal[True]) -> int: ...
+    @overload
+    def int(self, name: builtins.str, required: bool = False) -> int | None: ...
+
+    def int(self, name: builtins.str, required: bool = False) -> int | None:
         """An integer parameter."""
         value = self.values.get(name)
         if value is None or value == "":
@@ -78,7 +90,12 @@ class Params:
         except (TypeError, ValueError):
             raise bad(f'Bad Request: field "{name}" must be a valid Number') from None
 
-    def float(self, name: str, required: bool = False) -> float | None:
+    @overload
+    def float(self, name: builtins.str, required: Literal[True]) -> float: ...
+    @overload
+    def float(self, name: builtins.str, required: bool = False) -> float | None: ...
+
+    def float(self, name: builtins.str, required: bool = False) -> float | None:
         """A float parameter."""
         value = self.values.get(name)
         if value is None:
@@ -90,14 +107,14 @@ class Params:
         except (TypeError, ValueError):
             raise bad(f'Bad Request: field "{name}" must be a valid Number') from None
 
-    def bool(self, name: str) -> bool:
+    def bool(self, name: builtins.str) -> builtins.bool:
         """A boolean parameter (``true``/``1``)."""
         value = self.values.get(name)
         if isinstance(value, str):
             return value.lower() in ("true", "1")
         return bool(value)
 
-    def json(self, name: str) -> Any:
+    def json(self, name: builtins.str) -> Any:
         """A nested parameter, JSON-encoded in forms."""
         value = self.values.get(name)
         if isinstance(value, str):
@@ -107,13 +124,13 @@ class Params:
                 raise bad(f"Bad Request: can't parse {name} JSON object") from None
         return value
 
-    def file(self, name: str) -> Upload | str | None:
+    def file(self, name: builtins.str) -> Upload | builtins.str | None:
         """An InputFile: an uploaded part, or a string (file_id, URL or ``attach://``)."""
         if name in self.files:
             return self.files[name]
         return self.str(name)
 
-    def public(self) -> dict[str, Any]:
+    def public(self) -> dict[builtins.str, Any]:
         """Values for the call log (uploads shown by name and size)."""
         data = dict(self.values)
         for name, up in self.files.items():

@@ -32,7 +32,7 @@ class Sandbox(Protocol):
 
 log = logging.getLogger(__name__)
 MAX_BODY = 60 * 1024 * 1024
-SANDBOX_KEY = web.AppKey("sandbox", object)
+SANDBOX_KEY: web.AppKey[Sandbox] = web.AppKey("sandbox")
 BAD_GATEWAY_HTML = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0"
@@ -91,7 +91,7 @@ def _drop(request: web.Request) -> web.Response:
 
 async def handle_api(request: web.Request) -> web.StreamResponse:
     """``/bot<token>/<method>``."""
-    sb: Sandbox = request.app[SANDBOX_KEY]  # type: ignore[assignment]
+    sb = request.app[SANDBOX_KEY]
     token = unquote(request.match_info["token"])
     if token != sb.token:
         return _json({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
@@ -104,7 +104,7 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
         "at": time.time(),
     }
     sb.world.calls.append(entry)
-    if impl is None:
+    if method is None or impl is None:
         entry["status"] = 404
         return _json({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
     try:
@@ -160,7 +160,7 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
 
 async def handle_file(request: web.Request) -> web.StreamResponse:
     """``/file/bot<token>/<file_path>`` (path URL-unquoted; the token colon arrives as %3A)."""
-    sb: Sandbox = request.app[SANDBOX_KEY]  # type: ignore[assignment]
+    sb = request.app[SANDBOX_KEY]
     if unquote(request.match_info["token"]) != sb.token:
         return _json({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
     stored = sb.world.files_by_path.get(unquote(request.match_info["path"]))
@@ -171,13 +171,13 @@ async def handle_file(request: web.Request) -> web.StreamResponse:
 
 async def handle_control_index(request: web.Request) -> web.Response:
     """``GET /control``: the control methods available over HTTP."""
-    sb: Sandbox = request.app[SANDBOX_KEY]  # type: ignore[assignment]
+    sb = request.app[SANDBOX_KEY]
     return _json({"ok": True, "result": sorted(sb.CONTROL_METHODS)})
 
 
 async def handle_control(request: web.Request) -> web.Response:
     """``POST /control/<name>`` with JSON keyword arguments; answers ``{"ok", "result"}``."""
-    sb: Sandbox = request.app[SANDBOX_KEY]  # type: ignore[assignment]
+    sb = request.app[SANDBOX_KEY]
     name = request.match_info["name"]
     kwargs: dict[str, Any] = {}
     if request.can_read_body:

@@ -266,7 +266,7 @@ class World:
     # --- updates ----------------------------------------------------------------------
     def push_update(self, kind: str, payload: dict) -> int:
         """Queue an update of ``kind`` (``message``, ``callback_query``…) for the bot."""
-        update = {"update_id": self.next_update_id, kind: payload}
+        update: dict[str, Any] = {"update_id": self.next_update_id, kind: payload}
         self.next_update_id += 1
         self.updates.append(update)
         self.delivered[update["update_id"]] = update

@@ -173,9 +173,7 @@ async def rewrite_chat_id(session: AsyncSession, *, old: int, new: int) -> None:
     """Follow a group's migration to a supergroup in every table that names the chat."""
     conn = await session.connection()
     for model in (ChatGroup, Case, Photo, OutboxItem, CaseMessage, Member, RoleRequest, Button):
-        await conn.execute(
-            update(model).where(col(model.chat_id) == old).values(chat_id=new)  # type: ignore[attr-defined]
-        )
+        await conn.execute(update(model).where(col(model.chat_id) == old).values(chat_id=new))
 
 
 async def case_in_thread(

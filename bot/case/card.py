@@ -73,11 +73,12 @@ async def card_for(svc: Services, case: Case) -> tuple[str, ButtonRows, str]:
     Each area adds its part through a section in the wiring (bot/wiring.py); the card is
     rendered from the database every time, so edits coalesce and always show the present.
     """
-    assert case.id is not None
+    case_id = case.id
+    assert case_id is not None
     async with svc.db.transaction() as session:  # sections may issue button tokens
         # Read the case afresh: the caller's copy may predate changes the card must show.
-        case = await session.get(Case, case.id) or case
-        photos = await q.photo_count(session, case_id=case.id)
+        case = await session.get(Case, case_id) or case
+        photos = await q.photo_count(session, case_id=case_id)
         group = await q.get_group(session, chat_id=case.chat_id)
         parts = []
         for fn in svc.registry.sections:

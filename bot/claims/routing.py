@@ -83,14 +83,14 @@ async def route(session: AsyncSession, svc: Services, case: Case, *, actor: int 
         await session.flush()
         await _ping(session, svc, case, claim, parties)
         pinged.append(code)
-    previous = case.status
+    status_before = case.status
     moved = await lifecycle.move(
         session,
         case,
         CaseStatus.AWAITING_INSURER,
         at=now,
         actor=actor,
-        previous=previous,
+        previous=status_before,
         pinged=pinged,
         kept=kept,
     )

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from bot.case.status import CaseStatus
 from bot.rules.amounts import AmountError, AmountErrorCode, parse_amount
@@ -119,11 +120,11 @@ def plan_claims(payments: Iterable[Payment]) -> dict[str, list[Line]]:
     return plan
 
 
-def total(lines: Iterable[Line] | Iterable[dict[str, object]]) -> int:
+def total(lines: Iterable[Line] | Iterable[dict[str, Any]]) -> int:
     """The sum of a claim's lines, in fen."""
     out = 0
     for line in lines:
-        out += line.amount_fen if isinstance(line, Line) else int(line["amount_fen"])  # type: ignore[arg-type]
+        out += line.amount_fen if isinstance(line, Line) else int(line["amount_fen"])
     return out
 
 

@@ -132,7 +132,7 @@ async def set_tag(
     lang = await outbox.chat_language(session, svc, case.chat_id)
     photos = await case_photos(session, case.id)
     photo_id = button.args.get("photo_id")
-    if photo_id not in {p.id for p in photos}:
+    if not isinstance(photo_id, int) or photo_id not in {p.id for p in photos}:
         return PressResult(t("evidence.retag.gone", lang), alert=True)
     slots = await slots_of(session, svc, case)
     new_slot = button.args.get("slot") or None

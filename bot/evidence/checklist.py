@@ -19,10 +19,15 @@ from bot.parties.labels import LATIN as _PARTY_EN
 class SlotSpec(Protocol):
     """A shot kind as the deployment file describes it."""
 
-    code: str
-    zh: str
-    en: str
-    per_party: bool
+    # Read-only: the deployment's slots are frozen models.
+    @property
+    def code(self) -> str: ...
+    @property
+    def zh(self) -> str: ...
+    @property
+    def en(self) -> str: ...
+    @property
+    def per_party(self) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ the future. Each flag is kept on the photo and shown on the card."""
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -32,7 +33,7 @@ async def raise_flag(
     photo: Photo,
     kind: str,
     other: Case | None = None,
-    **detail: object,
+    **detail: Any,
 ) -> None:
     now = svc.clock.now()
     flag = await add_flag(
@@ -98,10 +99,11 @@ async def check_place(session: AsyncSession, svc: Services, case: Case, photo: P
     stmt = select(PhotoFlag).where(PhotoFlag.photo_id == photo.id, PhotoFlag.kind == "too_far")
     existing = (await session.exec(stmt)).first()
     km = None
-    if None not in (photo.gps_lat, photo.gps_lon, case.scene_lat, case.scene_lon):
+    lat, lon, scene_lat, scene_lon = photo.gps_lat, photo.gps_lon, case.scene_lat, case.scene_lon
+    if lat is not None and lon is not None and scene_lat is not None and scene_lon is not None:
         km = fraud.km_too_far(
-            (photo.gps_lat, photo.gps_lon),  # type: ignore[arg-type]
-            (case.scene_lat, case.scene_lon),  # type: ignore[arg-type]
+            (lat, lon),
+            (scene_lat, scene_lon),
             svc.deployment.rules.evidence_max_distance_km,
         )
     if km is None and existing is not None:  # the scene moved: the flag no longer holds

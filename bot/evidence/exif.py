@@ -51,7 +51,8 @@ def parse_capture_time(raw: Any, offset: Any, default_zone: str) -> CaptureTime 
     if not m:
         return None
     try:
-        naive = datetime(*(int(g) for g in m.groups()))
+        year, month, day, hour, minute, second = (int(g) for g in m.groups())
+        naive = datetime(year, month, day, hour, minute, second)
     except ValueError:  # "0000:00:00 00:00:00" and other impossible dates
         return None
     tz = parse_offset(offset)

@@ -15,12 +15,12 @@ BITS = 64
 def dhash(image: Image.Image) -> str:
     """The 64-bit difference hash of an image, as 16 hex digits."""
     small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
-    px = small.load()
-    assert px is not None
+    px = small.tobytes()  # one byte per grey pixel, row by row, 9 to a row
     value = 0
     for y in range(8):
         for x in range(8):
-            value = (value << 1) | (1 if px[x + 1, y] > px[x, y] else 0)
+            i = 9 * y + x
+            value = (value << 1) | (1 if px[i + 1] > px[i] else 0)
     return f"{value:016x}"
 
 

@@ -37,7 +37,6 @@ from storage import queries as q
 from storage.models import Case, OutboxItem, Photo, PhotoFlag
 from storage.types import PhotoStatus
 
-# A case whose every photo was refused before its thread opened is cancelled unseen.
 # A case none of whose photos could be kept is withdrawn unseen: cancelled, no thread.
 WITHDRAWN_STATUS = CaseStatus.CANCELLED
 
@@ -146,7 +145,9 @@ async def record_refused(svc: Services, photo_id: int, reason: str, detail: str 
         await session.flush()
         await session.delete(photo)
         await session.flush()
-        if not await thread_requested(session, case) and not await case_photos(session, case.id):
+        if not await thread_requested(session, case) and not await case_photos(
+            session, case.id or 0
+        ):
             await _withdraw(session, svc, case, photo, reason, detail)
             return
         refuse_in_case(

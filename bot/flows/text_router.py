@@ -75,7 +75,7 @@ async def receive_text(svc: Services, m: IncomingText) -> str:
             svc,
             case,
             user_id=m.user_id,
-            attempted="quick_form" if form is not None else f"answer.{pending.question}",
+            attempted=f"answer.{pending.question}" if pending and not form else "quick_form",
             kind="input.refused",
         ):
             outbox.say(

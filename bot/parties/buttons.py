@@ -45,6 +45,7 @@ async def edit_party(
     session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Start (or resume) the questions about one party."""
+    assert case.id is not None  # editable_case returns stored cases only
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
     if readiness.party_complete(party):  # all known: start again from the plate to correct it
@@ -58,6 +59,7 @@ async def add_party(
     session: AsyncSession, svc: Services, press: Press, _button: Button, case: Case
 ) -> PressResult:
     """Add another vehicle (丙, 丁, 戊 … up to rules.max_parties) and start asking about it."""
+    assert case.id is not None  # editable_case returns stored cases only
     used = {p.label for p in await store.parties_of(session, case_id=case.id)} | {"甲", "乙"}
     label = next_label(used, svc.deployment.rules.max_parties)
     if label is None:  # the card drops the button at the limit; this is a press of an old one
@@ -74,6 +76,7 @@ async def _choose(
     session: AsyncSession, svc: Services, press: Press, case: Case, label: str, **fields: object
 ) -> PressResult:
     """Set a party's field from a button, ask what is still missing, say when it is all in."""
+    assert case.id is not None  # editable_case returns stored cases only
     party = await store.party(session, case_id=case.id, label=label)
     await set_fields(session, svc, case, party, actor=press.user_id, source="button", **fields)
     await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
@@ -161,6 +164,7 @@ async def liability_preset(
     session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Tag a party with a situation; the bot proposes grades from all tags."""
+    assert case.id is not None  # editable_case returns stored cases only
     label, code = button.args["label"], button.args["preset"]
     parties = await store.parties_of(session, case_id=case.id)
     for existing in ("甲", "乙"):
@@ -202,6 +206,7 @@ async def liability_grade(
     session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Set one party's grade by hand."""
+    assert case.id is not None  # editable_case returns stored cases only
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     party.grade = Grade(button.args["grade"]).value
     session.add(party)
@@ -243,7 +248,7 @@ async def other_ask(
 
 
 def _show_menu(
-    session: AsyncSession, svc: Services, case: Case, press: Press, text: str, rows: list
+    session: AsyncSession, svc: Services, case: Case, press: Press, text: str, rows: menus.Rows
 ) -> None:
     # Pressed inside the menu message: edit it in place; pressed on the card: post it.
     if press.message_id is not None and press.message_id != case.card_message_id:

@@ -40,6 +40,7 @@ async def send_links(
     )
     if isinstance(case, PressResult):
         return case
+    assert case.id is not None  # editable_case returns stored cases only
     rows = []
     for party in await store.parties_of(session, case_id=case.id):
         if party.confirmed_at is not None:
@@ -69,6 +70,7 @@ async def paper(session: AsyncSession, svc: Services, press: Press, button: Butt
     )
     if isinstance(case, PressResult):
         return case
+    assert case.id is not None  # editable_case returns stored cases only
     party = await store.party(session, case_id=case.id, label=button.args["label"])
     _confirm(party, svc, via="paper", by=press.user_id)
     session.add(party)

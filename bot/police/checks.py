@@ -3,7 +3,9 @@ the compare-and-set that makes two officers pressing at once have exactly one wi
 
 from __future__ import annotations
 
-from sqlalchemy import or_, update
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -86,18 +88,18 @@ async def checked(
 
 
 async def set_claim(
-    session: AsyncSession, case: Case, *conditions: object, **values: object
+    session: AsyncSession, case: Case, *conditions: ColumnElement[bool], **values: Any
 ) -> bool:
     """Compare-and-set on the case row; True when this transaction made the change."""
     conn = await session.connection()
     result = await conn.execute(
-        update(Case).where(col(Case.id) == case.id, *conditions).values(**values)  # type: ignore[arg-type]
+        update(Case).where(col(Case.id) == case.id, *conditions).values(**values)
     )
     await session.refresh(case)
     return result.rowcount == 1
 
 
-def holder_is(officer: int) -> object:
+def holder_is(officer: int) -> ColumnElement[bool]:
     """The claim is free or the officer's own."""
     return or_(col(Case.police_claimed_by).is_(None), col(Case.police_claimed_by) == officer)
 

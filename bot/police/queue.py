@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,6 +19,7 @@ from storage import queries as q
 from storage.models import AuditEvent, Case
 
 QUEUE_MAX_LISTED = 30
+FROM_QUEUE: dict[str, Any] = {"from": "queue"}  # `from` is a keyword: passed as a dict
 
 
 async def queue_view(
@@ -41,7 +43,7 @@ async def queue_view(
             handed[e.case_id] = e.at
     cases.sort(key=lambda c: (handed.get(c.id or 0, c.updated_at), c.id or 0))
     lines = [t("police.queue.title", lang, township=township, count=len(cases))]
-    buttons: list[list[list[str]]] = []
+    buttons: list[list[str]] = []
     for i, case in enumerate(cases[:QUEUE_MAX_LISTED], start=1):
         age = format_duration(now - handed.get(case.id or 0, case.updated_at), lang)
         if case.police_claimed_by is not None:
@@ -55,7 +57,7 @@ async def queue_view(
                 chat_id=chat_id,
                 case_id=case.id,
                 action_name=Action.POLICE_CLAIM.value,
-                **{"from": "queue"},
+                **FROM_QUEUE,
             )
             buttons.append([t("police.b.claim_case", lang, number=case.number), data])
         lines.append(
@@ -78,6 +80,7 @@ async def show_queue(svc: Services, cmd: Command) -> int:
 
     async def work(session: AsyncSession) -> int:
         lang = svc.language
+        buttons: list[list[list[str]]]
         if cmd.chat_type == "private" or await q.get_group(session, chat_id=cmd.chat_id) is None:
             text, buttons = t("police.queue.unregistered", lang), []
         else:

@@ -7,6 +7,8 @@ Telegram; it is checked here through the authorisation matrix like any other act
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -117,6 +119,7 @@ async def _picker(
 ) -> list[list[list[str]]]:
     """Buttons to pick a role, or (for an insurer role) the insurer; only `user_id` may press."""
     now, lang = svc.clock.now(), svc.language
+    choices: list[tuple[str, dict[str, Any]]]  # button arguments, as button_data takes them
     if role is None:
         choices = [(role_label(r, lang), {"role": r.value}) for r in GRANTABLE_ROLES]
     else:

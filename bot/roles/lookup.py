@@ -8,6 +8,7 @@ between features.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -159,9 +160,11 @@ async def insurer_contacts(
     Supervisors on duty are preferred; if none is, all of them, so a ping never
     reaches nobody while the insurer has people in the group.
     """
-    common = {"chat_id": chat_id, "township": township, "insurer": insurer, "at": at}
+    find = partial(
+        people_for, session, svc, chat_id=chat_id, township=township, insurer=insurer, at=at
+    )
     for role in (Role.ADJUSTER, Role.SUPERVISOR):
-        people = await people_for(session, svc, role=role, on_duty_only=True, **common)
+        people = await find(role=role, on_duty_only=True)
         if people:
             return people
-    return await people_for(session, svc, role=Role.SUPERVISOR, **common)
+    return await find(role=Role.SUPERVISOR)

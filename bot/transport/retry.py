@@ -44,6 +44,7 @@ async def with_retries(
     A BadRequest is an answer, not a hiccup: it is raised at once.
     """
     for attempt in range(1, attempts + 1):
+        error: NetworkError | RetryAfter
         try:
             return await call()
         except BadRequest:

@@ -66,7 +66,7 @@ async def test_one_case_at_debug_shows_the_steps_and_no_personal_data(
     started = len(debug_log.lines)  # the database and the bot are set up: the case begins
     case = await routed_case(world, bot, 1)
     assert case.id is not None
-    await tap(world, chat, staff.pingan1, ping_of(world, chat, "平安产险"), "同意")
+    await tap(world.sb, chat, staff.pingan1, ping_of(world, chat, "平安产险"), "同意")
     await wait_said(world, chat, "请回复报案号")
     say(world, chat, staff.pingan1, case, "报案号 RDAA2026009 定损 5400")
     await wait_said(world, chat, "已记录 平安产险：报案号 RDAA2026009")
@@ -74,7 +74,7 @@ async def test_one_case_at_debug_shows_the_steps_and_no_personal_data(
     say(world, chat, world.villager, case, "/paid 100")
     await wait_said(world, chat, "/paid 只能由")
     done = await wait_said(world, chat, "所有赔付方已同意")
-    await tap(world, chat, staff.pingan1, done, "已全额赔付")
+    await tap(world.sb, chat, staff.pingan1, done, "已全额赔付")
     await status_is(bot, case.id, "closed")
     await eventually(lambda: card_has(world.sb, chat, "状态：已结案"))
 

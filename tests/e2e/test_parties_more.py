@@ -177,3 +177,24 @@ async def test_the_last_checklist_photo_completes_the_case(world: World, bot):  
         return (await cases_in(bot, world.forum))[0].status == "awaiting_insurer"
 
     await eventually(routed)
+
+
+async def test_grades_set_directly_from_the_card(world: World, bot):  # noqa: ANN001
+    sb, chat = world.sb, world.forum
+    await register(world, chat, "花石镇")
+    case = await _open_case(world, bot, chat)
+    for line, plate in (
+        ("甲 湘C12345 平安 13800001111 张三 小型轿车", "湘C12345"),
+        ("乙 湘C67890 人保 13900002222 李四 小型普通客车", "湘C67890"),
+    ):
+        sb.send_text(chat, world.assistant, line, thread_id=case.message_thread_id)
+        await eventually(lambda plate=plate: _card_says(world, case.number, plate))
+    await press(sb, chat, world.assistant, card_of(sb, chat, case.number), "直接定责")
+    await sb.wait_for(
+        lambda: any("直接设定各方责任" in text_of(m) for m in bot_messages(sb, chat)), 10
+    )
+    menu = last_bot_message(sb, chat, "直接设定各方责任")
+    assert menu["message_thread_id"] == case.message_thread_id
+    await press(sb, chat, world.assistant, menu, "甲主要")
+    await press(sb, chat, world.assistant, menu, "乙次要")
+    await eventually(lambda: _card_says(world, case.number, "甲 主要 / 乙 次要"))

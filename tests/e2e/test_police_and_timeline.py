@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import Runtime, build_runtime
 from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
 from bot.kernel.buttons import PREFIX, Press, press_button
 from bot.kernel.clock import ManualClock
+from bot.police import buttons as police_buttons
 from sandbox.photos import scene_photo
 from storage.models import AuditEvent, Case
 from tests.e2e.conftest import World, bot_settings, eventually
@@ -437,3 +440,37 @@ async def test_two_officers_claim_at_once_in_the_database(
     assert len(await events(bot, case.id, "police.claimed")) == 1
     row = await case_row(bot, case.id)
     assert row.police_claimed_by in (staff.officer, staff.officer2)
+
+
+async def test_a_claim_lost_between_check_and_write_is_refused(
+    world: World, staffed: tuple[Runtime, Staff], monkeypatch: pytest.MonkeyPatch
+):
+    """The other officer's claim lands after the checks passed: the compare-and-set loses and
+    the presser is told who holds the case; nothing else changes."""
+    bot, staff = staffed
+    sb, chat = world.sb, world.forum
+    await register(world, chat, "花石镇")
+    case = await open_case(world, bot, chat)
+    await press(sb, chat, world.assistant, card_of(world, chat, case.number), "有人受伤")
+    await card_says(world, chat, case.number, "交警处理：待认领")
+    card = card_of(world, chat, case.number)
+    token = button_data_of(card, "认领").removeprefix(PREFIX)
+    real_set_claim = police_buttons.set_claim
+
+    async def overtaken(session: AsyncSession, case: Case, *conditions: Any, **values: Any) -> bool:
+        conn = await session.connection()
+        await conn.execute(
+            update(Case)
+            .where(col(Case.id) == case.id)
+            .values(police_claimed_by=staff.officer2, police_claimed_by_name="张警官")
+        )
+        return await real_set_claim(session, case, *conditions, **values)
+
+    monkeypatch.setattr(police_buttons, "set_claim", overtaken)
+    texts = {"unknown": "unknown", "expired": "expired"}
+    result = await press_button(
+        bot.services, Press(token, chat, card["message_id"], staff.officer, "刘警官"), texts=texts
+    )
+    assert result.alert is True and result.text == "此案件已由张警官认领。"
+    assert (await case_row(bot, case.id)).police_claimed_by == staff.officer2
+    assert await events(bot, case.id, "police.claimed") == []
