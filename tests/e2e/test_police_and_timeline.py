@@ -451,9 +451,9 @@ async def test_a_claim_lost_between_check_and_write_is_refused(
     sb, chat = world.sb, world.forum
     await register(world, chat, "花石镇")
     case = await open_case(world, bot, chat)
-    await press(sb, chat, world.assistant, card_of(world, chat, case.number), "有人受伤")
+    await press(sb, chat, world.assistant, card_of(sb, chat, case.number), "有人受伤")
     await card_says(world, chat, case.number, "交警处理：待认领")
-    card = card_of(world, chat, case.number)
+    card = card_of(sb, chat, case.number)
     token = button_data_of(card, "认领").removeprefix(PREFIX)
     real_set_claim = police_buttons.set_claim
 
