@@ -43,10 +43,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("paid", paid), group=MAIN_GROUP)
     app.add_handler(CommandHandler("case", case_command), group=MAIN_GROUP)
     app.add_handler(CommandHandler("queue", queue_command), group=MAIN_GROUP)
-    app.add_handler(
-        CommandHandler("agreement", agreement_command, filters=filters.ChatType.GROUPS),
-        group=MAIN_GROUP,
-    )
+    app.add_handler(CommandHandler("agreement", agreement_command), group=MAIN_GROUP)
     app.add_handler(
         CommandHandler(
             "start",

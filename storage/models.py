@@ -275,6 +275,24 @@ class PendingInput(SQLModel, table=True):
     expires_at: datetime = _ts()
 
 
+class MessageInput(SQLModel, table=True):
+    """What a person's message in a case thread was taken as: an answer or a quick-form line.
+
+    Telegram delivers an edit as the same message again; this row lets the edit correct
+    the field that message set instead of answering whatever question is open now.
+    """
+
+    __tablename__ = "message_input"
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    message_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    case_id: int = Field(foreign_key="accident_case.id", index=True)
+    user_id: int = _tg_id()
+    # The question answered (a pending question's code), or "quick_form".
+    question: str
+    party_label: str | None = None
+    at: datetime = _ts()
+
+
 class PhotoFlag(SQLModel, table=True):
     """A fraud guard's finding on a photo: reused elsewhere, taken too early, too far away."""
 
@@ -340,6 +358,8 @@ class InsurerPayment(SQLModel, table=True):
     """A payment an insurer confirmed for its claim (a claim may be paid in parts)."""
 
     __tablename__ = "insurer_payment"
+    # One chat message records at most one payment: Telegram's edit of it corrects that row.
+    __table_args__ = (UniqueConstraint("case_id", "message_id"),)
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="insurer_claim.id", index=True)
     case_id: int = Field(foreign_key="accident_case.id", index=True)
@@ -348,6 +368,8 @@ class InsurerPayment(SQLModel, table=True):
     at: datetime = _ts()
     by: int = _tg_id()
     by_name: str = ""
+    # The /paid message that recorded it (None: the card's "paid in full" button).
+    message_id: int | None = _tg_id(nullable=True)
 
 
 class ContactRequest(SQLModel, table=True):
