@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Runtime
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, eventually
+from tests.e2e.helpers import all_handled, bot_messages, text_of
 from tests.e2e.test_case_thread import register
 from tests.e2e.test_roles import _said
 
@@ -47,3 +48,24 @@ async def test_paid_outside_a_case_thread_of_a_registered_group_says_where_it_wo
     sb.send_text(world.forum, world.villager, "/paid 100 REF-1")
     answer = await _said(sb, world.forum, "/paid")
     assert "案件话题" in answer["text"]
+
+
+async def test_an_edited_join_asks_for_no_second_role(world: World, bot: Runtime):
+    """Only /paid and case-thread texts correct on an edit; other commands ignore edits."""
+    sb = world.sb
+    await register(world, world.forum, "花石镇")
+    sent = sb.send_text(world.forum, world.villager, "/join 定损员 平安")
+    await _said(sb, world.forum, "申请成为")
+    sb.edit_text(world.forum, world.villager, sent["message_id"], "/join 定损员 人保")
+    # The bot handles a chat's updates in order: once /whoami is answered, so is the edit.
+    whoami = sb.send_text(world.forum, world.villager, "/whoami")
+    await sb.wait_for(
+        lambda: any(
+            m.get("reply_to_message_id") == whoami["message_id"]
+            for m in bot_messages(sb, world.forum)
+        ),
+        timeout=10,
+    )
+    await eventually(lambda: all_handled(bot))
+    asked = [m for m in bot_messages(sb, world.forum) if "申请成为" in text_of(m)]
+    assert len(asked) == 1 and "平安产险" in text_of(asked[0])
