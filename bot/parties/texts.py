@@ -139,6 +139,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Which party committed a listed violation?",
     },
     "q.situation_party": {"zh": "{label}方的事故情形：", "en": "Party {label}'s situation:"},
+    "a.situation_chosen": {
+        "zh": "✅ {label}方的事故情形：{situation}（如需改选，请在案件卡片上点“事故情形”）",
+        "en": "✅ Party {label}'s situation: {situation} (to change it, use the card's button)",
+    },
     "q.direct": {"zh": "直接设定各方责任：", "en": "Set each party's grade:"},
     "a.saved": {"zh": "已记录", "en": "Saved"},
     "a.done": {"zh": "✅ {label}方信息已齐全", "en": "✅ Party {label} complete"},

@@ -9,7 +9,7 @@ from bot.app import Runtime
 from sandbox.photos import scene_photo
 from storage.models import AuditEvent, Case, Party
 from tests.e2e.conftest import World, eventually
-from tests.e2e.flows import _card, _card_has, _newest, _question, drive_to_ready
+from tests.e2e.flows import _card, _card_has, _newest, _question, drive_to_links, drive_to_ready
 from tests.e2e.helpers import all_handled, cases_in, press, text_of
 from tests.e2e.test_case_thread import card_shows, register
 
@@ -135,3 +135,11 @@ async def test_an_edited_answer_after_the_case_went_to_the_insurers_changes_noth
     parties = await _parties(bot, case.id)
     assert parties["甲"].estimate_fen == 150000
     assert (await cases_in(bot, chat))[0].status == "awaiting_insurer"
+
+
+async def test_the_situation_picker_drops_its_buttons_once_chosen(world: World, bot: Runtime):
+    sb, chat = world.sb, world.forum
+    await drive_to_links(world, bot, chat)
+    picker = next(m for m in sb.transcript(chat) if "甲方的事故情形" in text_of(m))
+    assert "追尾" in text_of(picker) and text_of(picker).startswith("✅")
+    assert not (picker.get("reply_markup") or {}).get("inline_keyboard")
