@@ -70,7 +70,11 @@ async def test_an_edited_estimate_corrects_its_party_and_leaves_the_open_questio
     sb.send_text(
         chat, world.assistant, "4000", thread_id=case.message_thread_id, reply_to=q["message_id"]
     )
-    await eventually(lambda: all_handled(bot))
+
+    async def 乙_answered() -> bool:
+        return (await _parties(bot, case.id))["乙"].estimate_fen is not None
+
+    await eventually(乙_answered)
     parties = await _parties(bot, case.id)
     assert (parties["甲"].estimate_fen, parties["乙"].estimate_fen) == (160000, 400000)
     async with bot.services.db.session() as s:
