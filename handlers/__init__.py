@@ -29,39 +29,40 @@ INGEST_GROUP = -1
 MAIN_GROUP = 0
 TOPIC_GROUP = 1  # also sees messages the main group handled (closed-topic reopening)
 DONE_GROUP = 100
+# Telegram sends an edit as the message again. Only /paid and case-thread texts know how to
+# correct what their message did; every other handler would do it a second time.
+NEW = filters.UpdateType.MESSAGE
 
 
 def register(app: Application) -> None:
     """Wire every handler into the application."""
     app.add_handler(TypeHandler(Update, claim_update), group=INGEST_GROUP)
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated), group=MAIN_GROUP)
-    app.add_handler(CommandHandler("setup", setup_command), group=MAIN_GROUP)
-    app.add_handler(CommandHandler("join", join_command), group=MAIN_GROUP)
-    app.add_handler(CommandHandler("role", role_command), group=MAIN_GROUP)
-    app.add_handler(CommandHandler("whoami", whoami_command), group=MAIN_GROUP)
-    app.add_handler(CommandHandler("team", team_command), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("setup", setup_command, filters=NEW), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("join", join_command, filters=NEW), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("role", role_command, filters=NEW), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("whoami", whoami_command, filters=NEW), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("team", team_command, filters=NEW), group=MAIN_GROUP)
     app.add_handler(CommandHandler("paid", paid), group=MAIN_GROUP)
-    app.add_handler(CommandHandler("case", case_command), group=MAIN_GROUP)
-    app.add_handler(CommandHandler("queue", queue_command), group=MAIN_GROUP)
-    app.add_handler(
-        CommandHandler("agreement", agreement_command, filters=filters.ChatType.GROUPS),
-        group=MAIN_GROUP,
-    )
+    app.add_handler(CommandHandler("case", case_command, filters=NEW), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("queue", queue_command, filters=NEW), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("agreement", agreement_command, filters=NEW), group=MAIN_GROUP)
     app.add_handler(
         CommandHandler(
             "start",
             confirmation_link,
-            filters=filters.ChatType.PRIVATE & filters.Regex(r"^/start\s+cf_[\w-]+$"),
+            filters=NEW & filters.ChatType.PRIVATE & filters.Regex(r"^/start\s+cf_[\w-]+$"),
         ),
         group=MAIN_GROUP,
     )
-    app.add_handler(CommandHandler(["start", "help"], help_command), group=MAIN_GROUP)
+    app.add_handler(CommandHandler(["start", "help"], help_command, filters=NEW), group=MAIN_GROUP)
     app.add_handler(
-        MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, contact_message),
+        MessageHandler(NEW & filters.CONTACT & filters.ChatType.PRIVATE, contact_message),
         group=MAIN_GROUP,
     )
     app.add_handler(
-        MessageHandler(filters.PHOTO & filters.ChatType.GROUPS, photo_message), group=MAIN_GROUP
+        MessageHandler(NEW & filters.PHOTO & filters.ChatType.GROUPS, photo_message),
+        group=MAIN_GROUP,
     )
     app.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS, group_text),
@@ -69,19 +70,23 @@ def register(app: Application) -> None:
     )
     app.add_handler(
         MessageHandler(
-            (filters.Document.ALL | filters.VIDEO | filters.VIDEO_NOTE) & filters.ChatType.GROUPS,
+            NEW
+            & (filters.Document.ALL | filters.VIDEO | filters.VIDEO_NOTE)
+            & filters.ChatType.GROUPS,
             document_message,
         ),
         group=MAIN_GROUP,
     )
     app.add_handler(
-        MessageHandler(filters.LOCATION & filters.ChatType.GROUPS, location_message),
+        MessageHandler(NEW & filters.LOCATION & filters.ChatType.GROUPS, location_message),
         group=MAIN_GROUP,
     )
     # Every press is answered, forged data included: the token lookup refuses it.
     app.add_handler(CallbackQueryHandler(button_pressed), group=MAIN_GROUP)
     app.add_handler(
-        MessageHandler(filters.IS_TOPIC_MESSAGE & filters.ChatType.SUPERGROUP, topic_activity),
+        MessageHandler(
+            NEW & filters.IS_TOPIC_MESSAGE & filters.ChatType.SUPERGROUP, topic_activity
+        ),
         group=TOPIC_GROUP,
     )
     app.add_handler(TypeHandler(Update, mark_handled), group=DONE_GROUP)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.ext import ContextTypes
 
 from bot.agreement.request import request_agreement
@@ -32,6 +32,9 @@ async def agreement_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             topic_id=topic_id(message),
             reply_to_message_id=reply_to_id(message),
             chain_root_id=chain_root(message),
-            chat_admin=await is_chat_admin(context.bot, chat.id, user.id),
+            # A private chat has no admins to ask Telegram about.
+            chat_admin=chat.type != Chat.PRIVATE
+            and await is_chat_admin(context.bot, chat.id, user.id),
+            private=chat.type == Chat.PRIVATE,
         ),
     )

@@ -17,7 +17,7 @@ async def paid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await paid_command(
         services(context),
-        incoming_text(message, user),
+        incoming_text(message, user, edited=update.edited_message is not None),
         " ".join(context.args or []),
     )
 

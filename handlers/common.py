@@ -98,8 +98,8 @@ def reply_to_id(message: Message) -> int | None:
     return message.reply_to_message.message_id if message.reply_to_message else None
 
 
-def incoming_text(message: Message, user: User) -> IncomingText:
-    """A group text as the use cases see it: who, where in which thread, what."""
+def incoming_text(message: Message, user: User, *, edited: bool) -> IncomingText:
+    """A text as the use cases see it: who, where in which thread, what, and whether edited."""
     return IncomingText(
         chat_id=message.chat.id,
         message_id=message.message_id,
@@ -109,4 +109,6 @@ def incoming_text(message: Message, user: User) -> IncomingText:
         topic_id=topic_id(message),
         reply_to_message_id=reply_to_id(message),
         chain_root_id=chain_root(message),
+        edited=edited,
+        private=message.chat.type == Chat.PRIVATE,
     )

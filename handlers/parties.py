@@ -18,7 +18,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     await receive_text(
         services(context),
-        incoming_text(message, user),
+        incoming_text(message, user, edited=update.edited_message is not None),
     )
 
 

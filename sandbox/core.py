@@ -222,9 +222,10 @@ class Sandbox(People):
         count: int = 1,
         retry_after: int = 1,
         delay: float = 2.0,
+        text_contains: str | None = None,
     ) -> None:
         """Make the next ``count`` calls of ``method`` fail (see ``sandbox.faults``)."""
-        self.faults.inject(method, kind, count, retry_after, delay)
+        self.faults.inject(method, kind, count, retry_after, delay, text_contains)
 
     def clear_faults(self) -> None:
         """Forget queued faults."""

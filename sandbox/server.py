@@ -113,7 +113,7 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
         entry["status"] = exc.status
         return _json(exc.to_json(), exc.status)
     entry["params"] = params.public()
-    fault = sb.faults.take(method)
+    fault = sb.faults.take(method or name, entry["params"])
     if fault is not None:
         entry["fault"] = fault.kind
         if fault.kind == "drop":

@@ -260,6 +260,24 @@ class PendingInput(SQLModel, table=True):
     expires_at: datetime = ts_column()
 
 
+class MessageInput(SQLModel, table=True):
+    """What a person's message in a case thread was taken as: an answer or a quick-form line.
+
+    Telegram delivers an edit as the same message again; this row lets the edit correct
+    the field that message set instead of answering whatever question is open now.
+    """
+
+    __tablename__ = "message_input"
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    message_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    case_id: int = Field(foreign_key="accident_case.id", index=True)
+    user_id: int = tg_id_column()
+    # The question answered (a pending question's code), or "quick_form".
+    question: str
+    party_label: str | None = None
+    at: datetime = ts_column()
+
+
 class PhotoFlag(SQLModel, table=True):
     """A fraud guard's finding on a photo: reused elsewhere, taken too early, too far away."""
 
@@ -325,6 +343,8 @@ class InsurerPayment(SQLModel, table=True):
     """A payment an insurer confirmed for its claim (a claim may be paid in parts)."""
 
     __tablename__ = "insurer_payment"
+    # One chat message records at most one payment: Telegram's edit of it corrects that row.
+    __table_args__ = (UniqueConstraint("case_id", "message_id"),)
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="insurer_claim.id", index=True)
     case_id: int = Field(foreign_key="accident_case.id", index=True)
@@ -333,6 +353,8 @@ class InsurerPayment(SQLModel, table=True):
     at: datetime = ts_column()
     by: int = tg_id_column()
     by_name: str = ""
+    # The /paid message that recorded it (None: the card's "paid in full" button).
+    message_id: int | None = tg_id_column(nullable=True)
 
 
 class ContactRequest(SQLModel, table=True):

@@ -16,6 +16,7 @@ from storage.models import (
     CaseMessage,
     ChatGroup,
     Member,
+    MessageInput,
     OutboxItem,
     Photo,
     RoleRequest,
@@ -172,8 +173,20 @@ async def has_recent_outbox(
 async def rewrite_chat_id(session: AsyncSession, *, old: int, new: int) -> None:
     """Follow a group's migration to a supergroup in every table that names the chat."""
     conn = await session.connection()
-    for model in (ChatGroup, Case, Photo, OutboxItem, CaseMessage, Member, RoleRequest, Button):
-        await conn.execute(update(model).where(col(model.chat_id) == old).values(chat_id=new))
+    for model in (
+        ChatGroup,
+        Case,
+        Photo,
+        OutboxItem,
+        CaseMessage,
+        MessageInput,
+        Member,
+        RoleRequest,
+        Button,
+    ):
+        await conn.execute(
+            update(model).where(col(model.chat_id) == old).values(chat_id=new)
+        )
 
 
 async def case_in_thread(

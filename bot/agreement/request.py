@@ -46,7 +46,17 @@ async def request_agreement(svc: Services, req: AgreementRequest) -> str:
 
     async def work(session: AsyncSession) -> str:
         lang = svc.language
-        if await q.get_group(session, chat_id=req.chat_id) is None:
+        if req.private or await q.get_group(session, chat_id=req.chat_id) is None:
+            key = "agreement.private" if req.private else "agreement.unregistered"
+            q.enqueue(
+                session,
+                at=svc.clock.now(),
+                chat_id=req.chat_id,
+                kind="send_text",
+                text=t(key, lang),
+                reply_to=req.message_id,
+                thread_id=req.topic_id,
+            )
             return "unregistered"
         case = await q.case_in_thread(
             session,

@@ -12,6 +12,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "请在案件话题（或案件卡片的回复链）里发送 /agreement。",
         "en": "Send /agreement in a case's topic (or in reply to its card).",
     },
+    "agreement.private": {
+        "zh": "请在已登记的事故处理群的案件话题（或案件卡片的回复链）里发送 /agreement。",
+        "en": "Send /agreement in a case's topic (or in reply to its card) in a registered "
+        "accident group.",
+    },
+    "agreement.unregistered": {
+        "zh": "本群尚未登记，没有案件。请在已登记的事故处理群的案件话题里发送 /agreement。",
+        "en": "This group is not registered, so it has no cases. Send /agreement in a case's "
+        "topic in a registered accident group.",
+    },
     "agreement.not_allowed": {
         "zh": "抱歉，只有协理员、交警、联席办、管理员和本案保险公司的人员可以生成协议书。",
         "en": "Sorry, only assistants, police, the liaison office, admins and this case's "

@@ -134,6 +134,8 @@ class PayProblem(StrEnum):
     NOT_APPROVED = "not_approved"
     ALREADY_PAID = "already_paid"
     OVER = "over"
+    # A correction would leave a claim that was paid in full short again.
+    REOPENS_PAID = "reopens_paid"
 
 
 def payment_problem(
@@ -146,6 +148,25 @@ def payment_problem(
         return PayProblem.NOT_APPROVED
     if paid_fen + amount_fen > approved_fen:
         return PayProblem.OVER
+    return None
+
+
+def correction_problem(
+    *, status: str, approved_fen: int | None, paid_fen: int, old_fen: int, new_fen: int
+) -> PayProblem | None:
+    """Whether a recorded payment of `old_fen` may become `new_fen` (> 0); None if it may.
+
+    The claim's paid total is what it would be with the corrected amount; it must stay
+    within the approved amount, and a claim already paid in full stays paid in full (the
+    claim machine has no way back from paid, and the case may have moved on from it).
+    """
+    if status not in (S.APPROVED, S.PAID) or approved_fen is None:
+        return PayProblem.NOT_APPROVED
+    corrected = paid_fen - old_fen + new_fen
+    if corrected > approved_fen:
+        return PayProblem.OVER
+    if status == S.PAID and corrected < approved_fen:
+        return PayProblem.REOPENS_PAID
     return None
 
 

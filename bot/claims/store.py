@@ -6,7 +6,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.claims import rules
-from storage.models import CaseMessage, InsurerClaim
+from storage.models import CaseMessage, InsurerClaim, InsurerPayment
 
 
 async def live_claims(session: AsyncSession, case_id: int) -> list[InsurerClaim]:
@@ -27,4 +27,14 @@ def ping_ref(claim_id: int | None) -> str:
 async def ping_message_id(session: AsyncSession, claim_id: int | None) -> int | None:
     """The message id of a claim's ping, once the sender has sent it."""
     stmt = select(CaseMessage.message_id).where(CaseMessage.ref == ping_ref(claim_id))
+    return (await session.exec(stmt)).first()
+
+
+async def payment_of_message(
+    session: AsyncSession, *, case_id: int, message_id: int
+) -> InsurerPayment | None:
+    """The payment a `/paid` message recorded, if it recorded one."""
+    stmt = select(InsurerPayment).where(
+        InsurerPayment.case_id == case_id, InsurerPayment.message_id == message_id
+    )
     return (await session.exec(stmt)).first()

@@ -135,13 +135,48 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "超额：已核准 {approved}，已付 {paid}，本次最多 {left}。",
         "en": "Over-payment: approved {approved}, paid {paid}, at most {left} now.",
     },
+    "claims.pay.reopens_paid": {
+        "zh": "该赔付方已全额赔付（核准 {approved}），更正后将不足额，不能这样修改。",
+        "en": "Paid in full (approved {approved}); this correction would leave it short.",
+    },
+    "claims.paid_corrected": {
+        "zh": "✏️ 已更正 {insurer} 的赔付：{old} → {amount}{ref}（累计 {paid} / {approved}）。",
+        "en": "✏️ {insurer}'s payment corrected: {old} → {amount}{ref} ({paid} of {approved}).",
+    },
+    "claims.pay.edit_unrecorded": {
+        "zh": "修改后的 /paid 不会登记新的赔付。如需登记，请发送一条新的 "
+        "<code>/paid 金额 凭证号</code>。",
+        "en": "An edited /paid records no new payment. To record one, send a new "
+        "<code>/paid amount reference</code>.",
+    },
+    "claims.pay.edit_closed": {
+        "zh": "抱歉，本案已结案，赔付记录不能再修改。如有出入，请联系协理员。",
+        "en": "Sorry, this case is closed and its payments can no longer be changed. "
+        "If something is wrong, please contact the assistant.",
+    },
     "claims.pay.who": {
         "zh": "/paid 只能由本案赔付保险公司的定损员或主管在案件话题内使用。",
         "en": "/paid is for the paying insurers' adjusters or supervisors, in the case thread.",
     },
+    "claims.pay.private": {
+        "zh": "请在已登记的事故处理群的案件话题（或案件卡片的回复链）里发送 "
+        "<code>/paid 金额 凭证号</code>。",
+        "en": "Send <code>/paid amount reference</code> in a case's topic (or in reply to its "
+        "card) in a registered accident group.",
+    },
+    "claims.pay.unregistered": {
+        "zh": "本群尚未登记，没有案件。请在已登记的事故处理群的案件话题里发送 "
+        "<code>/paid 金额 凭证号</code>。",
+        "en": "This group is not registered, so it has no cases. Send <code>/paid amount "
+        "reference</code> in a case's topic in a registered accident group.",
+    },
+    "claims.pay.not_in_case": {
+        "zh": "请在案件话题（或案件卡片的回复链）里发送 <code>/paid 金额 凭证号</code>。",
+        "en": "Send <code>/paid amount reference</code> in a case's topic (or in reply to its card).",
+    },
     "claims.pay.usage": {
-        "zh": "用法：<code>/paid 1800 凭证号</code>（{problem}）",
-        "en": "Usage: <code>/paid 1800 reference</code> ({problem})",
+        "zh": "{problem}用法：<code>/paid 1800 凭证号</code>",
+        "en": "{problem} Usage: <code>/paid 1800 reference</code>",
     },
     "claims.closed": {
         "zh": "🏁 <b>{number}</b> 已结案。\n{lines}\n合计赔付 {total}，历时 {duration}。",

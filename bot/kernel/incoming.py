@@ -17,6 +17,10 @@ class IncomingText:
     topic_id: int | None
     reply_to_message_id: int | None
     chain_root_id: int | None
+    # Telegram delivers an edit of a message as a message with the same id: use cases must
+    # correct what that message did, never do it again.
+    edited: bool = False
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,3 +109,4 @@ class AgreementRequest:
     reply_to_message_id: int | None
     chain_root_id: int | None
     chat_admin: bool = False
+    private: bool = False

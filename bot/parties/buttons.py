@@ -16,6 +16,7 @@ from bot.parties.asking import ask_next_estimate, ask_next_for_party, ask_party_
 from bot.parties.intake import party_limit_text, set_fields
 from bot.parties.labels import next_label
 from bot.rules.liability import Grade, propose_grades
+from bot.rules.presets import PRESETS_BY_CODE
 from storage import queries as q
 from storage.models import Button, Case
 
@@ -190,6 +191,17 @@ async def liability_preset(
         preset=code,
         proposal={k: v.value for k, v in (proposal or {}).items()},
     )
+    preset = PRESETS_BY_CODE.get(code)
+    if preset is not None and press.message_id not in (None, case.card_message_id):
+        # The picker has done its job: left with its buttons it reads as a question still
+        # open, and a second tap would look like a second accident detail.
+        chosen = t(
+            "parties.ack.situation_chosen",
+            svc.language,
+            label=label,
+            situation=menus.preset_label(preset, svc.language),
+        )
+        _show_menu(session, svc, case, press, chosen, [])
     return _saved(svc)
 
 

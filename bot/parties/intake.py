@@ -20,9 +20,11 @@ from bot.rules.amounts import AmountError, format_fen, parse_amount
 from bot.rules.cleaning import clean_text, clip
 from bot.rules.plates import PLATE_EXAMPLE, normalize_plate
 from storage import queries as q
-from storage.models import Case, Party, PendingInput
+from storage.models import Case, MessageInput, Party, PendingInput
 
 _NAME = re.compile(r"^[\u4e00-\u9fff·A-Za-z]{2,12}$")
+# What a quick-form line is remembered as (the questions are remembered by their code).
+QUICK_FORM = "quick_form"
 NEXT_QUESTION = {"plate": "insurer", "insurer": "driver", "driver": "vehicle", "vehicle": None}
 
 
@@ -57,6 +59,7 @@ async def apply_quick_form(
         if v is not None
     }
     await set_fields(session, svc, case, party, actor=m.user_id, source="quick_form", **fields)
+    remember(session, svc, case, m, question=QUICK_FORM, label=form.label)
     pending = await questions.pending_for(
         session, case_id=case.id, user_id=m.user_id, now=svc.clock.now()
     )
@@ -77,6 +80,70 @@ async def apply_quick_form(
     else:
         await ask_next_for_party(session, svc, case, party, m.user_id, m.user_name, m.message_id)
     return "quick_form"
+
+
+async def correct_quick_form(
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    form: QuickForm,
+    m: IncomingText,
+    *,
+    label: str,
+) -> str:
+    """An edited quick-form line sets what it now says on the party it was about."""
+    assert case.id is not None
+    if form.label != label:
+        return _refuse(session, svc, case, m, t("edit.other_party", svc.language, label=label))
+    if form.unknown:
+        tokens = clip(" ".join(form.unknown))
+        return _refuse(session, svc, case, m, t("err.quick", svc.language, tokens=tokens))
+    party = await store.party(session, case_id=case.id, label=label)
+    fields = {
+        k: v
+        for k, v in (
+            ("plate", form.plate),
+            ("insurer_code", form.insurer),
+            ("phone", form.phone),
+            ("driver_name", form.driver_name),
+            ("vehicle_type", form.vehicle_type),
+            ("policy_number", form.policy_number),
+        )
+        if v is not None
+    }
+    await set_fields(session, svc, case, party, actor=m.user_id, source="edit", **fields)
+    outbox.say(
+        session,
+        svc,
+        case,
+        t("parties.ack.corrected", svc.language, label=label),
+        reply_to=m.message_id,
+    )
+    return "corrected"
+
+
+def remember(
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    m: IncomingText,
+    *,
+    question: str,
+    label: str | None,
+) -> None:
+    """Note what a message was taken as, so that Telegram's edit of it can correct that."""
+    assert case.id is not None
+    session.add(
+        MessageInput(
+            chat_id=m.chat_id,
+            message_id=m.message_id,
+            case_id=case.id,
+            user_id=m.user_id,
+            question=question,
+            party_label=label,
+            at=svc.clock.now(),
+        )
+    )
 
 
 def party_limit_text(svc: Services) -> str:
@@ -158,10 +225,63 @@ async def answer(
 ) -> str:
     """Take a reply to a pending question; a bad reply gets one clear line and changes nothing."""
     assert case.id is not None
-    lang, text = svc.language, clean_text(m.text)
+    lang = svc.language
+    if pending.question == "other":
+        return await _answer_other(session, svc, case, m, expected=None)
     label = pending.party_label or "甲"
     party = await store.party(session, case_id=case.id, label=label)
-    if pending.question == "plate":
+    refused = await _take(session, svc, case, party, pending.question, m, source="reply")
+    if refused is not None:
+        return refused
+    remember(session, svc, case, m, question=pending.question, label=label)
+    if pending.question == "estimate":
+        await ask_next_estimate(session, svc, case, m.user_id, m.user_name, m.message_id)
+        return "answered"
+    await ask_next_for_party(session, svc, case, party, m.user_id, m.user_name, m.message_id)
+    if readiness.party_complete(party):
+        outbox.say(
+            session, svc, case, t("parties.ack.done", lang, label=label), reply_to=m.message_id
+        )
+    return "answered"
+
+
+async def correct_answer(
+    session: AsyncSession, svc: Services, case: Case, record: MessageInput, m: IncomingText
+) -> str:
+    """An edited answer corrects the field it set; the question open now stays open."""
+    assert case.id is not None
+    label = record.party_label or "甲"
+    outcome: str | None
+    if record.question == "other":
+        outcome = await _answer_other(session, svc, case, m, expected=label)
+    else:
+        party = await store.party(session, case_id=case.id, label=label)
+        outcome = await _take(session, svc, case, party, record.question, m, source="edit")
+    if outcome is not None and outcome != "answered":
+        return outcome
+    outbox.say(
+        session,
+        svc,
+        case,
+        t("parties.ack.corrected", svc.language, label=label),
+        reply_to=m.message_id,
+    )
+    return "corrected"
+
+
+async def _take(
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    party: Party,
+    question: str,
+    m: IncomingText,
+    *,
+    source: str,
+) -> str | None:
+    """Set the field a reply to `question` names; "refused" (after saying why) or None."""
+    lang, text, label = svc.language, clean_text(m.text), party.label
+    if question == "plate":
         plate = normalize_plate(text)
         if plate is None:
             return _refuse(
@@ -171,28 +291,28 @@ async def answer(
                 m,
                 t("err.plate", lang, text=clip(text, 20), example=PLATE_EXAMPLE),
             )
-        await set_fields(session, svc, case, party, actor=m.user_id, source="reply", plate=plate)
-    elif pending.question == "insurer":
+        await set_fields(session, svc, case, party, actor=m.user_id, source=source, plate=plate)
+    elif question == "insurer":
         found = svc.deployment.find_insurer(text)
         if found is None:
             return _refuse(session, svc, case, m, t("err.insurer", lang, text=clip(text, 20)))
         await set_fields(
-            session, svc, case, party, actor=m.user_id, source="reply", insurer_code=found.code
+            session, svc, case, party, actor=m.user_id, source=source, insurer_code=found.code
         )
-    elif pending.question in ("driver", "name", "phone"):
+    elif question in ("driver", "name", "phone"):
         phones, names, all_known = _driver_tokens(text)
         # The driver question needs the phone (the name may follow); "name" and "phone" ask
         # for the one thing missing but also take both, as people often type both anyway.
-        needed = {"driver": phones, "phone": phones, "name": names}[pending.question]
+        needed = {"driver": phones, "phone": phones, "name": names}[question]
         if not needed or len(phones) > 1 or len(names) > 1 or not all_known:
-            return _refuse(session, svc, case, m, t(f"err.{pending.question}", lang))
+            return _refuse(session, svc, case, m, t(f"err.{question}", lang))
         fields: dict[str, object] = {}
         if phones:
             fields["phone"] = phones[0]
         if names:
             fields["driver_name"] = names[0]
-        await set_fields(session, svc, case, party, actor=m.user_id, source="reply", **fields)
-    elif pending.question == "vehicle":
+        await set_fields(session, svc, case, party, actor=m.user_id, source=source, **fields)
+    elif question == "vehicle":
         kind = _listed_vehicle(svc, text)
         if kind is None and svc.deployment.rules.free_text_vehicle_types and text:
             kind = clip(text, 20)
@@ -208,18 +328,18 @@ async def answer(
             )
             return _refuse_audit(session, svc, case, m)
         await set_fields(
-            session, svc, case, party, actor=m.user_id, source="reply", vehicle_type=kind
+            session, svc, case, party, actor=m.user_id, source=source, vehicle_type=kind
         )
-    elif pending.question == "estimate":
-        return await _answer_estimate(session, svc, case, party, m)
-    elif pending.question == "other":
-        return await _answer_other(session, svc, case, m)
-    await ask_next_for_party(session, svc, case, party, m.user_id, m.user_name, m.message_id)
-    if readiness.party_complete(party):
-        outbox.say(
-            session, svc, case, t("parties.ack.done", lang, label=label), reply_to=m.message_id
+    elif question == "estimate":
+        ceiling = svc.deployment.rules.fast_path_ceiling_fen
+        try:
+            fen = parse_amount(m.text, ceiling_fen=ceiling)
+        except AmountError as exc:
+            return _refuse(session, svc, case, m, amount_error_text(svc, exc, m.text))
+        await set_fields(
+            session, svc, case, party, actor=m.user_id, source=source, estimate_fen=fen
         )
-    return "answered"
+    return None
 
 
 def _refuse(session: AsyncSession, svc: Services, case: Case, m: IncomingText, text: str) -> str:
@@ -246,25 +366,17 @@ def amount_error_text(svc: Services, exc: AmountError, text: str) -> str:
     return t(f"err.amount.{exc.code.value}", svc.language, text=clip(text, 20), ceiling=ceiling)
 
 
-async def _answer_estimate(
-    session: AsyncSession, svc: Services, case: Case, party: Party, m: IncomingText
+async def _answer_other(
+    session: AsyncSession, svc: Services, case: Case, m: IncomingText, *, expected: str | None
 ) -> str:
-    ceiling = svc.deployment.rules.fast_path_ceiling_fen
-    try:
-        fen = parse_amount(m.text, ceiling_fen=ceiling)
-    except AmountError as exc:
-        return _refuse(session, svc, case, m, amount_error_text(svc, exc, m.text))
-    await set_fields(session, svc, case, party, actor=m.user_id, source="reply", estimate_fen=fen)
-    await ask_next_estimate(session, svc, case, m.user_id, m.user_name, m.message_id)
-    return "answered"
-
-
-async def _answer_other(session: AsyncSession, svc: Services, case: Case, m: IncomingText) -> str:
+    """`甲 300`: other property damage of a party; an edit (`expected`) keeps its party."""
     assert case.id is not None
     parts = clean_text(m.text).split()
     label = parse_label(parts[0]) if len(parts) == 2 else None
     if label is None:
         return _refuse(session, svc, case, m, t("err.other", svc.language))
+    if expected is not None and label != expected:
+        return _refuse(session, svc, case, m, t("edit.other_party", svc.language, label=expected))
     if not allowed(label, svc.deployment.rules.max_parties):
         return _refuse(session, svc, case, m, party_limit_text(svc))
     try:
@@ -272,8 +384,11 @@ async def _answer_other(session: AsyncSession, svc: Services, case: Case, m: Inc
     except AmountError as exc:
         return _refuse(session, svc, case, m, amount_error_text(svc, exc, parts[1]))
     party = await store.party(session, case_id=case.id, label=label)
+    source = "reply" if expected is None else "edit"
     await set_fields(
-        session, svc, case, party, actor=m.user_id, source="reply", other_property_fen=fen
+        session, svc, case, party, actor=m.user_id, source=source, other_property_fen=fen
     )
-    await questions.clear_pending(session, case_id=case.id, user_id=m.user_id)
+    if expected is None:
+        remember(session, svc, case, m, question="other", label=label)
+        await questions.clear_pending(session, case_id=case.id, user_id=m.user_id)
     return "answered"

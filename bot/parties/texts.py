@@ -151,9 +151,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Which party committed a listed violation?",
     },
     "q.situation_party": {"zh": "{label}方的事故情形：", "en": "Party {label}'s situation:"},
+    "parties.ack.situation_chosen": {
+        "zh": "✅ {label}方的事故情形：{situation}（如需改选，请在案件卡片上点“事故情形”）",
+        "en": "✅ Party {label}'s situation: {situation} (to change it, use the card's button)",
+    },
     "q.direct": {"zh": "直接设定各方责任：", "en": "Set each party's grade:"},
     "parties.ack.saved": {"zh": "已记录", "en": "Saved"},
     "parties.ack.done": {"zh": "✅ {label}方信息已齐全", "en": "✅ Party {label} complete"},
+    "parties.ack.corrected": {
+        "zh": "✏️ 已按修改后的消息更正{label}方信息。",
+        "en": "✏️ Party {label} corrected as the message now says.",
+    },
+    "edit.other_party": {
+        "zh": "修改只能更正原来那一方（{label}方）。其他方的信息请发送一条新消息。",
+        "en": "An edit can only correct the party it was about ({label}). "
+        "For another party, send a new message.",
+    },
+    "edit.not_taken": {
+        "zh": "修改后的消息不会当作新的回答或录入。请发送一条新消息。",
+        "en": "An edited message is not taken as a new answer or entry. Please send a new message.",
+    },
+    "edit.closed": {
+        "zh": "案件当前状态不能修改，修改后的消息未生效，原来的信息保持不变。",
+        "en": "The case cannot be changed in its current state; the edit changed nothing.",
+    },
     "err.plate": {
         "zh": "车牌号“{text}”无法识别，请按例如 {example} 的格式重新回复。",
         "en": "“{text}” is not a plate; reply like {example}.",

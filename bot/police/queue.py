@@ -81,7 +81,9 @@ async def show_queue(svc: Services, cmd: Command) -> int:
     async def work(session: AsyncSession) -> int:
         lang = svc.language
         buttons: list[list[list[str]]]
-        if cmd.chat_type == "private" or await q.get_group(session, chat_id=cmd.chat_id) is None:
+        if cmd.chat_type == "private":
+            text, buttons = t("police.queue.private", lang), []
+        elif await q.get_group(session, chat_id=cmd.chat_id) is None:
             text, buttons = t("police.queue.unregistered", lang), []
         else:
             text, buttons = await queue_view(session, svc, chat_id=cmd.chat_id)

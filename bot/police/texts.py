@@ -34,6 +34,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "police.queue.unclaimed": {"zh": "待认领", "en": "not claimed"},
     "police.queue.claimed": {"zh": "{who} 已认领", "en": "claimed by {who}"},
     "police.queue.more": {"zh": "……另有 {count} 件未列出", "en": "… {count} more not listed"},
+    "police.queue.private": {
+        "zh": "请在已登记的事故处理群里发送 /queue 查看交警待办案件。",
+        "en": "Send /queue in a registered accident group to see the police queue.",
+    },
     "police.queue.unregistered": {
         "zh": "本群尚未登记，没有案件队列。",
         "en": "This group is not registered, so it has no queue.",

@@ -111,7 +111,10 @@ async def show_timeline(svc: Services, cmd: Command) -> str:
 
     async def work(session: AsyncSession) -> str:
         lang = svc.language
-        if cmd.chat_type == "private" or await q.get_group(session, chat_id=cmd.chat_id) is None:
+        if cmd.chat_type == "private":
+            _answer(session, svc, cmd, t("timeline.private", lang))
+            return "private"
+        if await q.get_group(session, chat_id=cmd.chat_id) is None:
             _answer(session, svc, cmd, t("timeline.unregistered", lang))
             return "unregistered"
         if not cmd.args:

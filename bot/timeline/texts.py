@@ -16,6 +16,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "未找到案件 {number}，请核对编号。",
         "en": "There is no case {number}; please check the number.",
     },
+    "timeline.private": {
+        "zh": "请在已登记的事故处理群里发送 <code>/case 案件编号</code>。",
+        "en": "Send <code>/case number</code> in a registered accident group.",
+    },
     "timeline.unregistered": {
         "zh": "本群尚未登记，无法查询案件。",
         "en": "This group is not registered, so cases cannot be looked up here.",

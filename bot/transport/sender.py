@@ -1,8 +1,10 @@
 """The one sender: delivers the outbox to Telegram, in order per chat, within the limits.
 
 Each chat has a lane that sends its items one by one in the order they were recorded,
-so a case's topic exists before its card and its card before any edit. Lanes of
-different chats run side by side. Results (topic ids, card ids) are stored as soon as
+so a case's topic exists before its card and its card before any edit. An item that
+failed and waits to be retried steps aside where order does not matter (see
+`may_overtake`), so one message Telegram keeps refusing does not hold up the chat. Lanes
+of different chats run side by side. Results (topic ids, card ids) are stored as soon as
 Telegram returns them, so a restart resumes where it stopped.
 """
 
@@ -12,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlmodel import col, select
@@ -31,6 +33,26 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_BACKOFF = timedelta(minutes=5)
+# Kinds whose order among themselves is cosmetic: a reply is complete on its own, a card
+# edit renders the case as it is at send time, a text edit names a message already sent.
+# Everything else (the topic and card with their pins, topic renames, closing, reopening,
+# documents, the areas' own kinds) is a barrier within its case.
+ORDER_FREE = frozenset({"send_text", "send_text_hint", "edit_card", "edit_text"})
+# How many of a chat's pending items a lane looks through for one it may send now.
+LOOKAHEAD = 50
+
+
+def may_overtake(later: OutboxItem, waiting: OutboxItem) -> bool:
+    """Whether `later` may be sent while the earlier `waiting` item waits for its retry.
+
+    Order only matters within one case (items of no case form a group of their own): there
+    the later item may go first when both are of the order-free kinds. A waiting topic or
+    card thus holds everything of its case (the thread must exist first), and a waiting
+    close or reopen of a topic holds what follows it in that case.
+    """
+    if later.case_id != waiting.case_id:
+        return True
+    return later.kind in ORDER_FREE and waiting.kind in ORDER_FREE
 
 
 class _Retry(Exception):
@@ -109,13 +131,25 @@ class Sender(Deliveries):
                     select(OutboxItem)
                     .where(OutboxItem.chat_id == chat_id, OutboxItem.status == OutboxStatus.PENDING)
                     .order_by(col(OutboxItem.id))
-                    .limit(1)
+                    .limit(LOOKAHEAD)
                 )
-                item = (await session.exec(stmt)).first()
-            now = self.svc.clock.now()
-            if item is None or (item.not_before is not None and item.not_before > now):
-                return
+                items = list((await session.exec(stmt)).all())
+            item = self._next_due(items, self.svc.clock.now())
+            if item is None:
+                return  # the poll starts the lane again when something is due
             await self._deliver(item)
+
+    @staticmethod
+    def _next_due(items: list[OutboxItem], now: datetime) -> OutboxItem | None:
+        """The oldest item that is due and that no earlier waiting item holds back."""
+        # An item held back holds its place too: what follows it must not overtake it either.
+        waiting: list[OutboxItem] = []
+        for item in items:
+            due = item.not_before is None or item.not_before <= now
+            if due and all(may_overtake(item, w) for w in waiting):
+                return item
+            waiting.append(item)
+        return None
 
     async def _deliver(self, item: OutboxItem) -> None:
         handler = self.handlers.get(item.kind)

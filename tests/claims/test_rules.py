@@ -104,6 +104,25 @@ def test_payment_problem(status, approved, paid, amount, problem):
     assert got == problem
 
 
+@pytest.mark.parametrize(
+    ("status", "approved", "paid", "old", "new", "problem"),
+    [
+        # /paid 2000 edited to /paid 600: the total follows the edit, it does not add up.
+        ("approved", 540000, 200000, 200000, 60000, None),
+        ("approved", 540000, 300000, 100000, 340000, None),  # up to the approved amount
+        ("approved", 540000, 300000, 100000, 340001, PayProblem.OVER),
+        ("paid", 540000, 540000, 240000, 240000, None),  # the reference fixed
+        ("paid", 540000, 540000, 240000, 200000, PayProblem.REOPENS_PAID),
+        ("superseded", 540000, 100000, 100000, 50000, PayProblem.NOT_APPROVED),
+    ],
+)
+def test_correction_problem(status, approved, paid, old, new, problem):
+    got = rules.correction_problem(
+        status=status, approved_fen=approved, paid_fen=paid, old_fen=old, new_fen=new
+    )
+    assert got == problem
+
+
 def test_outstanding():
     assert rules.outstanding(540000, 300000) == 240000
     assert rules.outstanding(None, 0) == 0

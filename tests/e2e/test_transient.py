@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlmodel import select
 
@@ -61,3 +63,27 @@ async def test_an_admin_button_answers_try_again_when_telegram_keeps_failing(
     await press(sb, chat, world.admin, request, "批准")
     await becomes(sb, chat, request["message_id"], "现为本群的")
     assert [m.user_id for m in await _members(bot, chat)] == [world.villager]
+
+
+async def test_a_reply_telegram_keeps_refusing_does_not_hold_up_the_chat(
+    world: World, bot: Runtime
+):
+    """Three 502s on one answer: it waits out its backoff, a later answer does not."""
+    sb, chat = world.sb, world.forum
+    await register(world, chat, "花石镇")
+    sb.inject_fault("sendMessage", kind="502", count=3, text_contains="未找到案件")
+    unlucky = sb.send_text(chat, world.villager, "/case HS-20260101-009")
+    await sb.wait_for(lambda: sb.faults.pending() == 2, timeout=10)  # first try refused
+    started = time.monotonic()
+    later = sb.send_text(chat, world.villager, "/queue")
+
+    def answered(message: dict) -> bool:
+        return any(
+            m.get("reply_to_message_id") == message["message_id"] for m in bot_messages(sb, chat)
+        )
+
+    await sb.wait_for(lambda: answered(later), timeout=10)
+    assert time.monotonic() - started < 1.5  # not behind the 2 s + 4 s + 8 s backoff
+    assert not answered(unlucky)
+    await sb.wait_for(lambda: answered(unlucky), timeout=30)  # it still arrives, once
+    assert sum(1 for m in bot_messages(sb, chat) if "未找到案件" in text_of(m)) == 1

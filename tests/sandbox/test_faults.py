@@ -75,3 +75,13 @@ async def test_wildcard_and_bad_kind(bot: Bot, sb: Sandbox, cast: Cast) -> None:
         await bot.get_chat(cast.dm)
     with pytest.raises(ValueError):
         sb.inject_fault("sendMessage", kind="teapot")
+
+
+async def test_a_fault_may_hit_one_message_only(bot: Bot, sb: Sandbox, cast: Cast) -> None:
+    sb.inject_fault("sendMessage", kind="502", count=2, text_contains="unlucky")
+    assert (await bot.send_message(cast.dm, "other")).text == "other"  # passes, keeps faults
+    for _ in range(2):
+        with pytest.raises(NetworkError):
+            await bot.send_message(cast.dm, "the unlucky one")
+    assert (await bot.send_message(cast.dm, "the unlucky one")).text == "the unlucky one"
+    assert sb.faults.pending() == 0

@@ -16,7 +16,7 @@ import pytest
 
 from bot import wiring
 from bot.case.status import CaseStatus
-from bot.claims.rules import ClaimStatus
+from bot.claims.rules import ClaimStatus, PayProblem
 from bot.kernel.texts import CATALOG
 from bot.parties.eligibility import QUESTIONS
 from bot.police.rules import Refusal as PoliceRefusal
@@ -85,6 +85,7 @@ ENUM_KEYS: list[tuple[str, type[StrEnum]]] = [
     ("err.amount.{}", AmountErrorCode),
     ("police.no.{}", PoliceRefusal),
     ("role.{}", Role),
+    ("claims.pay.{}", PayProblem),
 ]
 
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 from bot.claims.replies import paid_command
 from bot.flows.text_router import receive_text
 from bot.kernel.services import Services
-from bot.kernel.texts import t
+from bot.kernel.texts import Raw, t
 from storage.models import AuditEvent, Case, InsurerClaim, InsurerPayment
 from tests.factories import (
     ASSISTANT,
@@ -321,7 +321,9 @@ async def test_paid_amounts_that_are_no_amount_are_refused_with_the_reason(svc: 
             svc, paid_command(svc, text_in(case, f"/paid {args}", PINGAN_ADJUSTER), args)
         )
         assert got.result == "refused", args
-        assert got.texts() == [t("claims.pay.usage", "zh", problem=code)], args
+        reason = t(f"err.amount.{code}", "zh", text=args, ceiling="")
+        assert got.texts() == [t("claims.pay.usage", "zh", problem=Raw(reason))], args
+        assert code not in got.texts()[0], args  # the reason in words, not its code
         assert got.audit == [], args
     assert await rows(svc, InsurerPayment) == []
     assert (await claim_of(svc, pingan)).paid_fen == 0
@@ -345,11 +347,15 @@ async def test_paid_outside_a_case_thread_or_in_a_case_without_the_claim_does_no
     case, _, _ = await routed(svc, status="approved")
     other = await make_case(svc, status="awaiting_insurer")
     await make_claim(svc, other, insurer="PICC")
-    # In the group's general chat: no case, nothing written at all.
+    # In the group's general chat: no case; the command says where it works, nothing else.
     stray = text_in(case, "/paid 100", PINGAN_ADJUSTER, topic=False)
     stray = replace(stray, reply_to_message_id=None, chain_root_id=None)
     got = await produced(svc, paid_command(svc, stray, "100"))
-    assert (got.result, got.outbox, got.audit) == ("ignored", [], [])
+    assert (got.result, got.texts(), got.audit) == (
+        "not_in_case",
+        [t("claims.pay.not_in_case", "zh")],
+        [],
+    )
     # In another case's thread, where PINGAN pays nothing: refused there.
     got = await produced(svc, paid_command(svc, text_in(other, "/paid", PINGAN_ADJUSTER), "100"))
     assert got.result == "refused" and got.texts() == [t("claims.pay.who", "zh")]
