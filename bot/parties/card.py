@@ -11,7 +11,7 @@ from bot.case.card import CardPart
 from bot.kernel.buttons import case_button
 from bot.kernel.services import Services
 from bot.kernel.texts import t
-from bot.parties import changes, eligibility, readiness, store
+from bot.parties import changes, eligibility, readiness, responsible, store
 from bot.parties.labels import next_label, order
 from bot.parties.masking import mask_name, mask_phone
 from bot.parties.menus import preset_label
@@ -217,8 +217,15 @@ async def readiness_section(session: AsyncSession, svc: Services, case: Case) ->
         return None
     gaps = missing(await readiness.facts(session, svc, case))
     lang = svc.language
+    needed = await responsible.needs_someone(session, svc, case)
     if not gaps:
-        return CardPart(lines=(t("r.ready", lang),))
-    return CardPart(
-        lines=(t("r.missing", lang, items="、".join(_gap_text(g, lang) for g in gaps)),)
-    )
+        lines = [t("r.ready_waiting" if needed else "r.ready", lang)]
+    else:
+        lines = [t("r.missing", lang, items="、".join(_gap_text(g, lang) for g in gaps))]
+    if not needed:
+        if case.responsible_name and case.responsible_id != case.opened_by:
+            lines.append(t("r.responsible", lang, name=case.responsible_name))
+        return CardPart(lines=tuple(lines))
+    lines.append(t("r.needs_responsible", lang))
+    take = await case_button(session, svc, case, responsible.TAKE)
+    return CardPart(lines=tuple(lines), buttons=(((t("b.take", lang), take),),))

@@ -83,6 +83,32 @@ TEXTS: dict[str, dict[str, str]] = {
     "m.totals": {"zh": "合计：{totals}", "en": "Totals: {totals}"},
     "r.missing": {"zh": "还缺：{items}", "en": "Still missing: {items}"},
     "r.ready": {"zh": "✅ 材料齐全，可提交保险公司", "en": "✅ Complete: ready for the insurers"},
+    # Who stands behind the case towards the insurers (bot/parties/responsible.py).
+    "r.needs_responsible": {
+        "zh": "👤 需要协理员、交警或群管理员负责本案，才能提交保险公司：请点「🙋 我来负责」",
+        "en": "👤 An assistant, police officer or group admin must take the case before it "
+        "goes to the insurers: press “🙋 I'll take it”",
+    },
+    "r.ready_waiting": {
+        "zh": "⏳ 材料齐全，待协理员、交警或群管理员负责后提交保险公司",
+        "en": "⏳ Complete: goes to the insurers once an assistant, police officer or group "
+        "admin takes the case",
+    },
+    "r.responsible": {"zh": "👤 负责人：{name}", "en": "👤 Responsible: {name}"},
+    "b.take": {"zh": "🙋 我来负责", "en": "🙋 I'll take it"},
+    "a.taken": {"zh": "已由您负责本案", "en": "You are now responsible for this case"},
+    "a.taken_already": {
+        "zh": "本案已由 {name} 负责",
+        "en": "{name} is already responsible for this case",
+    },
+    "a.take_not_allowed": {
+        "zh": "只有协理员、交警或群管理员可以负责案件。",
+        "en": "Only assistants, police officers or group admins can take a case.",
+    },
+    "r.taken_note": {
+        "zh": "👤 {who} 负责本案。",
+        "en": "👤 {who} is now responsible for this case.",
+    },
     "r.item.photos": {"zh": "现场照片", "en": "scene photos"},
     "r.item.parties": {"zh": "双方信息", "en": "both parties"},
     "r.item.party": {"zh": "{label}方信息", "en": "party {label}"},

@@ -137,6 +137,8 @@ def expected(action: Action, role: Role, pays: bool) -> bool:
         return role in (Role.ASSISTANT, Role.POLICE, Role.ADMIN)
     if action is Action.ROLES_MANAGE:
         return role is Role.ADMIN
+    if action in (Action.CASE_ROUTE, Action.CASE_TAKE):
+        return role in (Role.ASSISTANT, Role.POLICE, Role.ADMIN)
     raise AssertionError(f"the test does not know {action}")
 
 
