@@ -22,7 +22,7 @@ from bot.evidence import buttons as evidence_buttons
 from bot.evidence import card as evidence_card
 from bot.evidence import scene as evidence_scene
 from bot.evidence import texts as evidence_texts
-from bot.flows import readiness
+from bot.flows import opening, readiness
 from bot.kernel import texts as kernel_texts
 from bot.kernel.buttons import ButtonAction
 from bot.kernel.registry import Registry
@@ -62,6 +62,7 @@ BUTTON_TABLES: tuple[Mapping[str, ButtonAction], ...] = (
     claims_buttons.BUTTONS,
     police_buttons.BUTTONS,
     roles_join.BUTTONS,
+    opening.BUTTONS,
 )
 CHAT_ADMIN_BUTTONS = roles_join.CHAT_ADMIN_BUTTONS | parties_responsible.CHAT_ADMIN_BUTTONS
 
