@@ -22,7 +22,7 @@ from bot.evidence import buttons as evidence_buttons
 from bot.evidence import card as evidence_card
 from bot.evidence import scene as evidence_scene
 from bot.evidence import texts as evidence_texts
-from bot.flows import readiness
+from bot.flows import opening, readiness
 from bot.kernel import texts as kernel_texts
 from bot.kernel.buttons import ButtonAction
 from bot.kernel.registry import Registry
@@ -30,6 +30,7 @@ from bot.kernel.services import Services
 from bot.parties import buttons as parties_buttons
 from bot.parties import card as parties_card
 from bot.parties import confirm as parties_confirm
+from bot.parties import responsible as parties_responsible
 from bot.parties import texts as parties_texts
 from bot.police import buttons as police_buttons
 from bot.police import card as police_card
@@ -57,11 +58,13 @@ BUTTON_TABLES: tuple[Mapping[str, ButtonAction], ...] = (
     evidence_scene.BUTTONS,
     parties_buttons.BUTTONS,
     parties_confirm.BUTTONS,
+    parties_responsible.BUTTONS,
     claims_buttons.BUTTONS,
     police_buttons.BUTTONS,
     roles_join.BUTTONS,
+    opening.BUTTONS,
 )
-CHAT_ADMIN_BUTTONS = roles_join.CHAT_ADMIN_BUTTONS
+CHAT_ADMIN_BUTTONS = roles_join.CHAT_ADMIN_BUTTONS | parties_responsible.CHAT_ADMIN_BUTTONS
 
 # The case card, top to bottom; "still missing" (readiness) is always last.
 SECTIONS = (

@@ -97,6 +97,10 @@ class Case(SQLModel, table=True):
     scene_address: str | None = None
     scene_set_at: datetime | None = ts_column(nullable=True)
     scene_set_by: int | None = tg_id_column(nullable=True)
+    # Who stands behind the case towards the insurers (an assistant, the police or an
+    # admin): the opener when they hold such a role, else whoever took the case.
+    responsible_id: int | None = tg_id_column(nullable=True)
+    responsible_name: str | None = None
 
 
 class CaseCounter(SQLModel, table=True):
@@ -149,6 +153,9 @@ class Photo(SQLModel, table=True):
     media_group_id: str | None = None
     from_user_id: int = tg_id_column()
     received_at: datetime = ts_column()
+    # Posted outside any case thread, it joined its sender's recent case by time alone
+    # (rules.single_photo_join_minutes); such a photo can be split off into a case of its own.
+    joined: bool = False
     # Evidence. "photo" (compressed: Telegram strips EXIF) or "document" (a file).
     kind: str = "photo"
     file_size: int | None = None

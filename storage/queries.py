@@ -184,9 +184,7 @@ async def rewrite_chat_id(session: AsyncSession, *, old: int, new: int) -> None:
         RoleRequest,
         Button,
     ):
-        await conn.execute(
-            update(model).where(col(model.chat_id) == old).values(chat_id=new)
-        )
+        await conn.execute(update(model).where(col(model.chat_id) == old).values(chat_id=new))
 
 
 async def case_in_thread(

@@ -71,6 +71,10 @@ class Rules(_Strict):
     # A driver's Telegram answer counts only with their shared contact matching the phone on
     # the case; off, anyone holding the deep link may answer for the driver.
     confirm_by_contact: bool = True
+    # Single photos (not an album) of one person in one group, posted outside any case
+    # thread within this many minutes of their previous photo, join that person's open
+    # case there; 0 opens a case per photo.
+    single_photo_join_minutes: float = Field(default=5, ge=0)
     pending_question_minutes: float = Field(default=120, gt=0)
     # A capture time this far after the photo reached the bot is a wrong clock or an edit.
     evidence_clock_skew_minutes: float = Field(default=10, ge=0)

@@ -16,9 +16,13 @@ from storage import queries as q
 from storage.models import Button, Case, Photo
 
 
-async def _guard(
+async def guard(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> tuple[Case | None, PressResult | None]:
+    """The button's case if it is editable and the presser may change its evidence.
+
+    Otherwise the refusal to show (a refusal for want of a role is audited).
+    """
     case = await session.get(Case, button.case_id)
     if case is None:
         return None, PressResult(t("button.unknown", svc.language), alert=True)
@@ -43,7 +47,7 @@ async def retag_menu(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Post the list of the case's photos, one button each."""
-    case, refusal = await _guard(session, svc, press, button)
+    case, refusal = await guard(session, svc, press, button)
     if case is None or case.id is None:
         return refusal or PressResult()
     lang = await outbox.chat_language(session, svc, case.chat_id)
@@ -77,7 +81,7 @@ async def retag_photo(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Post the slots one photo can take, as an answer to that photo."""
-    case, refusal = await _guard(session, svc, press, button)
+    case, refusal = await guard(session, svc, press, button)
     if case is None or case.id is None:
         return refusal or PressResult()
     lang = await outbox.chat_language(session, svc, case.chat_id)
@@ -126,7 +130,7 @@ async def set_tag(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Move a photo to another slot (the photo there takes its old slot)."""
-    case, refusal = await _guard(session, svc, press, button)
+    case, refusal = await guard(session, svc, press, button)
     if case is None or case.id is None:
         return refusal or PressResult()
     lang = await outbox.chat_language(session, svc, case.chat_id)
@@ -169,7 +173,7 @@ async def switch_scenario(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> PressResult:
     """Switch the case's checklist (general ↔ junction); tags without a slot become extras."""
-    case, refusal = await _guard(session, svc, press, button)
+    case, refusal = await guard(session, svc, press, button)
     if case is None or case.id is None:
         return refusal or PressResult()
     lang = await outbox.chat_language(session, svc, case.chat_id)

@@ -75,6 +75,9 @@ async def evidence_section(session: AsyncSession, svc: Services, case: Case) -> 
     nometa = sum(1 for p in photos if p.kind == "photo")
     if nometa:
         lines.append(t("evidence.card.nometa", lang, n=nometa))
+    joined = [f"#{n}" for n, p in enumerate(photos, start=1) if p.joined]
+    if joined:
+        lines.append(t("evidence.card.joined", lang, numbers="、".join(joined)))
     lines += await _flag_lines(session, photos, case.id, lang)
     lines.append(_scene_line(svc, case, lang))
     return CardPart(lines=tuple(lines), buttons=await _buttons(session, svc, case, photos, lang))

@@ -30,6 +30,7 @@ from bot.evidence.intake import (
     refuse_in_case,
     thread_requested,
 )
+from bot.evidence.split import note_joined
 from bot.kernel.buttons import button_data
 from bot.kernel.services import ConcurrentChange, Services
 from bot.kernel.texts import Raw, t
@@ -89,6 +90,8 @@ async def record_stored(svc: Services, photo_id: int, facts: ImageFacts) -> None
         if facts.gps is not None and case.scene_lat is None:
             await _propose_scene(session, svc, case, photo, now)
         await ask_next(session, svc, case, photo)
+        if photo.joined:
+            await note_joined(session, svc, case, photo)
         q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
 
     await svc.in_transaction(work)

@@ -110,6 +110,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "🏷 Photo #{n} is now “{slot}”; change to:",
     },
     "evidence.retag.done": {"zh": "照片 #{n} 已改为「{slot}」", "en": "Photo #{n} is now “{slot}”"},
+    # Single photos joined to their sender's case by time (rules.single_photo_join_minutes).
+    "evidence.card.joined": {
+        "zh": "🔗 后续照片 {numbers} 已并入本案，如为另一起事故请点该照片下的 ✂️ 拆分",
+        "en": "🔗 Later photos {numbers} were added to this case; if one is another "
+        "accident, press ✂️ under it to split it off",
+    },
+    "evidence.joined.note": {
+        "zh": "🔗 已并入 {number}（距您上一张照片不到 {minutes} 分钟）。"
+        "如为另一起事故，请点 ✂️ 拆分为新案件。",
+        "en": "🔗 Added to {number} (less than {minutes} min after your previous photo). "
+        "If it is another accident, press ✂️ to split it off into a new case.",
+    },
+    "evidence.button.split": {"zh": "✂️ 拆分为新案件", "en": "✂️ Split into a new case"},
+    "evidence.split.done": {
+        "zh": "✂️ 已拆分为新案件 {number}（{n} 张照片）",
+        "en": "✂️ Split off into a new case {number} ({n} photos)",
+    },
     "evidence.retag.gone": {
         "zh": "这张照片已不在本案中。",
         "en": "That photo is no longer in this case.",

@@ -9,6 +9,7 @@ from bot.case import lifecycle
 from bot.case.status import EDITABLE, CaseStatus
 from bot.claims.routing import route
 from bot.kernel.services import Services
+from bot.parties import responsible
 from bot.parties.readiness import facts, missing
 from storage.models import Case
 
@@ -26,7 +27,8 @@ async def evaluate(session: AsyncSession, svc: Services, case: Case, *, actor: i
     """Move the case between collecting and ready as its facts say; route a complete case.
 
     A case that becomes ready (or a disputed case that is complete again after a change)
-    goes to its paying insurers at once (bot/claims/routing.py `route`).
+    goes to its paying insurers at once (bot/claims/routing.py `route`), provided an
+    assistant, the police or an admin is responsible for it (bot/parties/responsible.py).
     """
     if case.status not in EDITABLE:
         return
@@ -46,5 +48,12 @@ async def evaluate(session: AsyncSession, svc: Services, case: Case, *, actor: i
             values={"ready_at": None},
             missing=gaps,
         )
-    if case.status in (CaseStatus.READY, CaseStatus.DISPUTED) and not gaps:
-        await route(session, svc, case, actor=actor)
+    if gaps or case.status not in (CaseStatus.READY, CaseStatus.DISPUTED):
+        return
+    # A first sending needs someone who stands behind the case (a disputed case was sent
+    # once, so it had them); until then the case waits in `ready` and the card asks.
+    if case.status == CaseStatus.READY and not await responsible.settle(
+        session, svc, case, actor=actor
+    ):
+        return
+    await route(session, svc, case, actor=actor)

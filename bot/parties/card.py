@@ -12,7 +12,7 @@ from bot.case.status import EDITABLE
 from bot.kernel.buttons import case_button
 from bot.kernel.services import Services
 from bot.kernel.texts import t
-from bot.parties import eligibility, readiness, store
+from bot.parties import eligibility, readiness, responsible, store
 from bot.parties.labels import next_label, order
 from bot.parties.masking import mask_name, mask_phone
 from bot.parties.menus import preset_label
@@ -227,8 +227,17 @@ async def readiness_section(session: AsyncSession, svc: Services, case: Case) ->
         return None
     gaps = missing(await readiness.facts(session, svc, case))
     lang = svc.language
+    needed = await responsible.needs_someone(session, svc, case)
     if not gaps:
-        return CardPart(lines=(t("parties.ready.ready", lang),))
-    return CardPart(
-        lines=(t("parties.ready.missing", lang, items="、".join(_gap_text(g, lang) for g in gaps)),)
-    )
+        lines = [t("parties.ready.ready_waiting" if needed else "parties.ready.ready", lang)]
+    else:
+        lines = [
+            t("parties.ready.missing", lang, items="、".join(_gap_text(g, lang) for g in gaps))
+        ]
+    if not needed:
+        if case.responsible_name and case.responsible_id != case.opened_by:
+            lines.append(t("parties.ready.responsible", lang, name=case.responsible_name))
+        return CardPart(lines=tuple(lines))
+    lines.append(t("parties.ready.needs_responsible", lang))
+    take = await case_button(session, svc, case, responsible.TAKE)
+    return CardPart(lines=tuple(lines), buttons=(((t("parties.b.take", lang), take),),))

@@ -117,6 +117,32 @@ TEXTS: dict[str, dict[str, str]] = {
     "parties.b.share_contact": {"zh": "📱 分享我的手机号", "en": "📱 Share my phone number"},
     "parties.b.more": {"zh": "更多…", "en": "More…"},
     "parties.b.back": {"zh": "‹ 返回", "en": "‹ Back"},
+    # Who stands behind the case towards the insurers (bot/parties/responsible.py).
+    "parties.ready.needs_responsible": {
+        "zh": "👤 需要协理员、交警或群管理员负责本案，才能提交保险公司：请点「🙋 我来负责」",
+        "en": "👤 An assistant, police officer or group admin must take the case before it "
+        "goes to the insurers: press “🙋 I'll take it”",
+    },
+    "parties.ready.ready_waiting": {
+        "zh": "⏳ 材料齐全，待协理员、交警或群管理员负责后提交保险公司",
+        "en": "⏳ Complete: goes to the insurers once an assistant, police officer or group "
+        "admin takes the case",
+    },
+    "parties.ready.responsible": {"zh": "👤 负责人：{name}", "en": "👤 Responsible: {name}"},
+    "parties.b.take": {"zh": "🙋 我来负责", "en": "🙋 I'll take it"},
+    "parties.ack.taken": {"zh": "已由您负责本案", "en": "You are now responsible for this case"},
+    "parties.ack.taken_already": {
+        "zh": "本案已由 {name} 负责",
+        "en": "{name} is already responsible for this case",
+    },
+    "parties.ack.take_not_allowed": {
+        "zh": "只有协理员、交警或群管理员可以负责案件。",
+        "en": "Only assistants, police officers or group admins can take a case.",
+    },
+    "parties.ready.taken_note": {
+        "zh": "👤 {who} 负责本案。",
+        "en": "👤 {who} is now responsible for this case.",
+    },
     "q.plate": {
         "zh": "{who} 请回复{label}方车牌号，例如 {example}\n熟练后可一行填写：<code>{label} 湘C12345 平安 13800001111 张三</code>",
         "en": "{who} reply with party {label}'s plate, e.g. {example}\nQuick form: <code>{label} 湘C12345 平安 13800001111 张三</code>",

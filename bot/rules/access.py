@@ -135,6 +135,11 @@ class Action(StrEnum):
     POLICE_CANCEL = "police.cancel"
     POLICE_TAKE_OVER = "police.take_over"
     POLICE_HAND_BACK = "police.hand_back"
+    # Sending a complete case to its insurers, and taking a case someone without a role
+    # opened so that it may be sent: the insurers deal only with cases an assistant, the
+    # police or an admin stands behind.
+    CASE_ROUTE = "case.route"
+    CASE_TAKE = "case.take"
     # Reading.
     VIEW_TIMELINE = "case.view_timeline"
     # The agreement (自行协商协议书) as a PDF in the case's thread: whoever it is for.
@@ -156,6 +161,8 @@ _INSURER_DECIDES = {Role.ADJUSTER: _P, Role.SUPERVISOR: _P}
 # besides the case's opener: bot/roles/lookup.py `may_work_on` is its one guard.
 _FAST_PATH = {Role.ASSISTANT: _A, Role.POLICE: _A, Role.ADMIN: _A}
 _POLICE = {Role.POLICE: _A}
+# Who may stand behind a case towards the insurers; the opener alone is not enough.
+_RESPONSIBLE = {Role.ASSISTANT: _A, Role.POLICE: _A, Role.ADMIN: _A}
 
 MATRIX: Mapping[Action, Mapping[Role, Scope]] = {
     Action.FAST_PATH_EDIT: _FAST_PATH,
@@ -166,6 +173,8 @@ MATRIX: Mapping[Action, Mapping[Role, Scope]] = {
     Action.INSURER_REJECT: _INSURER_DECIDES,
     Action.INSURER_MUTUAL_RECOGNITION: _INSURER_DECIDES,
     Action.INSURER_RECORD_PAYOUT: _INSURER_DECIDES,
+    Action.CASE_ROUTE: _RESPONSIBLE,
+    Action.CASE_TAKE: _RESPONSIBLE,
     Action.POLICE_CLAIM: _POLICE,
     Action.POLICE_RELEASE: _POLICE,
     Action.POLICE_CANCEL: _POLICE,

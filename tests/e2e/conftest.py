@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import Runtime, build_runtime
-from bot.config.deployment import EXAMPLE_FILE, load_deployment
+from bot.config.deployment import EXAMPLE_FILE, Deployment, Person, load_deployment
 from bot.config.settings import Settings
 from sandbox import Sandbox
 
@@ -65,11 +65,22 @@ def bot_settings(sb: Sandbox, database_url: str, media: Path) -> Settings:
     )
 
 
+def with_assistant(deployment: Deployment, world: World) -> Deployment:
+    """The deployment with the world's assistant (王协理) as a county-wide assistant.
+
+    Only an assistant, the police or an admin can send a case to the insurers.
+    """
+    person = Person(user_id=world.assistant, name="王协理", role="assistant")
+    return deployment.model_copy(update={"people": (*deployment.people, person)})
+
+
 @pytest.fixture
-async def bot(sb: Sandbox, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
+async def bot(
+    sb: Sandbox, world: World, database_url: str, tmp_path: Path
+) -> AsyncIterator[Runtime]:
     runtime = build_runtime(
         bot_settings(sb, database_url, tmp_path / "media"),
-        load_deployment(EXAMPLE_FILE),
+        with_assistant(load_deployment(EXAMPLE_FILE), world),
         poll_timeout=1,
     )
     await runtime.start()

@@ -49,22 +49,26 @@ async def _question(world: World, chat: int, containing: str, after: int) -> dic
     return last_bot_message(sb, chat, containing)
 
 
-async def drive_to_links(world: World, bot: Runtime, chat: int, *, photos: int = 9) -> dict:
+async def drive_to_links(
+    world: World, bot: Runtime, chat: int, *, photos: int = 9, by: int | None = None
+) -> dict:
     """Open the rear-end case in `chat` and fill it in up to the confirmation links; return them.
 
-    The drivers' phones are 甲 13800001111 (张三) and 乙 13900002222 (李四).
+    The drivers' phones are 甲 13800001111 (张三) and 乙 13900002222 (李四). `by` does it all
+    (default: the world's assistant).
     """
+    who = by or world.assistant
     sb = world.sb
     forum = chat == world.forum
     await register(world, chat, TOWNSHIP["forum" if forum else "plain"])
-    sb.send_album(chat, world.assistant, [scene_photo(i) for i in range(photos)])
+    sb.send_album(chat, who, [scene_photo(i) for i in range(photos)])
     await eventually(lambda: card_shows(sb, chat, photos))
     case = (await cases_in(bot, chat))[0]
     thread = case.message_thread_id if forum else None
     anchor = None if forum else card_of(sb, chat)["message_id"]
 
     def say(text: str, reply_to: int | None = None) -> None:
-        sb.send_text(chat, world.assistant, text, thread_id=thread, reply_to=reply_to or anchor)
+        sb.send_text(chat, who, text, thread_id=thread, reply_to=reply_to or anchor)
 
     say("甲 湘C12345 平安 13800001111 张三 小型轿车")
     await eventually(lambda: card_has(sb, chat, "湘C12345"))
@@ -80,25 +84,25 @@ async def drive_to_links(world: World, bot: Runtime, chat: int, *, photos: int =
         ("双方对事实", "无争议"),
     ):
         await eventually(lambda q=question: card_has(sb, chat, f"待答：{q}"))
-        await press(sb, chat, world.assistant, card_of(sb, chat), answer)
+        await press(sb, chat, who, card_of(sb, chat), answer)
     await eventually(lambda: card_has(sb, chat, "符合快处快赔条件"))
 
-    await press(sb, chat, world.assistant, card_of(sb, chat), "事故情形")
+    await press(sb, chat, who, card_of(sb, chat), "事故情形")
     menu = await _question(world, chat, "选择有违法情形的一方", 0)
-    await press(sb, chat, world.assistant, menu, "甲方")
+    await press(sb, chat, who, menu, "甲方")
     situations = await _question(world, chat, "甲方的事故情形", 0)
-    await press(sb, chat, world.assistant, situations, "追尾")
+    await press(sb, chat, who, situations, "追尾")
     await eventually(lambda: card_has(sb, chat, "甲 全部 / 乙 无"))
 
     mark = _newest(world, chat)
-    await press(sb, chat, world.assistant, card_of(sb, chat), "录入估损")
+    await press(sb, chat, who, card_of(sb, chat), "录入估损")
     q = await _question(world, chat, "甲方车损估价", mark)
     say("1500", reply_to=q["message_id"])
     q = await _question(world, chat, "乙方车损估价", mark)
     say("4000", reply_to=q["message_id"])
     await eventually(lambda: card_has(sb, chat, "赔付测算"))
 
-    await press(sb, chat, world.assistant, card_of(sb, chat), "确认链接")
+    await press(sb, chat, who, card_of(sb, chat), "确认链接")
     return await _question(world, chat, "请各方驾驶人点击", 0)
 
 

@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.app import Runtime, build_runtime
 from bot.config.deployment import EXAMPLE_FILE, load_deployment
 from storage.models import AuditEvent, Party
-from tests.e2e.conftest import World, bot_settings, eventually
+from tests.e2e.conftest import World, bot_settings, eventually, with_assistant
 from tests.e2e.flows import answer_link, drive_to_links, share_contact
 from tests.e2e.helpers import bot_messages, cards, cases_in, text_of
 
@@ -101,12 +101,14 @@ async def test_paper_stays_for_drivers_without_telegram(world: World, bot: Runti
 
 
 @pytest.fixture
-async def no_contact_check(sb, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
+async def no_contact_check(
+    sb, world: World, database_url: str, tmp_path: Path
+) -> AsyncIterator[Runtime]:
     base = load_deployment(EXAMPLE_FILE)
     rules = base.rules.model_copy(update={"confirm_by_contact": False})
     runtime = build_runtime(
         bot_settings(sb, database_url, tmp_path / "media"),
-        base.model_copy(update={"rules": rules}),
+        with_assistant(base.model_copy(update={"rules": rules}), world),
         poll_timeout=1,
     )
     await runtime.start()

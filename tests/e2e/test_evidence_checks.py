@@ -124,8 +124,9 @@ async def test_reused_old_and_far_photos_are_flagged_with_a_link(world: World, b
     first = (await cases(bot))[0]
     await settled(bot)
 
-    # A new accident in the General topic: a location sets its scene first.
-    sb.send_document(world.forum, world.assistant, samples.jpeg(71), file_name="IMG_0071.jpg")
+    # A new accident in the General topic, posted by someone else (the same person's photo
+    # this soon would join their case): a location sets its scene first.
+    sb.send_document(world.forum, world.villager, samples.jpeg(71), file_name="IMG_0071.jpg")
     await eventually(lambda: _cases_with_card(bot, 2))
     second = (await cases(bot))[1]
     topic = second.message_thread_id

@@ -26,7 +26,7 @@ from bot.kernel.clock import ManualClock
 from bot.police import buttons as police_buttons
 from sandbox.photos import scene_photo
 from storage.models import AuditEvent, Case
-from tests.e2e.conftest import World, bot_settings, eventually
+from tests.e2e.conftest import World, bot_settings, eventually, with_assistant
 from tests.e2e.flows import drive_to_ready
 from tests.e2e.helpers import (
     bot_messages,
@@ -71,7 +71,9 @@ async def staffed(
         Person(user_id=ids["pingan"], name="陈晓东", role="adjuster", insurer="PINGAN"),
         Person(user_id=ids["picc"], name="刘建平", role="adjuster", insurer="PICC"),
     )
-    deployment = load_deployment(EXAMPLE_FILE).model_copy(update={"people": people})
+    deployment = with_assistant(
+        load_deployment(EXAMPLE_FILE).model_copy(update={"people": people}), world
+    )
     clock = ManualClock(MORNING)
     runtime = build_runtime(
         bot_settings(sb, database_url, tmp_path / "media"),

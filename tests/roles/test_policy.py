@@ -141,6 +141,8 @@ def expected(action: Action, role: Role, pays: bool) -> bool:
         return role in (Role.ASSISTANT, Role.POLICE, Role.ADMIN, Role.LIAISON) or (
             insurer_person and pays
         )
+    if action in (Action.CASE_ROUTE, Action.CASE_TAKE):
+        return role in (Role.ASSISTANT, Role.POLICE, Role.ADMIN)
     raise AssertionError(f"the test does not know {action}")
 
 
