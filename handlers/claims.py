@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.claims.replies import paid_command
+from bot.claims.paid import paid_command
 from bot.flows.topic import reopen_topic_if_closed
 from handlers.common import incoming_text, is_chat_admin, services, topic_id
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.status import CaseStatus
-from bot.claims import decide, routing, rules, settle, store
+from bot.claims import decide, payments, routing, rules, settle, store
 from bot.claims.checks import already_or_stale, checked_press
 from bot.claims.rules import ClaimStatus, Event
 from bot.kernel import outbox
@@ -234,7 +234,7 @@ async def paid_full(
     if claim.status == ClaimStatus.PAID:
         return PressResult(t("claims.already", svc.language))
     left = rules.outstanding(claim.approved_fen, claim.paid_fen)
-    refusal = await settle.record_payment(
+    refusal = await payments.record_payment(
         session,
         svc,
         case,

@@ -14,14 +14,8 @@ from bot.kernel import outbox, questions
 from bot.kernel.incoming import IncomingText
 from bot.kernel.services import Services
 from bot.kernel.texts import t
-from bot.parties.intake import (
-    QUICK_FORM,
-    answer,
-    apply_quick_form,
-    correct_answer,
-    correct_quick_form,
-    remember,
-)
+from bot.parties.corrections import correct_answer, correct_quick_form
+from bot.parties.intake import QUICK_FORM, answer, apply_quick_form, remember
 from bot.parties.quickform import parse_quick_form
 from storage import queries as q
 from storage.models import Case, MessageInput

@@ -82,46 +82,6 @@ async def apply_quick_form(
     return "quick_form"
 
 
-async def correct_quick_form(
-    session: AsyncSession,
-    svc: Services,
-    case: Case,
-    form: QuickForm,
-    m: IncomingText,
-    *,
-    label: str,
-) -> str:
-    """An edited quick-form line sets what it now says on the party it was about."""
-    assert case.id is not None
-    if form.label != label:
-        return _refuse(session, svc, case, m, t("edit.other_party", svc.language, label=label))
-    if form.unknown:
-        tokens = clip(" ".join(form.unknown))
-        return _refuse(session, svc, case, m, t("err.quick", svc.language, tokens=tokens))
-    party = await store.party(session, case_id=case.id, label=label)
-    fields = {
-        k: v
-        for k, v in (
-            ("plate", form.plate),
-            ("insurer_code", form.insurer),
-            ("phone", form.phone),
-            ("driver_name", form.driver_name),
-            ("vehicle_type", form.vehicle_type),
-            ("policy_number", form.policy_number),
-        )
-        if v is not None
-    }
-    await set_fields(session, svc, case, party, actor=m.user_id, source="edit", **fields)
-    outbox.say(
-        session,
-        svc,
-        case,
-        t("parties.ack.corrected", svc.language, label=label),
-        reply_to=m.message_id,
-    )
-    return "corrected"
-
-
 def remember(
     session: AsyncSession,
     svc: Services,
@@ -227,10 +187,10 @@ async def answer(
     assert case.id is not None
     lang = svc.language
     if pending.question == "other":
-        return await _answer_other(session, svc, case, m, expected=None)
+        return await answer_other(session, svc, case, m, expected=None)
     label = pending.party_label or "甲"
     party = await store.party(session, case_id=case.id, label=label)
-    refused = await _take(session, svc, case, party, pending.question, m, source="reply")
+    refused = await take_answer(session, svc, case, party, pending.question, m, source="reply")
     if refused is not None:
         return refused
     remember(session, svc, case, m, question=pending.question, label=label)
@@ -245,31 +205,7 @@ async def answer(
     return "answered"
 
 
-async def correct_answer(
-    session: AsyncSession, svc: Services, case: Case, record: MessageInput, m: IncomingText
-) -> str:
-    """An edited answer corrects the field it set; the question open now stays open."""
-    assert case.id is not None
-    label = record.party_label or "甲"
-    outcome: str | None
-    if record.question == "other":
-        outcome = await _answer_other(session, svc, case, m, expected=label)
-    else:
-        party = await store.party(session, case_id=case.id, label=label)
-        outcome = await _take(session, svc, case, party, record.question, m, source="edit")
-    if outcome is not None and outcome != "answered":
-        return outcome
-    outbox.say(
-        session,
-        svc,
-        case,
-        t("parties.ack.corrected", svc.language, label=label),
-        reply_to=m.message_id,
-    )
-    return "corrected"
-
-
-async def _take(
+async def take_answer(
     session: AsyncSession,
     svc: Services,
     case: Case,
@@ -284,7 +220,7 @@ async def _take(
     if question == "plate":
         plate = normalize_plate(text)
         if plate is None:
-            return _refuse(
+            return refuse_input(
                 session,
                 svc,
                 case,
@@ -295,7 +231,7 @@ async def _take(
     elif question == "insurer":
         found = svc.deployment.find_insurer(text)
         if found is None:
-            return _refuse(session, svc, case, m, t("err.insurer", lang, text=clip(text, 20)))
+            return refuse_input(session, svc, case, m, t("err.insurer", lang, text=clip(text, 20)))
         await set_fields(
             session, svc, case, party, actor=m.user_id, source=source, insurer_code=found.code
         )
@@ -305,7 +241,7 @@ async def _take(
         # for the one thing missing but also take both, as people often type both anyway.
         needed = {"driver": phones, "phone": phones, "name": names}[question]
         if not needed or len(phones) > 1 or len(names) > 1 or not all_known:
-            return _refuse(session, svc, case, m, t(f"err.{question}", lang))
+            return refuse_input(session, svc, case, m, t(f"err.{question}", lang))
         fields: dict[str, object] = {}
         if phones:
             fields["phone"] = phones[0]
@@ -326,7 +262,7 @@ async def _take(
                 reply_to=m.message_id,
                 buttons=grid(say_again, 3),
             )
-            return _refuse_audit(session, svc, case, m)
+            return refuse_audit(session, svc, case, m)
         await set_fields(
             session, svc, case, party, actor=m.user_id, source=source, vehicle_type=kind
         )
@@ -335,19 +271,21 @@ async def _take(
         try:
             fen = parse_amount(m.text, ceiling_fen=ceiling)
         except AmountError as exc:
-            return _refuse(session, svc, case, m, amount_error_text(svc, exc, m.text))
+            return refuse_input(session, svc, case, m, amount_error_text(svc, exc, m.text))
         await set_fields(
             session, svc, case, party, actor=m.user_id, source=source, estimate_fen=fen
         )
     return None
 
 
-def _refuse(session: AsyncSession, svc: Services, case: Case, m: IncomingText, text: str) -> str:
+def refuse_input(
+    session: AsyncSession, svc: Services, case: Case, m: IncomingText, text: str
+) -> str:
     outbox.say(session, svc, case, text, reply_to=m.message_id)
-    return _refuse_audit(session, svc, case, m)
+    return refuse_audit(session, svc, case, m)
 
 
-def _refuse_audit(session: AsyncSession, svc: Services, case: Case, m: IncomingText) -> str:
+def refuse_audit(session: AsyncSession, svc: Services, case: Case, m: IncomingText) -> str:
     q.audit(
         session,
         at=svc.clock.now(),
@@ -366,7 +304,7 @@ def amount_error_text(svc: Services, exc: AmountError, text: str) -> str:
     return t(f"err.amount.{exc.code.value}", svc.language, text=clip(text, 20), ceiling=ceiling)
 
 
-async def _answer_other(
+async def answer_other(
     session: AsyncSession, svc: Services, case: Case, m: IncomingText, *, expected: str | None
 ) -> str:
     """`甲 300`: other property damage of a party; an edit (`expected`) keeps its party."""
@@ -374,15 +312,17 @@ async def _answer_other(
     parts = clean_text(m.text).split()
     label = parse_label(parts[0]) if len(parts) == 2 else None
     if label is None:
-        return _refuse(session, svc, case, m, t("err.other", svc.language))
+        return refuse_input(session, svc, case, m, t("err.other", svc.language))
     if expected is not None and label != expected:
-        return _refuse(session, svc, case, m, t("edit.other_party", svc.language, label=expected))
+        return refuse_input(
+            session, svc, case, m, t("edit.other_party", svc.language, label=expected)
+        )
     if not allowed(label, svc.deployment.rules.max_parties):
-        return _refuse(session, svc, case, m, party_limit_text(svc))
+        return refuse_input(session, svc, case, m, party_limit_text(svc))
     try:
         fen = parse_amount(parts[1], ceiling_fen=svc.deployment.rules.fast_path_ceiling_fen)
     except AmountError as exc:
-        return _refuse(session, svc, case, m, amount_error_text(svc, exc, parts[1]))
+        return refuse_input(session, svc, case, m, amount_error_text(svc, exc, parts[1]))
     party = await store.party(session, case_id=case.id, label=label)
     source = "reply" if expected is None else "edit"
     await set_fields(

@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.claims.replies import paid_command
+from bot.claims.paid import paid_command
 from bot.flows.text_router import receive_text
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
