@@ -96,3 +96,24 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         await asyncio.sleep(0.1)
+
+
+# The insurer loop's staffed deployments (tests/e2e/insurer_support.py).
+@pytest.fixture
+async def two_payers(world: World, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
+    """Staffed deployment without 无责代赔: in a rear-end case both insurers pay cash."""
+    from tests.e2e.insurer_support import staffed_runtime  # it builds on this module
+
+    runtime = await staffed_runtime(world, database_url, tmp_path, proxy=False)
+    yield runtime
+    await runtime.stop()
+
+
+@pytest.fixture
+async def standard(world: World, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
+    """Staffed example deployment (无责代赔 on): a rear-end case has one paying insurer."""
+    from tests.e2e.insurer_support import staffed_runtime  # it builds on this module
+
+    runtime = await staffed_runtime(world, database_url, tmp_path, proxy=True)
+    yield runtime
+    await runtime.stop()

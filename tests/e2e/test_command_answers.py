@@ -6,9 +6,7 @@ import pytest
 
 from bot.app import Runtime
 from tests.e2e.conftest import World, eventually
-from tests.e2e.helpers import all_handled, bot_messages, text_of
-from tests.e2e.test_case_thread import register
-from tests.e2e.test_roles import _said
+from tests.e2e.helpers import all_handled, bot_messages, register, said, text_of
 
 WHERE = {
     "/paid 100 REF-1": "案件话题",
@@ -25,7 +23,7 @@ async def test_a_case_command_in_a_private_chat_says_where_it_works(
     sb = world.sb
     private = sb.create_chat("private", members=[world.villager])
     sb.send_text(private, world.villager, command)
-    answer = await _said(sb, private, "已登记的事故处理群")
+    answer = await said(sb, private, "已登记的事故处理群")
     assert WHERE[command] in answer["text"]
     assert "本群" not in answer["text"]  # a private chat is no group
 
@@ -36,7 +34,7 @@ async def test_paid_and_agreement_in_an_unregistered_group_say_where_they_work(
 ):
     sb = world.sb
     sb.send_text(world.stray, world.villager, command)
-    answer = await _said(sb, world.stray, "本群尚未登记")
+    answer = await said(sb, world.stray, "本群尚未登记")
     assert "案件话题" in answer["text"]
 
 
@@ -46,7 +44,7 @@ async def test_paid_outside_a_case_thread_of_a_registered_group_says_where_it_wo
     sb = world.sb
     await register(world, world.forum, "花石镇")
     sb.send_text(world.forum, world.villager, "/paid 100 REF-1")
-    answer = await _said(sb, world.forum, "/paid")
+    answer = await said(sb, world.forum, "/paid")
     assert "案件话题" in answer["text"]
 
 
@@ -55,7 +53,7 @@ async def test_an_edited_join_asks_for_no_second_role(world: World, bot: Runtime
     sb = world.sb
     await register(world, world.forum, "花石镇")
     sent = sb.send_text(world.forum, world.villager, "/join 定损员 平安")
-    await _said(sb, world.forum, "申请成为")
+    await said(sb, world.forum, "申请成为")
     sb.edit_text(world.forum, world.villager, sent["message_id"], "/join 定损员 人保")
     # The bot handles a chat's updates in order: once /whoami is answered, so is the edit.
     whoami = sb.send_text(world.forum, world.villager, "/whoami")

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from bot.app import Runtime
 from bot.claims.store import ping_message_id
@@ -34,27 +30,9 @@ from tests.e2e.insurer_support import (
     routed_case,
     rows,
     say,
-    staffed_runtime,
     status_is,
     wait_said,
 )
-
-
-@pytest.fixture
-async def two_payers(world: World, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
-    """Staffed deployment without 无责代赔: in a rear-end case both insurers pay cash."""
-    runtime = await staffed_runtime(world, database_url, tmp_path, proxy=False)
-    yield runtime
-    await runtime.stop()
-
-
-@pytest.fixture
-async def standard(world: World, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
-    """Staffed example deployment (无责代赔 on): a rear-end case has one paying insurer."""
-    runtime = await staffed_runtime(world, database_url, tmp_path, proxy=True)
-    yield runtime
-    await runtime.stop()
-
 
 # --- helpers --------------------------------------------------------------------------
 

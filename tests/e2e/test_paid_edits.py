@@ -7,10 +7,9 @@ import pytest
 from bot.app import Runtime
 from bot.rules.amounts import AmountErrorCode
 from storage.models import AuditEvent, InsurerPayment
-from tests.e2e import test_insurer_loop
 from tests.e2e.conftest import World, eventually
-from tests.e2e.helpers import all_handled, bot_messages, cards, text_of
-from tests.e2e.test_insurer_loop import (
+from tests.e2e.helpers import all_handled, bot_messages, cards, tap, text_of
+from tests.e2e.insurer_support import (
     audits,
     case_of,
     claims,
@@ -19,19 +18,17 @@ from tests.e2e.test_insurer_loop import (
     routed_case,
     rows,
     status_is,
-    tap,
     wait_said,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 # The staffed deployment with one paying insurer (无责代赔 on).
-standard = test_insurer_loop.standard
 
 
 async def _approved(world: World, bot: Runtime):
     case = await routed_case(world, bot, 1)
     staff = world.staff  # type: ignore[attr-defined]
-    await tap(world, world.forum, staff.pingan1, ping_of(world, world.forum, "平安产险"), "同意")
+    await tap(world.sb, world.forum, staff.pingan1, ping_of(world, world.forum, "平安产险"), "同意")
     await wait_said(world, world.forum, "请回复报案号")
     return case, staff
 

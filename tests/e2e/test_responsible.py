@@ -12,7 +12,7 @@ from tests.e2e.conftest import World, eventually
 from tests.e2e.evidence_support import audit, card_has, cases
 from tests.e2e.flows import answer_link, drive_to_links, drive_to_ready, share_contact
 from tests.e2e.helpers import cards, press, text_of
-from tests.e2e.test_insurer_loop import claims, pings
+from tests.e2e.insurer_support import claims, pings
 
 NEEDED = "需要协理员、交警或群管理员负责本案"
 

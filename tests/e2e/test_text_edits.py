@@ -9,9 +9,17 @@ from bot.app import Runtime
 from sandbox.photos import scene_photo
 from storage.models import AuditEvent, Case, Party
 from tests.e2e.conftest import World, eventually
-from tests.e2e.flows import _card, _card_has, _newest, _question, drive_to_links, drive_to_ready
-from tests.e2e.helpers import all_handled, cases_in, press, text_of
-from tests.e2e.test_case_thread import card_shows, register
+from tests.e2e.flows import _newest, _question, drive_to_links, drive_to_ready
+from tests.e2e.helpers import (
+    all_handled,
+    card_has,
+    card_of,
+    card_shows,
+    cases_in,
+    press,
+    register,
+    text_of,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -33,9 +41,9 @@ async def _open(world: World, bot: Runtime) -> tuple[Case, dict]:
     await eventually(lambda: card_shows(sb, chat, 3))
     case = (await cases_in(bot, chat))[0]
     first = sb.send_text(chat, world.assistant, QUICK_甲, thread_id=case.message_thread_id)
-    await eventually(lambda: _card_has(world, chat, "湘C12345"))
+    await eventually(lambda: card_has(world.sb, chat, "湘C12345"))
     sb.send_text(chat, world.assistant, QUICK_乙, thread_id=case.message_thread_id)
-    await eventually(lambda: _card_has(world, chat, "湘C67890"))
+    await eventually(lambda: card_has(world.sb, chat, "湘C67890"))
     return case, first
 
 
@@ -44,7 +52,7 @@ async def _to_estimates(world: World, bot: Runtime) -> tuple[Case, dict]:
     sb, chat = world.sb, world.forum
     case, _ = await _open(world, bot)
     mark = _newest(world, chat)
-    await press(sb, chat, world.assistant, _card(world, chat), "录入估损")
+    await press(sb, chat, world.assistant, card_of(world.sb, chat), "录入估损")
     q = await _question(world, chat, "甲方车损估价", mark)
     reply = sb.send_text(
         chat, world.assistant, "1500", thread_id=case.message_thread_id, reply_to=q["message_id"]
@@ -91,7 +99,7 @@ async def test_an_edited_quick_form_corrects_that_party(world: World, bot: Runti
         chat, world.assistant, first["message_id"], QUICK_甲.replace("湘C12345", "湘C12346")
     )
     await _question(world, chat, "已按修改后的消息更正甲方信息", mark)
-    await eventually(lambda: _card_has(world, chat, "湘C12346"))
+    await eventually(lambda: card_has(world.sb, chat, "湘C12346"))
     parties = await _parties(bot, case.id)
     assert set(parties) == {"甲", "乙"}
     assert parties["甲"].plate == "湘C12346" and parties["乙"].plate == "湘C67890"
