@@ -110,6 +110,11 @@ class Hours:
         if not self.start < self.end:
             raise ValueError(f"working hours {self.start}-{self.end}: start must be before end")
 
+    @property
+    def length(self) -> timedelta:
+        day = date(2000, 1, 1)
+        return _local(day, self.end) - _local(day, self.start)
+
 
 def parse_hours(text: str) -> Hours:
     """`08:30-12:00` as `Hours`; `24:00` is allowed as an end, overnight periods are not."""
@@ -225,7 +230,7 @@ class WorkingCalendar:
 
     @property
     def day_length(self) -> timedelta:
-        return sum((_span(h) for h in self.hours), ZERO)
+        return day_length(self.hours)
 
     def has_data(self, year: int) -> bool:
         """Whether the calendar knows the year's holidays and make-up days."""
@@ -314,9 +319,9 @@ class WorkingCalendar:
         return total
 
 
-def _span(h: Hours) -> timedelta:
-    day = date(2000, 1, 1)
-    return _local(day, h.end) - _local(day, h.start)
+def day_length(hours: Iterable[Hours]) -> timedelta:
+    """Working time in a day of these hours (what a target in working days is made of)."""
+    return sum((h.length for h in hours), ZERO)
 
 
 def _local(day: date, moment: time) -> datetime:
