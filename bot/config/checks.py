@@ -163,12 +163,9 @@ def _sla_problems(sla: Sla, insurers: set[str]) -> list[str]:
         out.append(f"sla.working_weekdays: {w} is listed twice")
     for day in sorted(set(sla.holidays) & set(sla.working_days)):
         out.append(f"sla: {day} is in both holidays and working_days")
-    found_stage_problem = False
     for stage in Stage:
-        found = _stage_problems(stage, sla.stages.of(stage), insurers)
-        found_stage_problem |= bool(found)
-        out += found
-    if out or found_stage_problem:
+        out += _stage_problems(stage, sla.stages.of(stage), insurers)
+    if out:
         return out
     # What is left can only show in the terms themselves (a warning under a minute).
     for stage in Stage:

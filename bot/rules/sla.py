@@ -7,8 +7,10 @@ point of that elapsed time and breaches at its target.
 
 A stage's terms (calendar, target, warning point and ladder) are taken from the
 deployment file when the stage starts and frozen onto the clock (`Terms`), so that a new
-file applies to stages that start after it and never rewrites a running ladder. Clocks
-and terms are plain values that go to JSON and back unchanged.
+file applies to stages that start after it and never rewrites a running ladder. The
+calendar is frozen by kind only: holidays and working hours are facts of the county, so a
+corrected holiday list applies to running clocks from then on. Clocks and terms are plain
+values that go to JSON and back unchanged.
 
 A ladder is a list of typed steps, each at a delay after the warning or the breach,
 optionally repeated. `due` says which steps are due now, given those already fired: each
