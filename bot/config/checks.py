@@ -13,7 +13,8 @@ from bot.rules.calendar import CalendarKind, HolidayTable, Hours, parse_hours
 from bot.rules.sla import PER_INSURER, Anchor, Stage, StepKind
 
 if TYPE_CHECKING:  # the deployment model runs these checks on itself
-    from bot.config.deployment import Deployment, Sla, SlaStage
+    from bot.config.deployment import Deployment
+    from bot.config.sla import Sla, SlaStage
 
 
 def _repeated(what: str, items: Iterable[tuple[str, str]]) -> list[str]:

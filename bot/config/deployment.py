@@ -3,55 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     model_validator,
 )
 
 from bot.config.checks import problems
+from bot.config.model import Strict
+from bot.config.sla import Sla
 from bot.rules.access import INSURER_ROLES, parse_range
 from bot.rules.amounts import yuan
-from bot.rules.calendar import (
-    AlwaysOpen,
-    Calendar,
-    CalendarKind,
-    HolidayTable,
-    day_length,
-    parse_hours,
-    working_calendar,
-)
-from bot.rules.sla import Anchor, Stage, Step, StepKind, Terms
 
 # Shipped inside the package so that a non-editable install has it; the top-level
 # kuaipei.example.yaml is a link to this file.
 EXAMPLE_FILE = Path(__file__).resolve().parent / "kuaipei.example.yaml"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Region(_Strict):
+class Region(Strict):
     name: str
     name_en: str = ""
     timezone: str = "Asia/Shanghai"
 
 
-class Insurer(_Strict):
+class Insurer(Strict):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,15}$")
     name: str
     short_name: str
     aliases: tuple[str, ...] = ()
 
 
-class Township(_Strict):
+class Township(Strict):
     code: str = Field(pattern=r"^[A-Z]{1,6}$")
     name: str
     case_prefix: str = Field(pattern=r"^[A-Z]{1,6}$")
@@ -59,7 +44,7 @@ class Township(_Strict):
     lon: float = Field(ge=-180, le=180)
 
 
-class ServicePoint(_Strict):
+class ServicePoint(Strict):
     code: str
     name: str
     township: str
@@ -70,7 +55,7 @@ class ServicePoint(_Strict):
     phone: str = ""
 
 
-class Rules(_Strict):
+class Rules(Strict):
     photos_min: int = Field(default=3, ge=1)
     photos_max: int = Field(default=12, ge=1)
     evidence_max_age_hours: float = Field(default=24, gt=0)
@@ -108,7 +93,7 @@ class Rules(_Strict):
         return yuan(self.fast_path_ceiling_yuan)
 
 
-class Person(_Strict):
+class Person(Strict):
     """Someone with a role everywhere in the deployment (more roles can be given in chat)."""
 
     user_id: int
@@ -130,7 +115,7 @@ class Person(_Strict):
         return self
 
 
-class EvidenceSlot(_Strict):
+class EvidenceSlot(Strict):
     """One required shot of the checklist (docs/domain.md §3.2); per_party slots repeat per party."""
 
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
@@ -161,7 +146,7 @@ def _default_scenarios() -> dict[str, tuple[EvidenceSlot, ...]]:
     return {"default": base, "junction": junction}
 
 
-class Evidence(_Strict):
+class Evidence(Strict):
     """The required shots and the checks on photos (docs/domain.md §3.2)."""
 
     scenarios: dict[str, tuple[EvidenceSlot, ...]] = Field(default_factory=_default_scenarios)
@@ -186,7 +171,7 @@ class Evidence(_Strict):
         return self
 
 
-class Geocoder(_Strict):
+class Geocoder(Strict):
     """Online reverse geocoding (disabled by default; the offline nearest point always works)."""
 
     enabled: bool = False
@@ -197,12 +182,12 @@ class Geocoder(_Strict):
     timeout_seconds: float = Field(default=3, gt=0, le=30)
 
 
-class MutualSelfSettlement(_Strict):
+class MutualSelfSettlement(Strict):
     enabled: bool = True
     ceiling_yuan: int = Field(default=2000, gt=0)
 
 
-class Compensation(_Strict):
+class Compensation(Strict):
     compulsory_property_limit_yuan: int = Field(default=2000, ge=0)
     compulsory_property_no_fault_limit_yuan: int = Field(default=100, ge=0)
     commercial_ratios_percent: dict[str, int] = Field(
@@ -223,205 +208,7 @@ class Compensation(_Strict):
         return self
 
 
-class SlaRepeat(_Strict):
-    """A step fired again `times` more times, `every` minutes or (working) days apart."""
-
-    every_minutes: int | None = Field(default=None, gt=0)
-    every_days: int | None = Field(default=None, gt=0)
-    times: int = Field(ge=1)
-
-
-class SlaStep(_Strict):
-    """One rung of a ladder: who is told, and when after the warning or the breach."""
-
-    step: StepKind
-    after: Anchor = Anchor.BREACH
-    delay_minutes: int | None = Field(default=None, ge=0)
-    delay_days: int | None = Field(default=None, ge=0)
-    repeat: SlaRepeat | None = None
-
-
-class SlaTerms(_Strict):
-    """An insurer's own terms for a stage; what it leaves out is the stage's."""
-
-    calendar: CalendarKind | None = None
-    target_minutes: int | None = Field(default=None, gt=0)
-    target_days: int | None = Field(default=None, gt=0)
-    warn_percent: int | None = Field(default=None, ge=1, le=100)
-
-
-class SlaStage(_Strict):
-    """A stage's service level (docs/domain.md §6.1). A target in days on the `working`
-    calendar is that many working days (a day being the sum of sla.working_hours); on
-    `24x7` it is that many times 24 hours. Ladder delays and repeats count the same way."""
-
-    calendar: CalendarKind = CalendarKind.WORKING
-    target_minutes: int | None = Field(default=None, gt=0)
-    target_days: int | None = Field(default=None, gt=0)
-    # The warning point, as a percentage of the target; null: no warning.
-    warn_percent: int | None = Field(default=80, ge=1, le=100)
-    insurers: dict[str, SlaTerms] = Field(default_factory=dict)
-    ladder: tuple[SlaStep, ...] = ()
-
-
-def _step(kind: StepKind, after: Anchor = Anchor.BREACH, **more: object) -> SlaStep:
-    return SlaStep.model_validate({"step": kind, "after": after, **more})
-
-
-_R, _S, _L, _P = StepKind.REMIND, StepKind.SUPERVISORS, StepKind.LIAISON, StepKind.POLICE
-_WARN = Anchor.WARNING
-_ALWAYS = CalendarKind.ALWAYS
-
-
-class SlaStages(_Strict):
-    """The stages' defaults are docs/domain.md §6.1; a file names only what it changes."""
-
-    scene: SlaStage = SlaStage(
-        calendar=_ALWAYS,
-        target_minutes=30,
-        warn_percent=67,
-        ladder=(_step(_R, _WARN), _step(_P, delay_minutes=15)),
-    )
-    insurer_response: SlaStage = SlaStage(
-        target_minutes=10,
-        warn_percent=50,
-        ladder=(
-            _step(_R, _WARN, repeat={"every_minutes": 30, "times": 3}),
-            _step(_S),
-            _step(_L, delay_minutes=20),
-        ),
-    )
-    insurer_decision: SlaStage = SlaStage(
-        target_minutes=120, warn_percent=50, ladder=(_step(_S), _step(_L, delay_minutes=120))
-    )
-    # The insurers' own commitment for small undisputed claims (docs/domain.md §6).
-    payout: SlaStage = SlaStage(
-        target_days=3, warn_percent=67, ladder=(_step(_S), _step(_L, delay_days=2))
-    )
-    police_pickup: SlaStage = SlaStage(
-        calendar=_ALWAYS,
-        target_minutes=30,
-        warn_percent=50,
-        ladder=(_step(_R, _WARN), _step(_L)),
-    )
-    police_resolution: SlaStage = SlaStage(target_days=1, warn_percent=None, ladder=(_step(_L),))
-    survey: SlaStage = SlaStage(
-        target_days=1, warn_percent=50, ladder=(_step(_R, _WARN), _step(_L, delay_days=1))
-    )
-
-    def of(self, stage: Stage) -> SlaStage:
-        stage_terms: SlaStage = getattr(self, stage.value)
-        return stage_terms
-
-
-_RETIRED_SLA = {
-    "notify_insurer_hours",
-    "insurer_document_list_days",
-    "coverage_decision_days",
-    "payment_days",
-}
-
-
-class Sla(_Strict):
-    """Service levels: the working calendar, each stage's clock and ladder, the digest."""
-
-    # Local wall-clock hours of a working day, in the region's time zone.
-    working_hours: tuple[str, ...] = ("08:30-12:00", "13:30-17:30")
-    working_weekdays: tuple[int, ...] = (1, 2, 3, 4, 5)  # ISO: 1 is Monday
-    # On top of China's public holidays and make-up days from the chinese-calendar package.
-    holidays: tuple[date, ...] = ()
-    working_days: tuple[date, ...] = ()
-    # Years whose days off and working days this file lists in full itself.
-    listed_years: tuple[int, ...] = ()
-    stages: SlaStages = SlaStages()
-    digest_time: str = Field(default="18:00", pattern=r"^\d{2}:\d{2}$")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _retired_settings(cls, data: object) -> object:
-        # Files written before the stage clocks name these; they never did anything, and
-        # ignoring them would let an operator believe they still do.
-        if isinstance(data, dict) and (old := sorted(_RETIRED_SLA & set(data))):
-            raise ValueError(
-                f"{', '.join(old)}: no longer settings; the service levels are under "
-                "sla.stages (see kuaipei.example.yaml)"
-            )
-        return data
-
-    def calendar(
-        self, kind: CalendarKind, zone: str, table: HolidayTable | None = None
-    ) -> Calendar:
-        """A stage calendar. A year without holiday data is counted by its weekdays, so
-        that clocks keep running; `checks.sla_warnings` says so at start and in checks."""
-        if kind is CalendarKind.ALWAYS:
-            return AlwaysOpen()
-        return working_calendar(
-            zone,
-            self.working_hours,
-            weekdays=self.working_weekdays,
-            extra_holidays=self.holidays,
-            extra_working_days=self.working_days,
-            listed_years=self.listed_years,
-            table=table,
-            guess_unknown_years=True,
-        )
-
-    def terms(self, stage: Stage, insurer: str | None = None) -> Terms:
-        """The terms a stage starting now takes (an insurer's own, where it has them),
-        in working time: what is frozen onto the clock."""
-        base = self.stages.of(stage)
-        own = base.insurers.get(insurer, SlaTerms()) if insurer is not None else SlaTerms()
-        kind = own.calendar or base.calendar
-        day = (
-            timedelta(days=1)
-            if kind is CalendarKind.ALWAYS
-            else day_length(parse_hours(h) for h in self.working_hours)
-        )
-        if own.target_minutes is not None or own.target_days is not None:
-            target = _span(own.target_minutes, own.target_days, day)
-        else:
-            target = _span(base.target_minutes, base.target_days, day)
-        percent = own.warn_percent if own.warn_percent is not None else base.warn_percent
-        warning = None
-        if percent is not None:
-            # Whole minutes, half up: 67 % of 30 min is 20 min.
-            warning = timedelta(minutes=(target // timedelta(minutes=1) * percent + 50) // 100)
-        return Terms(
-            stage=stage,
-            calendar=kind,
-            target=target,
-            warning=warning,
-            ladder=tuple(
-                Step(
-                    kind=s.step,
-                    after=s.after,
-                    delay=_span(s.delay_minutes, s.delay_days, day, allow_zero=True),
-                    every=None
-                    if s.repeat is None
-                    else _span(s.repeat.every_minutes, s.repeat.every_days, day),
-                    times=0 if s.repeat is None else s.repeat.times,
-                )
-                for s in base.ladder
-            ),
-        )
-
-
-def _span(
-    minutes: int | None, days: int | None, day: timedelta, *, allow_zero: bool = False
-) -> timedelta:
-    """Minutes or days as working time; the checks have made sure it is one of them."""
-    if minutes is not None and days is not None:
-        raise ValueError("give minutes or days, not both")
-    if days is not None:
-        return days * day
-    if minutes is not None:
-        return timedelta(minutes=minutes)
-    if allow_zero:
-        return timedelta(0)
-    raise ValueError("neither minutes nor days given")
-
-
-class Deployment(_Strict):
+class Deployment(Strict):
     """A whole deployment file, validated."""
 
     region: Region

@@ -15,16 +15,11 @@ import pytest
 import yaml
 
 from bot.config.checks import sla_warnings
-from bot.config.deployment import (
-    EXAMPLE_FILE,
-    Deployment,
-    DeploymentError,
-    Sla,
-    SlaStages,
-    load_deployment,
-)
+from bot.config.deployment import EXAMPLE_FILE, Deployment, DeploymentError, load_deployment
+from bot.config.sla import Sla, SlaStages
 from bot.rules.calendar import EMPTY_TABLE, AlwaysOpen, CalendarKind, WorkingCalendar
-from bot.rules.sla import Anchor, Clock, Stage, Step, StepKind, Terms, due, start
+from bot.rules.sla import Anchor, Stage, Step, StepKind, Terms
+from bot.rules.sla_clock import Clock, due, start
 
 DOMAIN = Path(__file__).resolve().parents[2] / "docs" / "domain.md"
 M = timedelta(minutes=1)
