@@ -42,41 +42,18 @@ async def record_payment(
         paid_fen=claim.paid_fen,
         amount_fen=amount_fen,
     )
-    if problem is None:
-        # Conditional on what was read: two payments at once cannot both squeeze under the cap.
-        stmt = (
-            update(InsurerClaim)
-            .where(
-                col(InsurerClaim.id) == claim.id,
-                col(InsurerClaim.status) == ClaimStatus.APPROVED.value,
-                col(InsurerClaim.paid_fen) == claim.paid_fen,
-            )
-            .values(paid_fen=claim.paid_fen + amount_fen)
-        )
-        conn = await session.connection()
-        if (await conn.execute(stmt)).rowcount != 1:
-            problem = rules.PayProblem.OVER
-        else:
-            await session.refresh(claim)
+    if problem is None and not await _add_paid(session, claim, amount_fen, ClaimStatus.APPROVED):
+        problem = rules.PayProblem.OVER
     if problem is not None:
-        q.audit(
+        return _refused(
             session,
-            at=now,
-            kind="claim.payment_refused",
-            case_id=case.id,
-            chat_id=case.chat_id,
+            svc,
+            case,
+            claim,
+            problem,
             actor=user_id,
-            claim=claim.id,
+            paid=claim.paid_fen,
             amount_fen=amount_fen,
-            problem=problem.value,
-        )
-        log.info("case %s: payment refused (%s)", case.number, problem.value)
-        return t(
-            f"claims.pay.{problem.value}",
-            lang,
-            approved=format_fen(claim.approved_fen or 0),
-            paid=format_fen(claim.paid_fen),
-            left=format_fen(rules.outstanding(claim.approved_fen, claim.paid_fen)),
         )
     assert case.id is not None and claim.id is not None
     session.add(
@@ -118,10 +95,7 @@ async def record_payment(
             approved=format_fen(claim.approved_fen or 0),
         ),
     )
-    if claim.paid_fen == claim.approved_fen:
-        await transition(session, claim, rules.Event.PAY_IN_FULL)
-    await settle_case_status(session, svc, case, actor=user_id)
-    q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
+    await _settle(session, svc, case, claim, actor=user_id)
     return None
 
 
@@ -148,42 +122,21 @@ async def correct_payment(
         old_fen=old_fen,
         new_fen=amount_fen,
     )
-    if problem is None:
-        # Conditional on what was read, as for a new payment: the cap holds under races.
-        stmt = (
-            update(InsurerClaim)
-            .where(
-                col(InsurerClaim.id) == claim.id,
-                col(InsurerClaim.status) == claim.status,
-                col(InsurerClaim.paid_fen) == claim.paid_fen,
-            )
-            .values(paid_fen=claim.paid_fen - old_fen + amount_fen)
-        )
-        conn = await session.connection()
-        if (await conn.execute(stmt)).rowcount != 1:
-            problem = rules.PayProblem.OVER
-        else:
-            await session.refresh(claim)
+    if problem is None and not await _add_paid(
+        session, claim, amount_fen - old_fen, ClaimStatus(claim.status)
+    ):
+        problem = rules.PayProblem.OVER
     if problem is not None:
-        q.audit(
+        return _refused(
             session,
-            at=now,
-            kind="claim.payment_refused",
-            case_id=case.id,
-            chat_id=case.chat_id,
+            svc,
+            case,
+            claim,
+            problem,
             actor=user_id,
-            claim=claim.id,
+            paid=claim.paid_fen - old_fen,
             payment=payment.id,
             amount_fen=amount_fen,
-            problem=problem.value,
-        )
-        log.info("case %s: payment correction refused (%s)", case.number, problem.value)
-        return t(
-            f"claims.pay.{problem.value}",
-            lang,
-            approved=format_fen(claim.approved_fen or 0),
-            paid=format_fen(claim.paid_fen - old_fen),
-            left=format_fen(rules.outstanding(claim.approved_fen, claim.paid_fen - old_fen)),
         )
     payment.amount_fen, payment.reference = amount_fen, reference
     session.add(payment)
@@ -225,8 +178,72 @@ async def correct_payment(
         ),
         reply_to=payment.message_id,
     )
+    await _settle(session, svc, case, claim, actor=user_id)
+    return None
+
+
+async def _add_paid(
+    session: AsyncSession, claim: InsurerClaim, delta_fen: int, status: ClaimStatus
+) -> bool:
+    """Add to the claim's paid total if it is still what this transaction read.
+
+    Conditional on the amount read: two payments (or corrections) at once cannot both
+    squeeze under the cap.
+    """
+    stmt = (
+        update(InsurerClaim)
+        .where(
+            col(InsurerClaim.id) == claim.id,
+            col(InsurerClaim.status) == status.value,
+            col(InsurerClaim.paid_fen) == claim.paid_fen,
+        )
+        .values(paid_fen=claim.paid_fen + delta_fen)
+    )
+    conn = await session.connection()
+    if (await conn.execute(stmt)).rowcount != 1:
+        return False
+    await session.refresh(claim)
+    return True
+
+
+def _refused(
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    claim: InsurerClaim,
+    problem: rules.PayProblem,
+    *,
+    actor: int,
+    paid: int,
+    **data: object,
+) -> str:
+    """Audit a refused payment or correction; the text that says why (`paid`: before it)."""
+    q.audit(
+        session,
+        at=svc.clock.now(),
+        kind="claim.payment_refused",
+        case_id=case.id,
+        chat_id=case.chat_id,
+        actor=actor,
+        claim=claim.id,
+        problem=problem.value,
+        **data,
+    )
+    log.info("case %s: payment refused (%s)", case.number, problem.value)
+    return t(
+        f"claims.pay.{problem.value}",
+        svc.language,
+        approved=format_fen(claim.approved_fen or 0),
+        paid=format_fen(paid),
+        left=format_fen(rules.outstanding(claim.approved_fen, paid)),
+    )
+
+
+async def _settle(
+    session: AsyncSession, svc: Services, case: Case, claim: InsurerClaim, *, actor: int
+) -> None:
+    """A claim paid in full moves on, the case follows its claims, the card is redrawn."""
     if claim.status == ClaimStatus.APPROVED and claim.paid_fen == claim.approved_fen:
         await transition(session, claim, rules.Event.PAY_IN_FULL)
-    await settle_case_status(session, svc, case, actor=user_id)
-    q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
-    return None
+    await settle_case_status(session, svc, case, actor=actor)
+    q.enqueue(session, at=svc.clock.now(), chat_id=case.chat_id, kind="edit_card", case_id=case.id)
