@@ -150,17 +150,8 @@ async def take_over(
     )
     if not won:
         return PressResult(t("button.unknown", svc.language), alert=True)
-    lang = svc.language
-    was_name = Raw(t(f"status.{was}", lang))
-    text = t(
-        "police.say.taken_over",
-        lang,
-        who=officer_mention(press.user_id, press.user_name),
-        was=was_name,
-    )
-    outbox.say(session, svc, case, text)
-    redraw(session, svc, case)
-    return PressResult(t("police.ok.taken_over", lang))
+    was_name = Raw(t(f"status.{was}", svc.language))
+    return _announce(session, svc, case, press, "taken_over", was=was_name)
 
 
 async def hand_back(
@@ -194,17 +185,19 @@ async def hand_back(
     if not won:
         return refused(svc, Refusal.CLAIMED, case)
     mark_changed(session, case.id, actor=press.user_id)
+    again = Raw(t("police.say.ask_again", svc.language)) if failed else ""
+    return _announce(session, svc, case, press, "handed_back", again=again)
+
+
+def _announce(
+    session: AsyncSession, svc: Services, case: Case, press: Press, move: str, **values: object
+) -> PressResult:
+    """Say in the thread who moved the case (`police.say.<move>`), redraw, confirm to the officer."""
     lang = svc.language
-    again = Raw(t("police.say.ask_again", lang)) if failed else ""
-    text = t(
-        "police.say.handed_back",
-        lang,
-        who=officer_mention(press.user_id, press.user_name),
-        again=again,
-    )
-    outbox.say(session, svc, case, text)
+    who = officer_mention(press.user_id, press.user_name)
+    outbox.say(session, svc, case, t(f"police.say.{move}", lang, who=who, **values))
     redraw(session, svc, case)
-    return PressResult(t("police.ok.handed_back", lang))
+    return PressResult(t(f"police.ok.{move}", lang))
 
 
 async def cancel_ask(
