@@ -50,13 +50,17 @@ async def editable_case(
     button: Button,
     *,
     action: Action = Action.FAST_PATH_EDIT,
+    not_allowed: str = "err.not_allowed",
 ) -> Case | PressResult:
-    """A fast-path button's case if it is editable and the presser may act, else the refusal."""
+    """A fast-path button's case if it is editable and the presser may act, else the refusal.
+
+    A refusal for want of a role is audited; `not_allowed` is the text that says it.
+    """
     case = await session.get(Case, button.case_id) if button.case_id else None
     if case is None or case.id is None or case.status not in EDITABLE:
         return PressResult(t("err.not_collecting", svc.language), alert=True)
     if await refused(
         session, svc, case, user_id=press.user_id, attempted=button.action, action=action
     ):
-        return PressResult(t("err.not_allowed", svc.language), alert=True)
+        return PressResult(t(not_allowed, svc.language), alert=True)
     return case

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.case.status import EDITABLE
+from bot.case.guard import editable_case
 from bot.evidence import checklist
 from bot.evidence.card import scenario_name, slot_label
-from bot.evidence.data import case_photos, may_act, number_of, slots_of
+from bot.evidence.data import case_photos, number_of, slots_of
 from bot.kernel import outbox
 from bot.kernel.buttons import ButtonAction, Press, PressResult, button_data, grid
 from bot.kernel.services import Services, mark_changed
@@ -19,28 +19,10 @@ from storage.models import Button, Case, Photo
 async def guard(
     session: AsyncSession, svc: Services, press: Press, button: Button
 ) -> tuple[Case | None, PressResult | None]:
-    """The button's case if it is editable and the presser may change its evidence.
-
-    Otherwise the refusal to show (a refusal for want of a role is audited).
-    """
-    case = await session.get(Case, button.case_id)
-    if case is None:
-        return None, PressResult(t("button.unknown", svc.language), alert=True)
-    if case.status not in EDITABLE:  # an old menu pressed after the case moved on
-        return None, PressResult(t("err.not_collecting", svc.language), alert=True)
-    if not await may_act(session, svc, case, press.user_id):
-        q.audit(
-            session,
-            at=svc.clock.now(),
-            kind="button.refused",
-            case_id=case.id,
-            chat_id=case.chat_id,
-            actor=press.user_id,
-            reason="role",
-            action=button.action,
-        )
-        return None, PressResult(t("evidence.not_allowed", svc.language), alert=True)
-    return case, None
+    """The button's case if it is editable and the presser may change its evidence, else the
+    refusal to show: the fast path's one guard (bot/case/guard.py), in evidence's words."""
+    found = await editable_case(session, svc, press, button, not_allowed="evidence.not_allowed")
+    return (None, found) if isinstance(found, PressResult) else (found, None)
 
 
 async def retag_menu(

@@ -10,7 +10,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.evidence.checklist import Slot, expand, party_labels
 from bot.evidence.fraud import Known
 from bot.kernel.services import Services
-from bot.roles.lookup import may_work_on
 from storage.models import Case, Party, Photo, PhotoFlag
 
 
@@ -87,14 +86,6 @@ async def add_flag(
     )
     session.add(flag)
     return flag
-
-
-async def may_act(session: AsyncSession, svc: Services, case: Case, user_id: int) -> bool:
-    """Whether a person may change a case's evidence: its opener, or an assistant or police.
-
-    The fast-path guard of bot/roles/lookup.py (`may_work_on`), so evidence and parties agree.
-    """
-    return await may_work_on(session, svc, case, user_id)
 
 
 def case_link(case: Case) -> str | None:

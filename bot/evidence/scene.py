@@ -7,11 +7,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.case.status import EDITABLE
 from bot.evidence import geo
 from bot.evidence.checks import check_place, places
-from bot.evidence.data import case_photos, may_act
+from bot.evidence.data import case_photos
 from bot.kernel.buttons import ButtonAction, Press, PressResult
 from bot.kernel.incoming import IncomingPlace
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
+from bot.roles.lookup import may_work_on
 from storage import queries as q
 from storage.models import Button, Case, Photo
 
@@ -164,7 +165,7 @@ async def use_photo_gps(
         return PressResult(t("evidence.retag.gone", svc.language), alert=True)
     if case.status not in EDITABLE:
         return PressResult(t("err.not_collecting", svc.language), alert=True)
-    if not await may_act(session, svc, case, press.user_id):
+    if not await may_work_on(session, svc, case, press.user_id):
         return PressResult(t("evidence.not_allowed", svc.language), alert=True)
     await set_scene(
         session,
