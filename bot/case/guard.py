@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.status import EDITABLE
-from bot.kernel.buttons import Press, PressResult
+from bot.kernel.buttons import ButtonAction, Press, PressResult
 from bot.kernel.services import Services
 from bot.kernel.texts import t
 from bot.roles.lookup import may_work_on
@@ -64,3 +66,24 @@ async def editable_case(
     ):
         return PressResult(t(not_allowed, svc.language), alert=True)
     return case
+
+
+CaseAction = Callable[[AsyncSession, Services, Press, Button, Case], Awaitable[PressResult]]
+
+
+def fast_path(fn: CaseAction, *, not_allowed: str = "err.not_allowed") -> ButtonAction:
+    """A fast-path button: it runs only on an editable case, for someone who may work on it.
+
+    Every area's fast-path buttons go through this one guard; `not_allowed` is the area's
+    wording of the refusal.
+    """
+
+    async def guarded(
+        session: AsyncSession, svc: Services, press: Press, button: Button
+    ) -> PressResult:
+        case = await editable_case(session, svc, press, button, not_allowed=not_allowed)
+        if isinstance(case, PressResult):
+            return case
+        return await fn(session, svc, press, button, case)
+
+    return guarded

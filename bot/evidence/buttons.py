@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.case.guard import editable_case
+from bot.case.guard import fast_path
 from bot.evidence import checklist
 from bot.evidence.card import scenario_name, slot_label
 from bot.evidence.data import case_photos, number_of, slots_of
@@ -16,22 +16,11 @@ from storage import queries as q
 from storage.models import Button, Case, Photo
 
 
-async def guard(
-    session: AsyncSession, svc: Services, press: Press, button: Button
-) -> tuple[Case | None, PressResult | None]:
-    """The button's case if it is editable and the presser may change its evidence, else the
-    refusal to show: the fast path's one guard (bot/case/guard.py), in evidence's words."""
-    found = await editable_case(session, svc, press, button, not_allowed="evidence.not_allowed")
-    return (None, found) if isinstance(found, PressResult) else (found, None)
-
-
 async def retag_menu(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, _press: Press, _button: Button, case: Case
 ) -> PressResult:
     """Post the list of the case's photos, one button each."""
-    case, refusal = await guard(session, svc, press, button)
-    if case is None or case.id is None:
-        return refusal or PressResult()
+    assert case.id is not None  # the guard hands over stored cases only
     lang = await outbox.chat_language(session, svc, case.chat_id)
     now = svc.clock.now()
     photos = await case_photos(session, case.id)
@@ -60,12 +49,10 @@ async def retag_menu(
 
 
 async def retag_photo(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, _press: Press, button: Button, case: Case
 ) -> PressResult:
     """Post the slots one photo can take, as an answer to that photo."""
-    case, refusal = await guard(session, svc, press, button)
-    if case is None or case.id is None:
-        return refusal or PressResult()
+    assert case.id is not None  # the guard hands over stored cases only
     lang = await outbox.chat_language(session, svc, case.chat_id)
     photo = await session.get(Photo, button.args.get("photo_id"))
     if photo is None or photo.case_id != case.id:
@@ -109,12 +96,10 @@ async def retag_photo(
 
 
 async def set_tag(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Move a photo to another slot (the photo there takes its old slot)."""
-    case, refusal = await guard(session, svc, press, button)
-    if case is None or case.id is None:
-        return refusal or PressResult()
+    assert case.id is not None  # the guard hands over stored cases only
     lang = await outbox.chat_language(session, svc, case.chat_id)
     photos = await case_photos(session, case.id)
     photo_id = button.args.get("photo_id")
@@ -152,12 +137,10 @@ async def set_tag(
 
 
 async def switch_scenario(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """Switch the case's checklist (general ↔ junction); tags without a slot become extras."""
-    case, refusal = await guard(session, svc, press, button)
-    if case is None or case.id is None:
-        return refusal or PressResult()
+    assert case.id is not None  # the guard hands over stored cases only
     lang = await outbox.chat_language(session, svc, case.chat_id)
     scenario = button.args.get("scenario")
     if scenario not in svc.deployment.evidence.scenarios or scenario == case.scenario:
@@ -185,10 +168,12 @@ async def switch_scenario(
     return PressResult(t("evidence.scenario.done", lang, scenario=scenario_name(scenario, lang)))
 
 
+NOT_ALLOWED = "evidence.not_allowed"
+
 # The buttons of this module, by action name (wired in bot/wiring.py).
 BUTTONS: dict[str, ButtonAction] = {
-    "evidence.retag_menu": retag_menu,
-    "evidence.retag_photo": retag_photo,
-    "evidence.set_tag": set_tag,
-    "evidence.scenario": switch_scenario,
+    "evidence.retag_menu": fast_path(retag_menu, not_allowed=NOT_ALLOWED),
+    "evidence.retag_photo": fast_path(retag_photo, not_allowed=NOT_ALLOWED),
+    "evidence.set_tag": fast_path(set_tag, not_allowed=NOT_ALLOWED),
+    "evidence.scenario": fast_path(switch_scenario, not_allowed=NOT_ALLOWED),
 }

@@ -9,10 +9,10 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.case.guard import fast_path
 from bot.case.numbering import format_case_number, local_day
 from bot.case.status import CaseStatus
 from bot.evidence import intake, split
-from bot.evidence.buttons import guard
 from bot.evidence.storing import WITHDRAWN_STATUS
 from bot.kernel.buttons import ButtonAction, Press, PressResult
 from bot.kernel.incoming import IncomingPhoto
@@ -253,15 +253,13 @@ async def receive_photo(svc: Services, p: IncomingPhoto) -> PhotoOutcome:
 
 
 async def split_photo(
-    session: AsyncSession, svc: Services, press: Press, button: Button
+    session: AsyncSession, svc: Services, press: Press, button: Button, case: Case
 ) -> PressResult:
     """✂️ under a photo that joined by time: it (and its sender's later ones) open a new case.
 
     The new case has its own number, thread and card, as if the photo had opened it.
     """
-    case, refusal = await guard(session, svc, press, button)
-    if case is None or case.id is None:
-        return refusal or PressResult()
+    assert case.id is not None  # the guard hands over stored cases only
     lang = await chat_language(session, svc, case.chat_id)
     photo = await session.get(Photo, button.args.get("photo_id"))
     if photo is None or photo.case_id != case.id or not photo.joined:
@@ -307,4 +305,6 @@ async def split_photo(
 
 
 # The buttons of this module, by action name (wired in bot/wiring.py).
-BUTTONS: dict[str, ButtonAction] = {split.SPLIT: split_photo}
+BUTTONS: dict[str, ButtonAction] = {
+    split.SPLIT: fast_path(split_photo, not_allowed="evidence.not_allowed"),
+}

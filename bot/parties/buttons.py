@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case import guard
@@ -23,23 +21,6 @@ from storage.models import Button, Case
 
 def _saved(svc: Services) -> PressResult:
     return PressResult(t("parties.ack.saved", svc.language))
-
-
-CaseAction = Callable[[AsyncSession, Services, Press, Button, Case], Awaitable[PressResult]]
-
-
-def fast_path(fn: CaseAction) -> ButtonAction:
-    """A fast-path button: it runs only on an editable case, for someone who may."""
-
-    async def guarded(
-        session: AsyncSession, svc: Services, press: Press, button: Button
-    ) -> PressResult:
-        case = await guard.editable_case(session, svc, press, button)
-        if isinstance(case, PressResult):
-            return case
-        return await fn(session, svc, press, button, case)
-
-    return guarded
 
 
 async def edit_party(
@@ -280,16 +261,16 @@ def _show_menu(
 
 # The buttons of this module, by action name (wired in bot/wiring.py).
 BUTTONS: dict[str, ButtonAction] = {
-    "party.edit": fast_path(edit_party),
-    "party.add": fast_path(add_party),
-    "party.insurer": fast_path(choose_insurer),
-    "party.vehicle": fast_path(choose_vehicle),
-    "elig.answer": fast_path(answer_eligibility),
-    "liab.menu": fast_path(liability_menu),
-    "liab.party": fast_path(liability_party),
-    "liab.preset": fast_path(liability_preset),
-    "liab.direct": fast_path(liability_direct_menu),
-    "liab.grade": fast_path(liability_grade),
-    "est.ask": fast_path(estimate_ask),
-    "other.ask": fast_path(other_ask),
+    "party.edit": guard.fast_path(edit_party),
+    "party.add": guard.fast_path(add_party),
+    "party.insurer": guard.fast_path(choose_insurer),
+    "party.vehicle": guard.fast_path(choose_vehicle),
+    "elig.answer": guard.fast_path(answer_eligibility),
+    "liab.menu": guard.fast_path(liability_menu),
+    "liab.party": guard.fast_path(liability_party),
+    "liab.preset": guard.fast_path(liability_preset),
+    "liab.direct": guard.fast_path(liability_direct_menu),
+    "liab.grade": guard.fast_path(liability_grade),
+    "est.ask": guard.fast_path(estimate_ask),
+    "other.ask": guard.fast_path(other_ask),
 }
