@@ -46,6 +46,7 @@ settings read:
   SEND_GROUP_MAX_RATE, SEND_GROUP_PERIOD_SECONDS,
   SEND_OVERALL_MAX_RATE, SEND_OVERALL_PERIOD_SECONDS
                                Telegram's flood limits as the sender honours them
+  SLA_SWEEP_SECONDS            how often due reminders and escalations are looked for
 """
 MIGRATE_SETTINGS = """\
 settings read:

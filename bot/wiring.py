@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from bot.agreement import post as agreement_post
 from bot.agreement import texts as agreement_texts
+from bot.case import clocks
 from bot.claims import buttons as claims_buttons
 from bot.claims import card as claims_card
 from bot.claims import replies as claims_replies
@@ -111,6 +112,7 @@ def wire(svc: Services) -> None:
         answers=ANSWERS,
     )
     svc.after_change = readiness.after_change
+    svc.before_commit = clocks.apply_noted
 
 
 def sender_kinds(handlers: Mapping[str, Deliver], svc: Services) -> dict[str, Deliver]:

@@ -376,3 +376,40 @@ class ContactRequest(SQLModel, table=True):
     token: str
     agree: bool
     asked_at: datetime = ts_column()
+
+
+class StageClock(SQLModel, table=True):
+    """One stage's clock of a case (per paying insurer for the insurer stages).
+
+    `clock` holds the frozen terms and the periods it ran (bot/rules/sla_clock.py);
+    `fired` the ladder firings done, `silenced` the steps an acknowledgement quietened.
+    `due_at` is the next instant the sweep must look at (None: nothing can fall due), the
+    one indexed question the sweep asks. Once stopped, the row is the stage's record for
+    the statistics: started, stopped, worked time, target met.
+    """
+
+    __tablename__ = "stage_clock"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="accident_case.id", index=True)
+    chat_id: int = tg_id_column(index=True)
+    township_code: str
+    stage: str
+    insurer_code: str | None = None
+    state: str = Field(default="running", index=True)
+    started_at: datetime = ts_column()
+    stopped_at: datetime | None = ts_column(nullable=True)
+    target_seconds: int
+    worked_seconds: int | None = None
+    met_target: bool | None = None
+    clock: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    fired: list[list[int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    silenced: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    due_at: datetime | None = ts_column(nullable=True, index=True)
+    breach_at: datetime | None = ts_column(nullable=True, index=True)
+    # The last ladder step that fired (its kind) and when; what the card shows.
+    step_kind: str | None = None
+    fired_at: datetime | None = ts_column(nullable=True)
+    ack_by: int | None = tg_id_column(nullable=True)
+    ack_by_name: str | None = None
+    ack_at: datetime | None = ts_column(nullable=True)
+    ack_until: datetime | None = ts_column(nullable=True)

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.case import clocks
 from bot.case.status import CaseStatus, allowed, audit_kind
 from storage import queries as q
 from storage.models import Case
@@ -64,6 +65,9 @@ async def move(
         actor=actor,
         **audit,
     )
+    event = clocks.event_of_move(current, target)
+    if event is not None:
+        clocks.note(session, case.id, event, at=at)
     # The operator's view of the life cycle: one line per move, by case number only.
     log.info("case %s: %s (%s → %s)", case.number, kind, current.value, target.value)
     return True

@@ -121,7 +121,7 @@ async def _dispute(
     claim, case = got
     now = svc.clock.now()
     if claim.status != ClaimStatus.PINGED or not await settle.transition(
-        session, claim, event, **decide.decided(press.user_id, press.user_name, now)
+        session, claim, event, at=now, **decide.decided(press.user_id, press.user_name, now)
     ):
         return already_or_stale(svc, claim, (status,))
     decide.audit_claim(session, svc, case, claim, audit_kind, press.user_id)

@@ -74,6 +74,7 @@ async def approve_claim(
         session,
         claim,
         Event.ADJUST if amount is not None else Event.APPROVE,
+        at=now,
         approved_fen=amount if amount is not None else claim.requested_fen,
         **decided(user_id, user_name, now),
     )

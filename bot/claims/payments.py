@@ -244,6 +244,6 @@ async def _settle(
 ) -> None:
     """A claim paid in full moves on, the case follows its claims, the card is redrawn."""
     if claim.status == ClaimStatus.APPROVED and claim.paid_fen == claim.approved_fen:
-        await transition(session, claim, rules.Event.PAY_IN_FULL)
+        await transition(session, claim, rules.Event.PAY_IN_FULL, at=svc.clock.now())
     await settle_case_status(session, svc, case, actor=actor)
     q.enqueue(session, at=svc.clock.now(), chat_id=case.chat_id, kind="edit_card", case_id=case.id)

@@ -10,7 +10,7 @@ import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.case import lifecycle
+from bot.case import clocks, lifecycle
 from bot.case.status import CaseStatus
 from bot.claims import rules
 from bot.claims.rules import ClaimStatus, Line
@@ -23,6 +23,7 @@ from bot.kernel.texts import Raw, t
 from bot.parties import store
 from bot.parties.money import compute, grade_of, policy_from
 from bot.roles.lookup import insurer_contacts
+from bot.rules import sla
 from bot.rules.amounts import format_fen
 from bot.rules.compensation import Party as RuleParty
 from bot.rules.compensation_model import Layer
@@ -64,6 +65,9 @@ async def route(session: AsyncSession, svc: Services, case: Case, *, actor: int 
         if same and claim.status in (ClaimStatus.APPROVED, ClaimStatus.PAID):
             kept.append(code)
             continue
+        if code not in plan or claim.status == ClaimStatus.APPROVED:
+            # Asked again, a waiting insurer's clocks run on; otherwise they end here.
+            clocks.note(session, case.id, sla.Event.CLAIM_WITHDRAWN, at=now, insurer=code)
         claim.status = ClaimStatus.SUPERSEDED
         session.add(claim)
     for code, lines in plan.items():
@@ -82,6 +86,7 @@ async def route(session: AsyncSession, svc: Services, case: Case, *, actor: int 
         session.add(claim)
         await session.flush()
         await _ping(session, svc, case, claim, parties)
+        clocks.note(session, case.id, sla.Event.INSURER_PINGED, at=now, insurer=code)
         pinged.append(code)
     status_before = case.status
     moved = await lifecycle.move(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.agreement.post import queue_closing_agreement
-from bot.case import lifecycle
+from bot.case import clocks, lifecycle
 from bot.case.status import INSURER_STAGE, CaseStatus
 from bot.claims import rules
 from bot.claims.rules import ClaimStatus
@@ -21,16 +22,29 @@ from bot.kernel.buttons import button_data
 from bot.kernel.services import ConcurrentChange, Services
 from bot.kernel.texts import Raw, t
 from bot.roles.lookup import people_for
+from bot.rules import sla
 from bot.rules.amounts import format_fen
 from bot.timeline.format import format_duration
 from storage import queries as q
 from storage.models import Case, InsurerClaim
+
+# What a claim's move is to that insurer's stage clocks.
+CLOCK_EVENTS: dict[rules.Event, sla.Event] = {
+    rules.Event.APPROVE: sla.Event.INSURER_APPROVED,
+    rules.Event.ADJUST: sla.Event.INSURER_APPROVED,
+    rules.Event.SURVEY: sla.Event.SURVEY_REQUESTED,
+    rules.Event.REJECT: sla.Event.INSURER_REJECTED,
+    rules.Event.PAY_IN_FULL: sla.Event.PAID_IN_FULL,
+    rules.Event.SUPERSEDE: sla.Event.CLAIM_WITHDRAWN,
+}
 
 
 async def transition(
     session: AsyncSession,
     claim: InsurerClaim,
     event: rules.Event,
+    *,
+    at: datetime,
     **values: Any,
 ) -> bool:
     """Move a claim by an event with a conditional UPDATE; False if another press won."""
@@ -46,6 +60,7 @@ async def transition(
     if (await conn.execute(stmt)).rowcount != 1:
         return False
     await session.refresh(claim)
+    clocks.note(session, claim.case_id, CLOCK_EVENTS[event], at=at, insurer=claim.insurer_code)
     return True
 
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.case import clocks
 from bot.case.guard import fast_path
 from bot.case.numbering import format_case_number, local_day
 from bot.case.status import CaseStatus
@@ -19,6 +20,7 @@ from bot.kernel.incoming import IncomingPhoto
 from bot.kernel.outbox import chat_language
 from bot.kernel.services import Services, mark_changed
 from bot.kernel.texts import Raw, t
+from bot.rules import sla
 from storage import queries as q
 from storage.models import Button, Case, ChatGroup, Photo
 
@@ -98,6 +100,7 @@ async def open_case(
         thread_mode=case.thread_mode,
         **audited,
     )
+    clocks.note(session, case.id, sla.Event.CASE_OPENED, at=now)
     log.info("case %s opened in chat %s", case.number, group.chat_id)
     # No thread or card yet: a file can be found broken only once it is downloaded, and a
     # refused file must not open a case. The download worker opens the thread on its first

@@ -35,6 +35,7 @@ def mark_changed(session: AsyncSession, case_id: int | None, *, actor: int | Non
 
 
 AfterChange = Callable[[AsyncSession, "Services", int, int | None], Awaitable[None]]
+BeforeCommit = Callable[[AsyncSession, "Services"], Awaitable[None]]
 
 
 @dataclass
@@ -59,6 +60,11 @@ class Services:
     # What runs at the end of every transaction for each case it marked changed (readiness:
     # bot/flows/readiness.py); set by the wiring in bot/wiring.py.
     after_change: AfterChange | None = None
+    # What runs last in every transaction, after the after-change step: the stage clocks
+    # apply the events it noted (bot/case/clocks.py); set by the wiring.
+    before_commit: BeforeCommit | None = None
+    # Calendars built from the deployment file, kept for the life of the process.
+    calendars: dict[Any, Any] = field(default_factory=dict)
     # What each area registered (buttons, card sections, answers), set by bot/wiring.py.
     registry: Registry = field(default_factory=Registry)
 
@@ -108,6 +114,8 @@ class Services:
             changed: dict[int, int | None] = session.info.get(_CHANGED, {})
             pending = sorted(set(changed) - done)
             if not pending:
-                return
+                break
             done.add(pending[0])
             await self.after_change(session, self, pending[0], changed[pending[0]])
+        if self.before_commit is not None:
+            await self.before_commit(session, self)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.case import lifecycle
+from bot.case import clocks, lifecycle
 from bot.case.status import CaseStatus
 from bot.kernel import outbox
 from bot.kernel.buttons import ButtonAction, Press, PressResult
@@ -31,6 +31,7 @@ from bot.police.checks import (
 )
 from bot.police.queue import queue_view
 from bot.police.rules import POLICE, Refusal, refusal
+from bot.rules import sla
 from bot.rules.access import Action
 from storage import queries as q
 from storage.models import Button, Case
@@ -77,6 +78,7 @@ async def claim(session: AsyncSession, svc: Services, press: Press, button: Butt
             officer=press.user_id,
         )
         return refused(svc, why or Refusal.CLAIMED, case)
+    clocks.note(session, case.id, sla.Event.OFFICER_CLAIMED, at=now)
     q.audit(
         session,
         at=now,
@@ -111,6 +113,8 @@ async def release(
     )
     if not won:
         return refused(svc, Refusal.NOT_CLAIMED, case)
+    # Back in the queue unclaimed: waiting for an officer again, a new pickup clock.
+    clocks.note(session, case.id, sla.Event.HANDED_TO_POLICE, at=now)
     q.audit(
         session,
         at=now,
@@ -150,6 +154,7 @@ async def take_over(
     )
     if not won:
         return PressResult(t("button.unknown", svc.language), alert=True)
+    clocks.note(session, case.id, sla.Event.OFFICER_CLAIMED, at=now)
     was_name = Raw(t(f"status.{was}", svc.language))
     return _announce(session, svc, case, press, "taken_over", was=was_name)
 

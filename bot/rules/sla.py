@@ -71,6 +71,8 @@ class Event(StrEnum):
     INSURER_REJECTED = "insurer_rejected"
     RESUBMITTED = "resubmitted"
     PAID_IN_FULL = "paid_in_full"
+    # A new routing round no longer asks this insurer: its clocks end with its claim.
+    CLAIM_WITHDRAWN = "claim_withdrawn"
     HANDED_TO_POLICE = "handed_to_police"
     OFFICER_CLAIMED = "officer_claimed"
     POLICE_HANDED_BACK = "police_handed_back"
@@ -96,6 +98,7 @@ class StageRule:
 _ENDS = frozenset({Event.CANCELLED, Event.CLOSED})
 # A police take-over ends the fast path, and with it the fast path's clocks.
 _FAST_PATH_ENDS = _ENDS | {Event.HANDED_TO_POLICE}
+_INSURER_ENDS = _FAST_PATH_ENDS | {Event.CLAIM_WITHDRAWN}
 _FIRST_ACTIONS = frozenset(
     {Event.INSURER_ACTED, Event.INSURER_APPROVED, Event.SURVEY_REQUESTED, Event.INSURER_REJECTED}
 )
@@ -108,19 +111,19 @@ RULES: Mapping[Stage, StageRule] = {
     ),
     Stage.INSURER_RESPONSE: StageRule(
         starts=frozenset({Event.INSURER_PINGED}),
-        stops=_FIRST_ACTIONS | _FAST_PATH_ENDS,
+        stops=_FIRST_ACTIONS | _INSURER_ENDS,
     ),
     # The insurer cannot decide while the assistant owes a survey or an answer to a
     # rejection: that time is the survey clock's, not the insurer's.
     Stage.INSURER_DECISION: StageRule(
         starts=frozenset({Event.INSURER_PINGED}),
-        stops=frozenset({Event.INSURER_APPROVED}) | _FAST_PATH_ENDS,
+        stops=frozenset({Event.INSURER_APPROVED}) | _INSURER_ENDS,
         pauses=frozenset({Event.SURVEY_REQUESTED, Event.INSURER_REJECTED}),
         resumes=frozenset({Event.RESUBMITTED}),
     ),
     Stage.PAYOUT: StageRule(
         starts=frozenset({Event.INSURER_APPROVED}),
-        stops=frozenset({Event.PAID_IN_FULL}) | _FAST_PATH_ENDS,
+        stops=frozenset({Event.PAID_IN_FULL}) | _INSURER_ENDS,
     ),
     Stage.POLICE_PICKUP: StageRule(
         starts=frozenset({Event.HANDED_TO_POLICE}),
