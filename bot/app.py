@@ -13,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 import handlers
 from bot import wiring
+from bot.config.checks import sla_warnings
 from bot.config.deployment import Deployment
 from bot.config.logs import protect_logs
 from bot.config.settings import Settings
@@ -21,6 +22,7 @@ from bot.flows.insurers import sync_insurers
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.services import Services
 from bot.kernel.texts import t
+from bot.sla.sweep import sweep
 from bot.transport.downloader import Downloader
 from bot.transport.ingest import Poller
 from bot.transport.ordering import PerChatUpdateProcessor
@@ -42,14 +44,23 @@ class Runtime:
     sender: Sender
     poller: Poller
     downloader: Downloader | None = None
+    # Seconds between two SLA sweeps (the JobQueue job that fires due ladder steps).
+    sweep_seconds: float = 5.0
 
     async def start(self) -> None:
         """Connect to Telegram, register commands, start handling, sending and polling."""
         await sync_insurers(self.services)
+        today = self.services.clock.now().astimezone(ZoneInfo(self.services.timezone)).date()
+        for warning in sla_warnings(self.services.deployment, today):
+            log.warning("%s", warning)
         await connect(self.app)
         self.services.bot_username = self.app.bot.username
         await register_commands(self.app)
         await self.app.start()
+        assert self.app.job_queue is not None  # python-telegram-bot[job-queue] is required
+        self.app.job_queue.run_repeating(
+            _sweep_job, interval=self.sweep_seconds, first=0.0, name="sla-sweep"
+        )
         await self.sender.start()
         if self.downloader is not None:
             await self.downloader.start()
@@ -83,6 +94,7 @@ async def register_commands(app: Application) -> None:
             BotCommand("case", t("cmd.case", lang)),
             BotCommand("queue", t("cmd.queue", lang)),
             BotCommand("agreement", t("cmd.agreement", lang)),
+            BotCommand("overdue", t("cmd.overdue", lang)),
             BotCommand("help", t("cmd.help", lang)),
         ]
         code = None if lang == "zh" else "en"
@@ -137,11 +149,26 @@ def build_runtime(
         overall_max_rate=settings.send_overall_max_rate,
         overall_period=settings.send_overall_period_seconds,
     )
-    sender = Sender(app.bot, svc, throttle)
+    sender = Sender(app.bot, svc, throttle, bulk_kinds=wiring.BULK_KINDS)
     sender.handlers.update(wiring.sender_kinds(sender.handlers, svc))
     poller = Poller(app, svc, timeout=poll_timeout)
     downloader = Downloader(app.bot, svc)
-    return Runtime(app=app, services=svc, sender=sender, poller=poller, downloader=downloader)
+    return Runtime(
+        app=app,
+        services=svc,
+        sender=sender,
+        poller=poller,
+        downloader=downloader,
+        sweep_seconds=settings.sla_sweep_seconds,
+    )
+
+
+async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc: Services = context.bot_data["services"]
+    try:
+        await sweep(svc)
+    except Exception:  # one failed sweep must not end the schedule; the next one retries
+        log.exception("SLA sweep failed")
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

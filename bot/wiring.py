@@ -40,6 +40,10 @@ from bot.police import replies as police_replies
 from bot.police import texts as police_texts
 from bot.roles import join as roles_join
 from bot.roles import texts as roles_texts
+from bot.sla import buttons as sla_buttons
+from bot.sla import card as sla_card
+from bot.sla import sweep as sla_sweep
+from bot.sla import texts as sla_texts
 from bot.timeline import texts as timeline_texts
 from storage.models import OutboxItem
 
@@ -52,6 +56,7 @@ CATALOGUES: tuple[dict[str, dict[str, str]], ...] = (
     roles_texts.TEXTS,
     timeline_texts.TEXTS,
     agreement_texts.TEXTS,
+    sla_texts.TEXTS,
 )
 
 BUTTON_TABLES: tuple[Mapping[str, ButtonAction], ...] = (
@@ -64,6 +69,7 @@ BUTTON_TABLES: tuple[Mapping[str, ButtonAction], ...] = (
     police_buttons.BUTTONS,
     roles_join.BUTTONS,
     opening.BUTTONS,
+    sla_buttons.BUTTONS,
 )
 CHAT_ADMIN_BUTTONS = roles_join.CHAT_ADMIN_BUTTONS | parties_responsible.CHAT_ADMIN_BUTTONS
 
@@ -73,6 +79,7 @@ SECTIONS = (
     parties_card.parties_section,
     claims_card.claims_section,
     police_card.police_section,
+    sla_card.sla_section,
     parties_card.readiness_section,
 )
 
@@ -84,6 +91,9 @@ ANSWERS = (
 )
 
 Deliver = Callable[[OutboxItem], Awaitable[None]]
+
+# Outbox kinds the sender delivers after a chat's own traffic (bot/transport/sender.py).
+BULK_KINDS = frozenset({sla_sweep.NOTICE_KIND, sla_sweep.CARD_KIND})
 
 
 def buttons() -> dict[str, ButtonAction]:
@@ -120,4 +130,8 @@ def sender_kinds(handlers: Mapping[str, Deliver], svc: Services) -> dict[str, De
     return {
         **evidence_ask.sender_kinds(handlers["send_text"], svc),
         **agreement_post.sender_kinds(handlers["send_document"], svc),
+        # The sweep's reminders and card refreshes: sent as what they are, after the chat's
+        # own traffic (bot/transport/sender.py BULK).
+        sla_sweep.NOTICE_KIND: handlers["send_text"],
+        sla_sweep.CARD_KIND: handlers["edit_card"],
     }

@@ -1,4 +1,5 @@
-"""/case <number> (the timeline) and /queue (the police queue): translate, call the use case."""
+"""/case <number> (the timeline), /queue (the police queue) and /overdue: translate, call
+the use case."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from telegram.ext import ContextTypes
 
 from bot.kernel.incoming import Command
 from bot.police.queue import show_queue
+from bot.sla.overdue import show_overdue
 from bot.timeline.show import show_timeline
 from handlers.common import display_name, services, topic_id
 
@@ -36,3 +38,9 @@ async def queue_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """/queue."""
     if cmd := _command(update, context):
         await show_queue(services(context), cmd)
+
+
+async def overdue_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/overdue."""
+    if cmd := _command(update, context):
+        await show_overdue(services(context), cmd)

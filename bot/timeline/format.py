@@ -142,6 +142,14 @@ def describe(entry: Entry, count: int = 1, lang: str = "zh") -> str:
         "reasons": _str(d, "reasons"),
     }
     kind = entry.kind
+    if kind.startswith("sla."):
+        stage, insurer = _str(d, "stage"), _str(d, "insurer")
+        values["stage"] = (
+            t(f"sla.stage.{stage}", lang) if f"sla.stage.{stage}" in CATALOG else stage
+        )
+        values["insurer"] = Raw(t("sla.insurer", lang, name=insurer) if insurer else "")
+        step = _str(d, "fired_as")
+        values["step"] = t(f"sla.step.{step}", lang) if f"sla.step.{step}" in CATALOG else step
     if kind == "party.updated" and count > 1:
         return t("timeline.ev.party.updated.many", lang, **values)
     if kind == "party.confirmed":

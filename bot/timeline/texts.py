@@ -124,6 +124,22 @@ TEXTS: dict[str, dict[str, str]] = {
     "timeline.ev.case.closed": {"zh": "结案", "en": "closed"},
     "timeline.ev.case.disputed": {"zh": "保险公司提出异议", "en": "disputed by an insurer"},
     "timeline.ev.police.claimed": {"zh": "认领案件", "en": "claimed the case"},
+    "timeline.ev.sla.fired": {
+        "zh": "⏰ {stage}{insurer}：{step}",
+        "en": "⏰ {stage}{insurer}: {step}",
+    },
+    "timeline.ev.sla.acknowledged": {
+        "zh": "接单（{stage}{insurer}）",
+        "en": "acknowledged ({stage}{insurer})",
+    },
+    "timeline.ev.sla.ack_lapsed": {
+        "zh": "接单已过期，未见处理（{stage}{insurer}）",
+        "en": "acknowledgement lapsed without a decision ({stage}{insurer})",
+    },
+    "timeline.ev.sla.ack_refused": {
+        "zh": "非提醒对象按下接单，未记录",
+        "en": "pressed acknowledge on a reminder not addressed to them; nothing recorded",
+    },
     "timeline.ev.police.released": {"zh": "释放认领", "en": "released the claim"},
     "timeline.ev.police.refused": {
         "zh": "尝试“{attempted}”被拒（无权限）",

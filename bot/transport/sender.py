@@ -40,6 +40,10 @@ MAX_BACKOFF = timedelta(minutes=5)
 ORDER_FREE = frozenset({"send_text", "send_text_hint", "edit_card", "edit_text"})
 # How many of a chat's pending items a lane looks through for one it may send now.
 LOOKAHEAD = 50
+# Of a group's flood limit, the share bulk items (reminders from a sweep) leave to the
+# chat's own traffic: a storm of reminders must not make people wait for their answers.
+BULK_LEAVES = 0.25
+BULK_LOOK_AGAIN = 0.2  # seconds
 
 
 def may_overtake(later: OutboxItem, waiting: OutboxItem) -> bool:
@@ -62,11 +66,20 @@ class _Retry(Exception):
 class Sender(Deliveries):
     """Delivers outbox items; start() it with the application, stop() it before shutdown."""
 
-    def __init__(self, bot: Bot, svc: Services, throttle: Throttle, poll_interval: float = 1.0):
+    def __init__(
+        self,
+        bot: Bot,
+        svc: Services,
+        throttle: Throttle,
+        poll_interval: float = 1.0,
+        bulk_kinds: frozenset[str] = frozenset(),
+    ):
         self.bot = bot
         self.svc = svc
         self.throttle = throttle
         self.poll_interval = poll_interval
+        # Kinds sent only when nothing else of the chat is due, within a share of its limit.
+        self.bulk_kinds = bulk_kinds
         self._lanes: dict[int, asyncio.Task[None]] = {}
         self._main: asyncio.Task[None] | None = None
         self._stopping = False
@@ -134,22 +147,36 @@ class Sender(Deliveries):
                     .limit(LOOKAHEAD)
                 )
                 items = list((await session.exec(stmt)).all())
-            item = self._next_due(items, self.svc.clock.now())
+            item = self._next_due(items, self.svc.clock.now(), self.bulk_kinds)
             if item is None:
                 return  # the poll starts the lane again when something is due
+            if item.kind in self.bulk_kinds:
+                wait = self.throttle.bulk_wait(chat_id, leave=BULK_LEAVES)
+                if wait > 0:
+                    # Look again soon: the chat's own traffic, arriving meanwhile, goes first.
+                    await asyncio.sleep(min(wait, BULK_LOOK_AGAIN))
+                    continue
             await self._deliver(item)
 
     @staticmethod
-    def _next_due(items: list[OutboxItem], now: datetime) -> OutboxItem | None:
-        """The oldest item that is due and that no earlier waiting item holds back."""
+    def _next_due(
+        items: list[OutboxItem], now: datetime, bulk: frozenset[str] = frozenset()
+    ) -> OutboxItem | None:
+        """The oldest item that is due and that no earlier waiting item holds back; bulk
+        kinds only when no other item is."""
         # An item held back holds its place too: what follows it must not overtake it either.
         waiting: list[OutboxItem] = []
+        first_bulk: OutboxItem | None = None
         for item in items:
             due = item.not_before is None or item.not_before <= now
             if due and all(may_overtake(item, w) for w in waiting):
-                return item
-            waiting.append(item)
-        return None
+                if item.kind not in bulk:
+                    return item
+                first_bulk = first_bulk or item
+            # A bulk item steps aside for the rest without holding any of it back.
+            if item.kind not in bulk:
+                waiting.append(item)
+        return first_bulk
 
     async def _deliver(self, item: OutboxItem) -> None:
         handler = self.handlers.get(item.kind)

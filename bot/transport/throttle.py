@@ -19,14 +19,18 @@ class SlidingWindow:
         self._monotonic = monotonic
         self._events: deque[float] = deque()
 
-    def wait_time(self) -> float:
-        """Seconds until one more event fits; 0 when it fits now."""
+    def wait_time(self, extra: int = 0) -> float:
+        """Seconds until one more event fits with `extra` places still free after it;
+        0 when it fits now."""
         now = self._monotonic()
         while self._events and self._events[0] <= now - self.period:
             self._events.popleft()
-        if len(self._events) < self.max_rate:
+        allowed = self.max_rate - extra
+        if allowed <= 0:
+            return self.period
+        if len(self._events) < allowed:
             return 0.0
-        return self._events[0] + self.period - now
+        return self._events[len(self._events) - allowed] + self.period - now
 
     def record(self) -> None:
         """Count one event now."""
@@ -61,6 +65,16 @@ class Throttle:
         if window is None:
             window = self._groups[chat_id] = SlidingWindow(*self._group_args, self._monotonic)
         return window
+
+    def bulk_wait(self, chat_id: int, *, leave: float) -> float:
+        """Seconds until a bulk message may go: it may use a chat's window only while at
+        least `leave` of it (and one place overall) stays free for the chat's own traffic."""
+        group = self._group(chat_id)
+        waits = [self._overall.wait_time()]
+        if group is not None:
+            keep = max(1, round(group.max_rate * leave))
+            waits.append(group.wait_time(extra=keep))
+        return max(waits)
 
     async def acquire(self, chat_id: int, count: int = 1) -> None:
         """Wait until `count` more messages into `chat_id` fit in every window, then count them."""

@@ -1,0 +1,172 @@
+"""The sweep: fire every ladder step that is due, once, batched per recipient.
+
+A JobQueue job calls `sweep` every few seconds (bot/app.py). One transaction claims the
+due clocks through the `due_at` index (skipping rows another process holds, on
+PostgreSQL), records each firing on its clock, audits it and writes the messages, so a
+step fires once however many processes sweep and however long the bot was down: after
+downtime each overdue step fires once (bot/rules/sla_clock.py `due`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.case.clocks import calendar_for, firings, refresh
+from bot.kernel.buttons import button_data
+from bot.kernel.outbox import mention
+from bot.kernel.services import Services
+from bot.kernel.texts import Raw, t
+from bot.rules.ladder import batches, due_now
+from bot.rules.sla_clock import Clock, Due
+from bot.sla.lines import case_line
+from bot.sla.recipients import Recipients, Target
+from bot.sla.store import claim_due
+from storage import queries as q
+from storage.models import Case, StageClock
+
+log = logging.getLogger(__name__)
+
+# Outbox kinds of the sweep: sent after a chat's own traffic, within a share of its limit
+# (bot/transport/sender.py), so a storm of reminders never holds up people's answers.
+NOTICE_KIND = "sla_notice"
+CARD_KIND = "sla_card"
+# How many clocks one sweep takes at most; the rest wait for the next tick.
+SWEEP_LIMIT = 1000
+_RETRY_LOOK = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Notice:
+    target: Target
+    case: Case
+    row: StageClock
+    due: Due
+
+
+async def sweep(svc: Services, *, limit: int = SWEEP_LIMIT) -> int:
+    """Fire what is due now; returns how many firings it recorded."""
+
+    async def work(session: AsyncSession) -> int:
+        return await sweep_in(session, svc, limit=limit)
+
+    return await svc.in_transaction(work)
+
+
+async def sweep_in(session: AsyncSession, svc: Services, *, limit: int) -> int:
+    now = svc.clock.now()
+    rows = await claim_due(session, now=now, limit=limit)
+    if not rows:
+        return 0
+    recipients = Recipients(session, svc, now)
+    notices: list[Notice] = []
+    for row in rows:
+        case = await session.get(Case, row.case_id)
+        if case is None:
+            continue
+        notices.extend(await _fire(session, svc, recipients, case, row, now))
+    await _send(session, svc, recipients, notices)
+    for case_id in sorted({n.case.id for n in notices if n.case.id is not None}):
+        q.enqueue(
+            session, at=now, chat_id=_chat_of(notices, case_id), kind=CARD_KIND, case_id=case_id
+        )
+    if notices:
+        log.info("sweep: %d firing(s) on %d clock(s)", len(notices), len(rows))
+    return len(notices)
+
+
+def _chat_of(notices: list[Notice], case_id: int) -> int:
+    return next(n.case.chat_id for n in notices if n.case.id == case_id)
+
+
+async def _fire(
+    session: AsyncSession,
+    svc: Services,
+    recipients: Recipients,
+    case: Case,
+    row: StageClock,
+    now: datetime,
+) -> list[Notice]:
+    clock = Clock.from_json(row.clock)
+    calendar = calendar_for(svc, clock.terms.calendar)
+    if row.ack_until is not None and row.ack_until <= now:
+        q.audit(
+            session,
+            at=now,
+            kind="sla.ack_lapsed",
+            case_id=case.id,
+            chat_id=case.chat_id,
+            stage=row.stage,
+            insurer=row.insurer_code,
+            by=row.ack_by_name,
+        )
+        row.ack_by = row.ack_by_name = row.ack_at = row.ack_until = None
+    dues = due_now(clock, calendar, firings(row), row.silenced, row.ack_until, now)
+    notices = []
+    for due in dues:
+        target = await recipients.target(due.kind, case, row)
+        row.fired = [*row.fired, [due.firing.step, due.firing.repeat]]
+        row.step_kind, row.fired_at = target.kind.value, now
+        q.audit(
+            session,
+            at=now,
+            kind="sla.fired",
+            case_id=case.id,
+            chat_id=case.chat_id,
+            stage=row.stage,
+            insurer=row.insurer_code,
+            step=due.kind.value,
+            fired_as=target.kind.value,
+            repeat=due.firing.repeat,
+            due_at=due.at.isoformat(),
+            overdue_seconds=int(due.overdue.total_seconds()),
+            told=[uid for uid, _ in target.people],
+        )
+        notices.append(Notice(target, case, row, due))
+    refresh(svc, row, clock)
+    if not dues and row.due_at is not None and row.due_at <= now:
+        # Never spin on a row whose instant is past but fires nothing: look again later.
+        log.warning("clock %s due at %s fired nothing", row.id, row.due_at)
+        row.due_at = now + _RETRY_LOOK
+    session.add(row)
+    return notices
+
+
+async def _send(
+    session: AsyncSession, svc: Services, recipients: Recipients, notices: list[Notice]
+) -> None:
+    size = svc.deployment.sla.cases_per_message
+    key = lambda n: (n.target.chat_id, n.target.kind, n.target.people)  # noqa: E731
+    now = svc.clock.now()
+    for (chat_id, kind, people), group in batches(notices, key, size):
+        lang = await recipients.language(chat_id)
+        who = "".join(f"{mention(uid, name)} " for uid, name in people)
+        lines = [t(f"sla.head.{kind.value}", lang, who=Raw(who), n=len(group))]
+        lines += [case_line(svc, n.case, n.row, late=n.due.overdue, lang=lang) for n in group]
+        buttons = []
+        seen: set[int] = set()
+        for n in group:
+            if not n.target.ackers or n.row.id in seen:
+                continue
+            seen.add(n.row.id or 0)
+            data = await button_data(
+                session,
+                now=now,
+                chat_id=chat_id,
+                case_id=n.case.id,
+                action_name="sla.ack",
+                clock=n.row.id,
+                people=sorted(n.target.ackers),
+            )
+            buttons.append([[t("sla.b.ack", lang, number=n.case.number), data]])
+        q.enqueue(
+            session,
+            at=now,
+            chat_id=chat_id,
+            kind=NOTICE_KIND,
+            text="\n".join(lines),
+            buttons=buttons,
+        )
