@@ -22,6 +22,7 @@ from bot.kernel.texts import t
 from bot.roles.lookup import people_for
 from bot.rules import sla
 from bot.rules.sla_clock import Clock
+from bot.sla.store import live_clocks
 from bot.timeline.format import format_duration
 from storage import queries as q
 from storage.models import Button, Case, StageClock
@@ -103,11 +104,24 @@ async def acknowledge(
         actor_name=press.user_name,
         stage=row.stage,
         insurer=row.insurer_code,
+        insurer_name=svc.insurer_name(row.insurer_code) if row.insurer_code else None,
     )
     if row.stage == sla.Stage.INSURER_RESPONSE:
+        # The insurer's first action ends its response stage; the acknowledgement moves on
+        # to its decision clock, which it holds for the grace and where the card shows it.
         clocks.note(session, row.case_id, sla.Event.INSURER_ACTED, at=now, insurer=row.insurer_code)
+        await _carry_to_decision(session, svc, row)
     q.enqueue(session, at=now, chat_id=row.chat_id, kind="edit_card", case_id=row.case_id)
     return PressResult(t("sla.ack.ok", lang, grace=format_duration(grace, lang)))
+
+
+async def _carry_to_decision(session: AsyncSession, svc: Services, row: StageClock) -> None:
+    for other in await live_clocks(session, row.case_id):
+        if other.stage == sla.Stage.INSURER_DECISION and other.insurer_code == row.insurer_code:
+            other.ack_by, other.ack_by_name = row.ack_by, row.ack_by_name
+            other.ack_at, other.ack_until = row.ack_at, row.ack_until
+            clocks.refresh(svc, other, Clock.from_json(other.clock))
+            session.add(other)
 
 
 BUTTONS: dict[str, ButtonAction] = {"sla.ack": acknowledge}

@@ -101,6 +101,7 @@ async def _fire(
             chat_id=case.chat_id,
             stage=row.stage,
             insurer=row.insurer_code,
+            insurer_name=svc.insurer_name(row.insurer_code) if row.insurer_code else None,
             by=row.ack_by_name,
         )
         row.ack_by = row.ack_by_name = row.ack_at = row.ack_until = None
@@ -118,6 +119,7 @@ async def _fire(
             chat_id=case.chat_id,
             stage=row.stage,
             insurer=row.insurer_code,
+            insurer_name=svc.insurer_name(row.insurer_code) if row.insurer_code else None,
             step=due.kind.value,
             fired_as=target.kind.value,
             repeat=due.firing.repeat,

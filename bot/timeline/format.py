@@ -143,7 +143,7 @@ def describe(entry: Entry, count: int = 1, lang: str = "zh") -> str:
     }
     kind = entry.kind
     if kind.startswith("sla."):
-        stage, insurer = _str(d, "stage"), _str(d, "insurer")
+        stage, insurer = _str(d, "stage"), _str(d, "insurer_name") or _str(d, "insurer")
         values["stage"] = (
             t(f"sla.stage.{stage}", lang) if f"sla.stage.{stage}" in CATALOG else stage
         )
