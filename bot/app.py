@@ -50,10 +50,11 @@ class Runtime:
     async def start(self) -> None:
         """Connect to Telegram, register commands, start handling, sending and polling."""
         await sync_insurers(self.services)
+        await connect(self.app)
+        # Once Telegram took the token: a bot that cannot start has only that to say.
         today = self.services.clock.now().astimezone(ZoneInfo(self.services.timezone)).date()
         for warning in sla_warnings(self.services.deployment, today):
             log.warning("%s", warning)
-        await connect(self.app)
         self.services.bot_username = self.app.bot.username
         await register_commands(self.app)
         await self.app.start()

@@ -221,6 +221,8 @@ class OutboxItem(SQLModel, table=True):
     created_at: datetime = ts_column()
     done_at: datetime | None = ts_column(nullable=True)
     error: str | None = None
+    # The sender delivering it (status sending): of several bot processes, one sends it.
+    claimed_by: str | None = None
 
 
 class CaseMessage(SQLModel, table=True):
@@ -413,3 +415,13 @@ class StageClock(SQLModel, table=True):
     ack_by_name: str | None = None
     ack_at: datetime | None = ts_column(nullable=True)
     ack_until: datetime | None = ts_column(nullable=True)
+
+
+class ChatLease(SQLModel, table=True):
+    """Which sender delivers a chat's outbox now, until when: with several bot processes
+    on one database, one at a time per chat keeps the chat's messages in order."""
+
+    __tablename__ = "chat_lease"
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    holder: str
+    until: datetime = ts_column()

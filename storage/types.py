@@ -48,6 +48,7 @@ class OutboxStatus(StrEnum):
     """An outbox item: pending until sent (done), failed for good, or covered by a newer one."""
 
     PENDING = "pending"
+    SENDING = "sending"  # claimed by one sender, which is delivering it now
     DONE = "done"
     FAILED = "failed"
     SUPERSEDED = "superseded"

@@ -9,6 +9,7 @@ downtime each overdue step fires once (bot/rules/sla_clock.py `due`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,8 +35,11 @@ log = logging.getLogger(__name__)
 # (bot/transport/sender.py), so a storm of reminders never holds up people's answers.
 NOTICE_KIND = "sla_notice"
 CARD_KIND = "sla_card"
-# How many clocks one sweep takes at most; the rest wait for the next tick.
-SWEEP_LIMIT = 1000
+# Clocks one transaction takes: a storm is swept in rounds of this many, with a pause
+# between them, so people's own transactions (one writer at a time on SQLite) get in.
+ROUND_SIZE = 100
+MAX_ROUNDS = 50
+ROUND_PAUSE = 0.02  # seconds
 _RETRY_LOOK = timedelta(minutes=1)
 
 
@@ -47,20 +51,34 @@ class Notice:
     due: Due
 
 
-async def sweep(svc: Services, *, limit: int = SWEEP_LIMIT) -> int:
-    """Fire what is due now; returns how many firings it recorded."""
+async def sweep(svc: Services, *, round_size: int = ROUND_SIZE) -> int:
+    """Fire what is due now, in rounds of one transaction each; returns how many firings
+    it recorded. A round batches its firings per recipient (`cases_per_message` cases to a
+    message), so cutting a storm into rounds of a multiple of that costs no message."""
 
-    async def work(session: AsyncSession) -> int:
-        return await sweep_in(session, svc, limit=limit)
+    async def work(session: AsyncSession) -> tuple[int, int]:
+        return await _round(session, svc, limit=round_size)
 
-    return await svc.in_transaction(work)
+    total = 0
+    for _ in range(MAX_ROUNDS):
+        fired, claimed = await svc.in_transaction(work)
+        total += fired
+        if claimed < round_size:
+            break
+        await asyncio.sleep(ROUND_PAUSE)
+    return total
 
 
-async def sweep_in(session: AsyncSession, svc: Services, *, limit: int) -> int:
+async def sweep_in(session: AsyncSession, svc: Services, *, limit: int = ROUND_SIZE) -> int:
+    """One round of the sweep inside the caller's transaction; how many firings."""
+    return (await _round(session, svc, limit=limit))[0]
+
+
+async def _round(session: AsyncSession, svc: Services, *, limit: int) -> tuple[int, int]:
     now = svc.clock.now()
     rows = await claim_due(session, now=now, limit=limit)
     if not rows:
-        return 0
+        return 0, 0
     recipients = Recipients(session, svc, now)
     notices: list[Notice] = []
     for row in rows:
@@ -75,7 +93,7 @@ async def sweep_in(session: AsyncSession, svc: Services, *, limit: int) -> int:
         )
     if notices:
         log.info("sweep: %d firing(s) on %d clock(s)", len(notices), len(rows))
-    return len(notices)
+    return len(notices), len(rows)
 
 
 def _chat_of(notices: list[Notice], case_id: int) -> int:

@@ -13,11 +13,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
@@ -26,7 +32,7 @@ from bot.transport.deliveries import Deliveries
 from bot.transport.errors import retry_after_seconds
 from bot.transport.throttle import Throttle
 from storage import queries as q
-from storage.models import OutboxItem
+from storage.models import ChatLease, OutboxItem
 from storage.types import OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -44,6 +50,8 @@ LOOKAHEAD = 50
 # chat's own traffic: a storm of reminders must not make people wait for their answers.
 BULK_LEAVES = 0.25
 BULK_LOOK_AGAIN = 0.2  # seconds
+# How long a sender holds a chat without delivering before another process may take it.
+LEASE = timedelta(seconds=20)
 
 
 def may_overtake(later: OutboxItem, waiting: OutboxItem) -> bool:
@@ -80,6 +88,8 @@ class Sender(Deliveries):
         self.poll_interval = poll_interval
         # Kinds sent only when nothing else of the chat is due, within a share of its limit.
         self.bulk_kinds = bulk_kinds
+        # Who this sender is among the processes sharing the database (chat leases).
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._lanes: dict[int, asyncio.Task[None]] = {}
         self._main: asyncio.Task[None] | None = None
         self._stopping = False
@@ -138,6 +148,12 @@ class Sender(Deliveries):
                 self._lanes[chat_id] = asyncio.create_task(self._lane(chat_id))
 
     async def _lane(self, chat_id: int) -> None:
+        try:
+            await self._run_lane(chat_id)
+        finally:
+            await self._let_go(chat_id)
+
+    async def _run_lane(self, chat_id: int) -> None:
         while not self._stopping:
             async with self.svc.db.session() as session:
                 stmt = (
@@ -156,7 +172,63 @@ class Sender(Deliveries):
                     # Look again soon: the chat's own traffic, arriving meanwhile, goes first.
                     await asyncio.sleep(min(wait, BULK_LOOK_AGAIN))
                     continue
-            await self._deliver(item)
+            claimed = await self._claim(chat_id, item)
+            if claimed is None:
+                return  # another process delivers this chat now
+            if claimed:
+                await self._deliver(item)
+
+    async def _claim(self, chat_id: int, item: OutboxItem) -> bool | None:
+        """Hold the chat's lease and claim the item, in one transaction: None when another
+        sender holds the chat, False when the item was taken meanwhile."""
+        now = self.svc.clock.now()
+        try:
+            async with self.svc.db.transaction() as session:
+                lease = await session.get(ChatLease, chat_id, with_for_update=True)
+                if lease is None:
+                    session.add(ChatLease(chat_id=chat_id, holder=self.holder, until=now + LEASE))
+                elif lease.holder != self.holder:
+                    if lease.until > now:
+                        return None
+                    await self._reclaim(session, chat_id, lease.holder)
+                if lease is not None:
+                    lease.holder, lease.until = self.holder, now + LEASE
+                    session.add(lease)
+                conn = await session.connection()
+                result = await conn.execute(
+                    update(OutboxItem)
+                    .where(
+                        col(OutboxItem.id) == item.id,
+                        col(OutboxItem.status) == OutboxStatus.PENDING.value,
+                    )
+                    .values(status=OutboxStatus.SENDING.value, claimed_by=self.holder)
+                )
+                return result.rowcount == 1
+        except IntegrityError:  # another sender leased the chat first
+            return None
+
+    @staticmethod
+    async def _reclaim(session: AsyncSession, chat_id: int, holder: str) -> None:
+        # The sender that held the chat stopped without finishing these: send them again
+        # (the one repeat a send cut off mid-call can cause; docs/architecture.md).
+        conn = await session.connection()
+        await conn.execute(
+            update(OutboxItem)
+            .where(
+                col(OutboxItem.chat_id) == chat_id,
+                col(OutboxItem.status) == OutboxStatus.SENDING.value,
+                col(OutboxItem.claimed_by) == holder,
+            )
+            .values(status=OutboxStatus.PENDING.value, claimed_by=None)
+        )
+
+    async def _let_go(self, chat_id: int) -> None:
+        """Give the chat back at once when the lane has nothing left to send."""
+        with contextlib.suppress(Exception):  # the lease then simply runs out
+            async with self.svc.db.transaction() as session:
+                lease = await session.get(ChatLease, chat_id)
+                if lease is not None and lease.holder == self.holder:
+                    await session.delete(lease)
 
     @staticmethod
     def _next_due(
@@ -210,6 +282,7 @@ class Sender(Deliveries):
             if row is None:
                 return
             row.attempts += 1
+            row.status, row.claimed_by = OutboxStatus.PENDING, None
             delay = min(timedelta(seconds=2 ** min(row.attempts, 10)), MAX_BACKOFF)
             row.not_before = self.svc.clock.now() + delay
             row.error = error
