@@ -13,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 import handlers
 from bot import wiring
+from bot.case.clocks import reindex
 from bot.config.checks import sla_warnings
 from bot.config.deployment import Deployment
 from bot.config.logs import protect_logs
@@ -59,6 +60,8 @@ class Runtime:
         await register_commands(self.app)
         await self.app.start()
         assert self.app.job_queue is not None  # python-telegram-bot[job-queue] is required
+        # The file may have changed holidays or hours: re-index running clocks, then sweep.
+        self.app.job_queue.run_once(_reindex_job, when=0.0, name="sla-reindex")
         self.app.job_queue.run_repeating(
             _sweep_job, interval=self.sweep_seconds, first=0.0, name="sla-sweep"
         )
@@ -162,6 +165,15 @@ def build_runtime(
         downloader=downloader,
         sweep_seconds=settings.sla_sweep_seconds,
     )
+
+
+async def _reindex_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc: Services = context.bot_data["services"]
+    try:
+        count = await reindex(svc)
+        log.info("SLA: %d running clock(s) re-indexed under the deployment file", count)
+    except Exception:  # the clocks keep their old instants; the next start tries again
+        log.exception("SLA re-index failed")
 
 
 async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -97,9 +97,50 @@ def refresh(svc: Services, row: StageClock, clock: Clock) -> None:
 
 
 async def clocks_of(session: AsyncSession, case_id: int) -> list[StageClock]:
-    """Every clock a case has had, oldest first."""
-    stmt = select(StageClock).where(StageClock.case_id == case_id).order_by(col(StageClock.id))
+    """Every clock a case has had, oldest first, locked for this transaction: a sweep
+    firing one of them at the same moment (another process, on PostgreSQL) finishes
+    first, and this transaction then reads what it wrote."""
+    stmt = (
+        select(StageClock)
+        .where(StageClock.case_id == case_id)
+        .order_by(col(StageClock.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return list((await session.exec(stmt)).all())
+
+
+REINDEX_ROUND = 500
+
+
+async def reindex(svc: Services) -> int:
+    """Recompute when every live clock is next due under the deployment file in force.
+
+    Terms are frozen onto a clock, but holidays and working hours are the county's
+    facts and apply to running clocks from the day they change; a clock indexed under
+    the old file would otherwise be looked at too late. Rows a sweep holds are skipped:
+    the sweep refreshes them itself. Returns how many rows were recomputed."""
+    last, total = 0, 0
+    while True:
+
+        async def work(session: AsyncSession, after: int = last) -> tuple[int, int]:
+            stmt = (
+                select(StageClock)
+                .where(col(StageClock.state).in_(("running", "paused")), col(StageClock.id) > after)
+                .order_by(col(StageClock.id))
+                .limit(REINDEX_ROUND)
+                .with_for_update(skip_locked=True)
+            )
+            rows = list((await session.exec(stmt)).all())
+            for row in rows:
+                refresh(svc, row, Clock.from_json(row.clock))
+                session.add(row)
+            return (rows[-1].id or after) if rows else after, len(rows)
+
+        last, count = await svc.in_transaction(work)
+        total += count
+        if count < REINDEX_ROUND:
+            return total
 
 
 async def apply_noted(session: AsyncSession, svc: Services) -> None:

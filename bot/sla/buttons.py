@@ -53,7 +53,9 @@ async def acknowledge(
     """Record who acknowledged a stage's reminder, once; refuse and audit anyone else."""
     lang = await chat_language(session, svc, press.chat_id)
     now = svc.clock.now()
-    row = await session.get(StageClock, button.args.get("clock"))
+    row = await session.get(
+        StageClock, button.args.get("clock"), with_for_update=True, populate_existing=True
+    )
     if row is None or not await _may_acknowledge(session, svc, press, button, row):
         q.audit(
             session,
@@ -70,7 +72,8 @@ async def acknowledge(
     if row.ack_until is not None and row.ack_until > now:
         return PressResult(t("sla.ack.again", lang, who=row.ack_by_name or ""))
     grace = timedelta(minutes=svc.deployment.sla.ack_grace_minutes)
-    step = row.fired[-1][0] if row.fired else None
+    # The step this reminder was about (a later step may have fired since).
+    step = button.args.get("step", row.fired[-1][0] if row.fired else None)
     silenced = sorted({*row.silenced, step}) if step is not None else row.silenced
     # Compare-and-set: of two people pressing at once, one acknowledgement is recorded.
     conn = await session.connection()

@@ -179,6 +179,7 @@ async def _send(
                 case_id=n.case.id,
                 action_name="sla.ack",
                 clock=n.row.id,
+                step=n.due.firing.step,
                 people=sorted(n.target.ackers),
             )
             buttons.append([[t("sla.b.ack", lang, number=n.case.number), data]])
