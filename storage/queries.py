@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, text, update
+from sqlalchemy import func, insert, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +21,7 @@ from storage.models import (
     Photo,
     RoleRequest,
 )
+from storage.types import OutboxStatus
 
 
 async def get_group(session: AsyncSession, *, chat_id: int) -> ChatGroup | None:
@@ -132,6 +133,59 @@ def audit(
             case_id=case_id, chat_id=chat_id, at=at, actor_user_id=actor, kind=kind, data=data
         )
     )
+
+
+class Batch:
+    """Audit events and outbox items written together in one statement each (a sweep's
+    hundreds of firings), in the current transaction, when `write` is called."""
+
+    def __init__(self) -> None:
+        self.audits: list[dict[str, Any]] = []
+        self.items: list[dict[str, Any]] = []
+
+    def audit(
+        self,
+        *,
+        at: datetime,
+        kind: str,
+        case_id: int | None = None,
+        chat_id: int | None = None,
+        actor: int | None = None,
+        **data: Any,
+    ) -> None:
+        self.audits.append(
+            {
+                "case_id": case_id,
+                "chat_id": chat_id,
+                "at": at,
+                "actor_user_id": actor,
+                "kind": kind,
+                "data": data,
+            }
+        )
+
+    def enqueue(
+        self, *, at: datetime, chat_id: int, kind: str, case_id: int | None = None, **payload: Any
+    ) -> None:
+        self.items.append(
+            {
+                "chat_id": chat_id,
+                "case_id": case_id,
+                "kind": kind,
+                "payload": payload,
+                "dedupe_key": None,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "created_at": at,
+            }
+        )
+
+    async def write(self, session: AsyncSession) -> None:
+        if self.audits:
+            await session.execute(insert(AuditEvent), self.audits)
+        if self.items:
+            await session.execute(insert(OutboxItem), self.items)
+        self.audits, self.items = [], []
 
 
 def enqueue(

@@ -12,10 +12,11 @@ import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -126,6 +127,38 @@ async def press_button(svc: Services, press: Press, *, texts: dict[str, str]) ->
         return result
 
     return await svc.in_transaction(work)
+
+
+@dataclass
+class FreshButtons:
+    """Buttons issued in bulk (a sweep's 接单 buttons): each call gives callback data now,
+    `insert` writes them all in one statement. Only for arguments never issued before
+    (they carry what makes them unique), so no lookup of an existing token is needed."""
+
+    now: datetime
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def issue(self, *, chat_id: int, action_name: str, case_id: int | None, **args: Any) -> str:
+        token = secrets.token_urlsafe(9)
+        key = json.dumps({"case": case_id, **args}, sort_keys=True, ensure_ascii=False)
+        self.rows.append(
+            {
+                "token": token,
+                "chat_id": chat_id,
+                "case_id": case_id,
+                "action": action_name,
+                "args_key": key,
+                "args": args,
+                "created_at": self.now,
+                "expires_at": None,
+            }
+        )
+        return PREFIX + token
+
+    async def insert(self, session: AsyncSession) -> None:
+        if self.rows:
+            await session.execute(insert(Button), self.rows)
+            self.rows = []
 
 
 def grid(cells: list[T], width: int) -> list[list[T]]:

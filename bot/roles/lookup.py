@@ -124,6 +124,26 @@ async def people_for(
     With `insurer`, only that insurer's people. With `on_duty_only`, only those on duty
     at `at` (default: now); chat grants carry no hours, so they count as always on duty.
     """
+    stmt = (
+        select(Member)
+        .where(Member.chat_id == chat_id, Member.role == role)
+        .order_by(col(Member.id))
+    )
+    if insurer is not None:
+        stmt = stmt.where(Member.insurer_code == insurer)
+    members = list((await session.exec(stmt)).all())
+    return _people(svc, members, township, role, insurer, at, on_duty_only)
+
+
+def _people(
+    svc: Services,
+    members: list[Member],
+    township: str | None,
+    role: str,
+    insurer: str | None,
+    at: datetime | None,
+    on_duty_only: bool,
+) -> list[tuple[int, str]]:
     when = local_time(svc, at or svc.clock.now()).time()
     found: dict[int, str] = {}
     for p in svc.deployment.people:
@@ -134,16 +154,40 @@ async def people_for(
         if on_duty_only and not on_duty(p.on_duty, when):
             continue
         found.setdefault(p.user_id, p.name)
-    stmt = (
-        select(Member)
-        .where(Member.chat_id == chat_id, Member.role == role)
-        .order_by(col(Member.id))
-    )
-    if insurer is not None:
-        stmt = stmt.where(Member.insurer_code == insurer)
-    for row in (await session.exec(stmt)).all():
-        found.setdefault(row.user_id, row.display_name)
+    for row in members:
+        if row.role == role and (insurer is None or row.insurer_code == insurer):
+            found.setdefault(row.user_id, row.display_name)
     return list(found.items())
+
+
+class Directory:
+    """`people_for` over many chats at once: their grants read in one query (a sweep
+    asks about hundreds of cases in a handful of groups)."""
+
+    def __init__(self, svc: Services, members: list[Member]) -> None:
+        self.svc = svc
+        self._members: dict[int, list[Member]] = {}
+        for row in members:
+            self._members.setdefault(row.chat_id, []).append(row)
+
+    @staticmethod
+    async def of(session: AsyncSession, svc: Services, chat_ids: set[int]) -> Directory:
+        stmt = select(Member).where(col(Member.chat_id).in_(chat_ids)).order_by(col(Member.id))
+        return Directory(svc, list((await session.exec(stmt)).all()))
+
+    def people(
+        self,
+        *,
+        chat_id: int,
+        township: str | None,
+        role: str,
+        insurer: str | None = None,
+        at: datetime | None = None,
+        on_duty_only: bool = False,
+    ) -> list[tuple[int, str]]:
+        """What `people_for` answers for this chat."""
+        members = self._members.get(chat_id, [])
+        return _people(self.svc, members, township, role, insurer, at, on_duty_only)
 
 
 async def insurer_contacts(

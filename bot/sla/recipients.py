@@ -13,9 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.outbox import chat_language
 from bot.kernel.services import Services
-from bot.roles.lookup import people_for
+from bot.roles.lookup import Directory
 from bot.rules.access import Role
-from bot.rules.ladder import climb
+from bot.rules.ladder import ONE_UP, climb
 from bot.rules.sla import PER_INSURER, Stage, StepKind
 from storage.models import Case, StageClock
 
@@ -37,10 +37,20 @@ class Target:
 class Recipients:
     """Answers "who does this step reach" for one sweep, asking each question once."""
 
-    def __init__(self, session: AsyncSession, svc: Services, now: datetime) -> None:
+    def __init__(
+        self, session: AsyncSession, svc: Services, now: datetime, directory: Directory
+    ) -> None:
         self.session, self.svc, self.now = session, svc, now
+        self.directory = directory
         self._people: dict[tuple[int, str, str, str | None, bool], People] = {}
         self._languages: dict[int, str] = {}
+
+    @staticmethod
+    async def of(
+        session: AsyncSession, svc: Services, now: datetime, chat_ids: set[int]
+    ) -> Recipients:
+        """Recipients for a sweep over these chats (their grants read once)."""
+        return Recipients(session, svc, now, await Directory.of(session, svc, chat_ids))
 
     async def language(self, chat_id: int) -> str:
         if chat_id not in self._languages:
@@ -52,9 +62,7 @@ class Recipients:
     ) -> People:
         key = (case.chat_id, case.township_code, role.value, insurer, on_duty)
         if key not in self._people:
-            found = await people_for(
-                self.session,
-                self.svc,
+            found = self.directory.people(
                 chat_id=case.chat_id,
                 township=case.township_code,
                 role=role.value,
@@ -87,8 +95,10 @@ class Recipients:
     async def target(self, kind: StepKind, case: Case, row: StageClock) -> Target:
         """The step that actually fires for this clock, and whom it tells."""
         found: dict[StepKind, People] = {}
-        for level in (StepKind.REMIND, StepKind.SUPERVISORS, StepKind.POLICE):
+        level: StepKind | None = kind
+        while level is not None and level in ONE_UP:  # only the levels this step may climb
             found[level] = await self._of(level, case, row)
+            level = None if found[level] else ONE_UP[level]
         fired = climb(kind, lambda level: bool(found.get(level)))
         insurer = row.insurer_code if Stage(row.stage) in PER_INSURER else None
         supervisors = (

@@ -14,10 +14,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.clocks import calendar_for, firings, refresh
-from bot.kernel.buttons import button_data
+from bot.kernel.buttons import FreshButtons
 from bot.kernel.outbox import mention
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
@@ -79,31 +80,32 @@ async def _round(session: AsyncSession, svc: Services, *, limit: int) -> tuple[i
     rows = await claim_due(session, now=now, limit=limit)
     if not rows:
         return 0, 0
-    recipients = Recipients(session, svc, now)
+    recipients = await Recipients.of(session, svc, now, {r.chat_id for r in rows})
+    writes = q.Batch()
+    found = await session.exec(select(Case).where(col(Case.id).in_({r.case_id for r in rows})))
+    cases = {case.id: case for case in found.all()}
     notices: list[Notice] = []
     for row in rows:
-        case = await session.get(Case, row.case_id)
+        case = cases.get(row.case_id)
         if case is None:
             continue
-        notices.extend(await _fire(session, svc, recipients, case, row, now))
-    await _send(session, svc, recipients, notices)
+        notices.extend(await _fire(session, svc, recipients, writes, case, row, now))
+    buttons = FreshButtons(now)
+    await _send(svc, recipients, writes, buttons, notices)
     for case_id in sorted({n.case.id for n in notices if n.case.id is not None}):
-        q.enqueue(
-            session, at=now, chat_id=_chat_of(notices, case_id), kind=CARD_KIND, case_id=case_id
-        )
+        writes.enqueue(at=now, chat_id=cases[case_id].chat_id, kind=CARD_KIND, case_id=case_id)
+    await buttons.insert(session)
+    await writes.write(session)
     if notices:
         log.info("sweep: %d firing(s) on %d clock(s)", len(notices), len(rows))
     return len(notices), len(rows)
-
-
-def _chat_of(notices: list[Notice], case_id: int) -> int:
-    return next(n.case.chat_id for n in notices if n.case.id == case_id)
 
 
 async def _fire(
     session: AsyncSession,
     svc: Services,
     recipients: Recipients,
+    writes: q.Batch,
     case: Case,
     row: StageClock,
     now: datetime,
@@ -111,8 +113,7 @@ async def _fire(
     clock = Clock.from_json(row.clock)
     calendar = calendar_for(svc, clock.terms.calendar)
     if row.ack_until is not None and row.ack_until <= now:
-        q.audit(
-            session,
+        writes.audit(
             at=now,
             kind="sla.ack_lapsed",
             case_id=case.id,
@@ -129,8 +130,7 @@ async def _fire(
         target = await recipients.target(due.kind, case, row)
         row.fired = [*row.fired, [due.firing.step, due.firing.repeat]]
         row.step_kind, row.fired_at = target.kind.value, now
-        q.audit(
-            session,
+        writes.audit(
             at=now,
             kind="sla.fired",
             case_id=case.id,
@@ -156,7 +156,11 @@ async def _fire(
 
 
 async def _send(
-    session: AsyncSession, svc: Services, recipients: Recipients, notices: list[Notice]
+    svc: Services,
+    recipients: Recipients,
+    writes: q.Batch,
+    buttons: FreshButtons,
+    notices: list[Notice],
 ) -> None:
     size = svc.deployment.sla.cases_per_message
     key = lambda n: (n.target.chat_id, n.target.kind, n.target.people)  # noqa: E731
@@ -166,28 +170,23 @@ async def _send(
         who = "".join(f"{mention(uid, name)} " for uid, name in people)
         lines = [t(f"sla.head.{kind.value}", lang, who=Raw(who), n=len(group))]
         lines += [case_line(svc, n.case, n.row, late=n.due.overdue, lang=lang) for n in group]
-        buttons = []
+        rows: list[list[list[str]]] = []
         seen: set[int] = set()
         for n in group:
             if not n.target.ackers or n.row.id in seen:
                 continue
             seen.add(n.row.id or 0)
-            data = await button_data(
-                session,
-                now=now,
+            # The firing makes the button unique: each fires once.
+            data = buttons.issue(
                 chat_id=chat_id,
                 case_id=n.case.id,
                 action_name="sla.ack",
                 clock=n.row.id,
                 step=n.due.firing.step,
+                repeat=n.due.firing.repeat,
                 people=sorted(n.target.ackers),
             )
-            buttons.append([[t("sla.b.ack", lang, number=n.case.number), data]])
-        q.enqueue(
-            session,
-            at=now,
-            chat_id=chat_id,
-            kind=NOTICE_KIND,
-            text="\n".join(lines),
-            buttons=buttons,
+            rows.append([[t("sla.b.ack", lang, number=n.case.number), data]])
+        writes.enqueue(
+            at=now, chat_id=chat_id, kind=NOTICE_KIND, text="\n".join(lines), buttons=rows
         )
