@@ -181,10 +181,11 @@ class Batch:
         )
 
     async def write(self, session: AsyncSession) -> None:
+        conn = await session.connection()
         if self.audits:
-            await session.execute(insert(AuditEvent), self.audits)
+            await conn.execute(insert(AuditEvent), self.audits)
         if self.items:
-            await session.execute(insert(OutboxItem), self.items)
+            await conn.execute(insert(OutboxItem), self.items)
         self.audits, self.items = [], []
 
 

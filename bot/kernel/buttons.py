@@ -157,7 +157,8 @@ class FreshButtons:
 
     async def insert(self, session: AsyncSession) -> None:
         if self.rows:
-            await session.execute(insert(Button), self.rows)
+            conn = await session.connection()
+            await conn.execute(insert(Button), self.rows)
             self.rows = []
 
 
