@@ -53,6 +53,7 @@ _MOVE_EVENTS: dict[tuple[CaseStatus | None, CaseStatus], Event] = {
     (None, _S.READY): Event.CASE_READY,
     (None, _S.POLICE): Event.HANDED_TO_POLICE,
     (_S.POLICE, _S.COLLECTING): Event.POLICE_HANDED_BACK,
+    (_S.READY, _S.COLLECTING): Event.CASE_UNREADY,
     (_S.DISPUTED, _S.AWAITING_INSURER): Event.RESUBMITTED,
     (None, _S.CANCELLED): Event.CANCELLED,
     (None, _S.CLOSED): Event.CLOSED,

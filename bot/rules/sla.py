@@ -62,6 +62,8 @@ class Event(StrEnum):
 
     CASE_OPENED = "case_opened"
     CASE_READY = "case_ready"
+    # Ready no longer (an edit took something away): collecting again, a new scene clock.
+    CASE_UNREADY = "case_unready"
     INSURER_PINGED = "insurer_pinged"
     # Acknowledge or adjust; approving, asking for a survey and rejecting are first
     # actions too and stop the response clock by themselves.
@@ -104,9 +106,10 @@ _FIRST_ACTIONS = frozenset(
 )
 
 RULES: Mapping[Stage, StageRule] = {
-    # Handed back by the police, the case is collected again: a new scene clock.
+    # Handed back by the police, or ready no longer, the case is collected again: a new
+    # scene clock.
     Stage.SCENE: StageRule(
-        starts=frozenset({Event.CASE_OPENED, Event.POLICE_HANDED_BACK}),
+        starts=frozenset({Event.CASE_OPENED, Event.POLICE_HANDED_BACK, Event.CASE_UNREADY}),
         stops=frozenset({Event.CASE_READY}) | _FAST_PATH_ENDS,
     ),
     Stage.INSURER_RESPONSE: StageRule(

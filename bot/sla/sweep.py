@@ -24,7 +24,7 @@ from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
 from bot.rules.ladder import batches, due_now
 from bot.rules.sla_clock import Clock, Due
-from bot.sla.lines import case_line
+from bot.sla.lines import case_line, stage_label
 from bot.sla.recipients import Recipients, Target
 from bot.sla.store import claim_due
 from storage import queries as q
@@ -143,7 +143,8 @@ async def _fire(
             repeat=due.firing.repeat,
             due_at=due.at.isoformat(),
             overdue_seconds=int(due.overdue.total_seconds()),
-            told=[uid for uid, _ in target.people],
+            # In its own chat the office is told without a mention: its people, then.
+            told=[uid for uid, _ in target.people] or sorted(target.ackers),
         )
         notices.append(Notice(target, case, row, due))
     refresh(svc, row, clock)
@@ -168,7 +169,8 @@ async def _send(
     for (chat_id, kind, people), group in batches(notices, key, size):
         lang = await recipients.language(chat_id)
         who = "".join(f"{mention(uid, name)} " for uid, name in people)
-        lines = [t(f"sla.head.{kind.value}", lang, who=Raw(who), n=len(group))]
+        numbers = [n.case.number for n in group]
+        lines = [t(f"sla.head.{kind.value}", lang, who=Raw(who), n=len(set(numbers)))]
         lines += [case_line(svc, n.case, n.row, late=n.due.overdue, lang=lang) for n in group]
         rows: list[list[list[str]]] = []
         seen: set[int] = set()
@@ -186,7 +188,10 @@ async def _send(
                 repeat=n.due.firing.repeat,
                 people=sorted(n.target.ackers),
             )
-            rows.append([[t("sla.b.ack", lang, number=n.case.number), data]])
+            label = t("sla.b.ack", lang, number=n.case.number)
+            if numbers.count(n.case.number) > 1:  # two stages of one case: say which
+                label += " " + t("sla.b.ack_stage", lang, **stage_label(svc, n.row, lang))
+            rows.append([[label, data]])
         writes.enqueue(
             at=now, chat_id=chat_id, kind=NOTICE_KIND, text="\n".join(lines), buttons=rows
         )

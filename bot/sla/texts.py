@@ -41,6 +41,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "sla.insurer": {"zh": "（{name}）", "en": " ({name})"},
     "sla.b.ack": {"zh": "✋ 接单 {number}", "en": "✋ Acknowledge {number}"},
+    "sla.b.ack_stage": {"zh": "{stage}{insurer}", "en": "{stage}{insurer}"},
     "sla.ack.ok": {
         "zh": "已接单。请在 {grace} 内处理，否则将再次升级。",
         "en": "Acknowledged. Please act within {grace}, or the case escalates again.",

@@ -94,7 +94,7 @@ def test_every_stage_has_rules_and_no_event_plays_two_parts():
 def test_the_table_written_out():
     expected = {
         Stage.SCENE: (
-            {Event.CASE_OPENED, Event.POLICE_HANDED_BACK},
+            {Event.CASE_OPENED, Event.POLICE_HANDED_BACK, Event.CASE_UNREADY},
             {Event.CASE_READY, Event.HANDED_TO_POLICE, Event.CANCELLED, Event.CLOSED},
             set(),
             set(),
