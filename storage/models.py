@@ -28,6 +28,11 @@ class ChatGroup(SQLModel, table=True):
     language: str = "zh"
     registered_by: int = tg_id_column()
     registered_at: datetime = ts_column()
+    # "township": a case group; "liaison": the liaison office's chat (no cases of its own),
+    # overseeing `scope` (township codes; empty: all), with personal data shown or masked.
+    kind: str = "township"
+    scope: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    show_personal_data: bool = False
 
 
 class Member(SQLModel, table=True):
@@ -75,8 +80,12 @@ class Case(SQLModel, table=True):
     media_group_id: str | None = Field(default=None, index=True)
     opened_by: int = tg_id_column()
     opened_by_name: str = ""
-    opened_at: datetime = ts_column()
+    opened_at: datetime = ts_column(index=True)
     updated_at: datetime = ts_column()
+    # When it was closed or cancelled, and first handed to the police: the statistics read
+    # these (docs/domain.md §7.1) instead of replaying the audit log.
+    closed_at: datetime | None = ts_column(nullable=True, index=True)
+    police_at: datetime | None = ts_column(nullable=True, index=True)
     # Eligibility answers (docs/domain.md §2.1), question code -> True/False.
     eligibility: dict[str, bool] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
@@ -299,7 +308,7 @@ class PhotoFlag(SQLModel, table=True):
     kind: str
     other_case_id: int | None = Field(default=None, foreign_key="accident_case.id")
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = ts_column()
+    created_at: datetime = ts_column(index=True)
 
 
 class RoleRequest(SQLModel, table=True):
@@ -345,7 +354,7 @@ class InsurerClaim(SQLModel, table=True):
     decided_by_name: str | None = None
     decided_at: datetime | None = ts_column(nullable=True)
     reason: str | None = None
-    created_at: datetime = ts_column()
+    created_at: datetime = ts_column(index=True)
 
 
 class InsurerPayment(SQLModel, table=True):
@@ -399,7 +408,7 @@ class StageClock(SQLModel, table=True):
     insurer_code: str | None = None
     state: str = Field(default="running", index=True)
     started_at: datetime = ts_column()
-    stopped_at: datetime | None = ts_column(nullable=True)
+    stopped_at: datetime | None = ts_column(nullable=True, index=True)
     target_seconds: int
     worked_seconds: int | None = None
     met_target: bool | None = None
@@ -425,3 +434,13 @@ class ChatLease(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     holder: str
     until: datetime = ts_column()
+
+
+class DigestSent(SQLModel, table=True):
+    """A digest sent to a chat for a period: recorded with its message, so each period's
+    digest goes out once across restarts and processes."""
+
+    __tablename__ = "digest_sent"
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    period: str = Field(primary_key=True)  # "day:2026-11-30", "week:2026-W48", "month:2026-11"
+    sent_at: datetime = ts_column()

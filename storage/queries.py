@@ -25,7 +25,14 @@ from storage.types import OutboxStatus
 
 
 async def get_group(session: AsyncSession, *, chat_id: int) -> ChatGroup | None:
-    """The registered group of a chat, if any."""
+    """The township group a chat is registered as, if any (a liaison chat is none: it has
+    no cases, and everything about cases treats it as a chat the bot does not serve)."""
+    row = await get_registration(session, chat_id=chat_id)
+    return row if row is not None and row.kind == "township" else None
+
+
+async def get_registration(session: AsyncSession, *, chat_id: int) -> ChatGroup | None:
+    """A chat's registration of either kind (a township group or a liaison chat)."""
     return (await session.exec(select(ChatGroup).where(ChatGroup.chat_id == chat_id))).first()
 
 

@@ -11,7 +11,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case import clocks
-from bot.case.status import CaseStatus, allowed, audit_kind
+from bot.case.status import TERMINAL, CaseStatus, allowed, audit_kind
 from storage import queries as q
 from storage.models import Case
 
@@ -44,13 +44,18 @@ async def move(
     current = CaseStatus(case.status)
     if not allowed(current, target):
         raise IllegalTransition(f"case {case.number}: {current} → {target}")
+    values = dict(values or {})
+    if target in TERMINAL:
+        values.setdefault("closed_at", at)
+    if target is CaseStatus.POLICE and case.police_at is None:
+        values.setdefault("police_at", at)
     # Pending changes to the case must reach the row before the compare-and-set reads it.
     await session.flush()
     conn = await session.connection()
     result = await conn.execute(
         update(Case)
         .where(col(Case.id) == case.id, col(Case.status) == current.value, *conditions)
-        .values(status=target.value, updated_at=at, **(values or {}))
+        .values(status=target.value, updated_at=at, **values)
     )
     await session.refresh(case)
     if result.rowcount != 1:

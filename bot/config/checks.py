@@ -42,6 +42,14 @@ def problems(d: Deployment) -> list[str]:
     if hours > 23 or minutes > 59:
         out.append(f"sla.digest_time: {d.sla.digest_time} is not a time of day (00:00-23:59)")
     out += _sla_problems(d.sla, {i.code for i in d.insurers})
+    towns = {t.code for t in d.townships}
+    for office in d.liaison_chats:
+        for code in office.townships:
+            if code not in towns:
+                out.append(f"liaison_chats: chat {office.chat_id} names unknown township {code}")
+    ids = [o.chat_id for o in d.liaison_chats]
+    for chat_id in sorted({i for i in ids if ids.count(i) > 1}):
+        out.append(f"liaison_chats: chat {chat_id} is listed twice")
     if rules.photos_min > rules.photos_max:
         out.append(
             f"rules: photos_min ({rules.photos_min}) is above photos_max ({rules.photos_max})"

@@ -115,6 +115,15 @@ class Person(Strict):
         return self
 
 
+class LiaisonChat(Strict):
+    """A chat of the liaison office (联席办): its digest, /stats, /export and escalations."""
+
+    chat_id: int
+    townships: tuple[str, ...] = ()  # township codes it oversees; empty: every township
+    # Driver names and phones in full in its digests and exports (else masked).
+    show_personal_data: bool = False
+
+
 class EvidenceSlot(Strict):
     """One required shot of the checklist (docs/domain.md §3.2); per_party slots repeat per party."""
 
@@ -221,6 +230,7 @@ class Deployment(Strict):
     evidence: Evidence = Evidence()
     geocoder: Geocoder = Geocoder()
     people: tuple[Person, ...] = ()
+    liaison_chats: tuple[LiaisonChat, ...] = ()
 
     @model_validator(mode="after")
     def _is_consistent(self) -> Deployment:

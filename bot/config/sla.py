@@ -137,12 +137,10 @@ class Sla(Strict):
     stages: SlaStages = SlaStages()
     # How long an acknowledgement (接单) holds a ladder before the case climbs again.
     ack_grace_minutes: int = Field(default=30, gt=0)
-    # Where `liaison` steps go: the liaison office's own chat; null: its people are
-    # mentioned in the case's group.
-    liaison_chat_id: int | None = None
     # Cases one reminder lists at most; more make more messages.
     cases_per_message: int = Field(default=20, ge=1, le=50)
-    digest_time: str = Field(default="18:00", pattern=r"^\d{2}:\d{2}$")
+    # When the liaison office's daily digest is sent, local time (region's zone).
+    digest_time: str = Field(default="08:00", pattern=r"^\d{2}:\d{2}$")
 
     @model_validator(mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from bot.config.deployment import Township
 from bot.kernel.incoming import SetupRequest
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
+from bot.roles.offices import LIAISON_KIND, is_liaison, liaison_townships
 from storage import queries as q
 from storage.models import ChatGroup
 
@@ -42,6 +43,8 @@ async def setup_group(svc: Services, req: SetupRequest) -> SetupOutcome:
         lang = svc.language
         choices = "、".join(town.name for town in svc.deployment.townships)
         township = svc.deployment.find_township(req.argument) if req.argument else None
+        if req.argument and req.argument.strip().lower() in LIAISON_WORDS:
+            return await _setup_liaison(session, svc, req)
         if req.chat_type == "private":
             outcome, text = SetupOutcome.PRIVATE, t("setup.private", lang)
         elif not (req.user_is_admin or _file_admin(svc, req.user_id, township)):
@@ -51,6 +54,10 @@ async def setup_group(svc: Services, req: SetupRequest) -> SetupOutcome:
         elif township is None:
             outcome = SetupOutcome.UNKNOWN_TOWNSHIP
             text = t("setup.unknown_township", lang, text=req.argument[:40], townships=choices)
+        elif (
+            row := await q.get_registration(session, chat_id=req.chat_id)
+        ) and row.kind != "township":
+            outcome, text = SetupOutcome.USAGE, t("setup.is_liaison", lang)
         else:
             group = await q.get_group(session, chat_id=req.chat_id)
             if group is None:
@@ -93,6 +100,62 @@ async def setup_group(svc: Services, req: SetupRequest) -> SetupOutcome:
         return outcome
 
     return await svc.in_transaction(work)
+
+
+# `/setup 联席办` registers the liaison office's chat instead of a township group.
+LIAISON_WORDS = frozenset({"联席办", "liaison", "联席办公室"})
+
+
+async def _setup_liaison(session: AsyncSession, svc: Services, req: SetupRequest) -> SetupOutcome:
+    """Register a chat as the liaison office's: by a group admin who is liaison (the file or
+    a chat grant), overseeing the townships the file gives that person (all by default)."""
+    now, lang = svc.clock.now(), svc.language
+    if req.chat_type == "private":
+        outcome, text = SetupOutcome.PRIVATE, t("setup.private", lang)
+    elif not (req.user_is_admin or _file_admin(svc, req.user_id, None)) or not await is_liaison(
+        session, svc, chat_id=req.chat_id, user_id=req.user_id
+    ):
+        outcome, text = SetupOutcome.NOT_ADMIN, t("setup.liaison_not_allowed", lang)
+    elif await q.get_group(session, chat_id=req.chat_id) is not None:
+        outcome, text = SetupOutcome.USAGE, t("setup.is_township", lang)
+    else:
+        towns = liaison_townships(svc, req.user_id) or frozenset()
+        row = await q.get_registration(session, chat_id=req.chat_id)
+        outcome = SetupOutcome.REGISTERED if row is None else SetupOutcome.UPDATED
+        row = row or ChatGroup(
+            chat_id=req.chat_id,
+            township_code="",
+            case_prefix="",
+            registered_by=req.user_id,
+            registered_at=now,
+            timezone=svc.timezone,
+            language=lang,
+            kind=LIAISON_KIND,
+        )
+        row.title, row.is_forum, row.scope = req.title, req.is_forum, sorted(towns)
+        session.add(row)
+        names = "、".join(svc.township_name(code) for code in sorted(towns)) or t(
+            "setup.all_townships", lang
+        )
+        text = t("setup.liaison_done", lang, townships=names)
+        q.audit(
+            session,
+            at=now,
+            kind=f"group.liaison_{outcome.value}",
+            chat_id=req.chat_id,
+            actor=req.user_id,
+            townships=sorted(towns),
+        )
+    q.enqueue(
+        session,
+        at=now,
+        chat_id=req.chat_id,
+        kind="send_text",
+        text=Raw(text),
+        reply_to=req.message_id,
+        thread_id=req.thread_id,
+    )
+    return outcome
 
 
 async def follow_migration(svc: Services, *, old_chat_id: int, new_chat_id: int) -> bool:

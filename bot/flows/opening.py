@@ -20,6 +20,7 @@ from bot.kernel.incoming import IncomingPhoto
 from bot.kernel.outbox import chat_language
 from bot.kernel.services import Services, mark_changed
 from bot.kernel.texts import Raw, t
+from bot.roles.offices import office_of
 from bot.rules import sla
 from storage import queries as q
 from storage.models import Button, Case, ChatGroup, Photo
@@ -122,6 +123,8 @@ async def receive_photo(svc: Services, p: IncomingPhoto) -> PhotoOutcome:
         )
         if group is None and refusal == "not_image":
             return PhotoOutcome.REFUSED  # not evidence, in a group we do not serve
+        if group is None and await office_of(session, svc, p.chat_id) is not None:
+            return PhotoOutcome.REFUSED  # the liaison office's chat never opens cases
         if group is None:
             if not await q.has_recent_outbox(
                 session, chat_id=p.chat_id, kind="send_text_hint", since=now - HINT_QUIET

@@ -93,5 +93,5 @@ def say(
 
 async def chat_language(session: AsyncSession, svc: Services, chat_id: int) -> str:
     """The language a chat is spoken to in: its group's, else the deployment's."""
-    group = await q.get_group(session, chat_id=chat_id)
+    group = await q.get_registration(session, chat_id=chat_id)
     return group.language if group is not None else svc.language

@@ -32,6 +32,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "未找到乡镇“{text}”。可选：{townships}",
         "en": "No township called “{text}”. Choices: {townships}",
     },
+    "setup.liaison_done": {
+        "zh": "✅ 本群已登记为<b>联席办</b>群，督办：{townships}。每日简报、/stats、/export 在此使用；本群不受理案件照片。",
+        "en": "✅ This chat is registered as the <b>liaison office</b>'s, overseeing: {townships}. "
+        "The daily digest, /stats and /export work here; it opens no cases.",
+    },
+    "setup.all_townships": {"zh": "全部乡镇", "en": "every township"},
+    "setup.liaison_not_allowed": {
+        "zh": "抱歉，只有身为联席办人员的群管理员可以把本群登记为联席办群。",
+        "en": "Sorry, only a group admin who works for the liaison office can register it.",
+    },
+    "setup.is_township": {
+        "zh": "本群已登记为乡镇快处群，不能同时作为联席办群。",
+        "en": "This group is registered for a township; it cannot be the liaison office's too.",
+    },
+    "setup.is_liaison": {
+        "zh": "本群是联席办群，不受理案件，不能登记为乡镇群。",
+        "en": "This is the liaison office's chat; it opens no cases and cannot serve a township.",
+    },
     "setup.private": {
         "zh": "请在事故处理群里发送 /setup，而不是私聊。",
         "en": "Send /setup in the accident group, not in a private chat.",

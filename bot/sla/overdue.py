@@ -1,8 +1,8 @@
 """/overdue: the overdue cases a person may see, oldest breach first, with links.
 
-In a case group, insurers' people see their insurer's, the police, the liaison office,
-assistants and admins see all of the group's. In the liaison office's own chat
-(`sla.liaison_chat_id`) the office sees every group of its townships.
+Who sees what is `bot/roles/offices.py` `oversight`: in a case group, insurers' people see
+their insurer's, the police, the liaison office, assistants and admins all of the
+group's; in a liaison chat, the office sees every group of the townships it oversees.
 """
 
 from __future__ import annotations
@@ -14,49 +14,31 @@ from bot.kernel.incoming import Command
 from bot.kernel.outbox import chat_language
 from bot.kernel.services import Services
 from bot.kernel.texts import t
-from bot.roles.lookup import grants_of
-from bot.rules.access import INSURER_ROLES, Role
+from bot.roles.offices import LIAISON_KIND, oversight
 from bot.sla.lines import case_line
 from bot.sla.store import overdue
 from storage import queries as q
 from storage.models import ChatGroup
 
 LISTED = 30
-_ALL_OF_GROUP = frozenset({Role.POLICE, Role.LIAISON, Role.ASSISTANT, Role.ADMIN})
 
 
 async def _scope(
     session: AsyncSession, svc: Services, cmd: Command
 ) -> tuple[list[int], str | None] | str:
     """The chats and insurer a person's list covers, or the key of a refusal."""
-    liaison_chat = svc.deployment.sla.liaison_chat_id
-    if liaison_chat is not None and cmd.chat_id == liaison_chat:
-        people = [p for p in svc.deployment.people_with("liaison") if p.user_id == cmd.user_id]
-        if not people:
-            return "sla.overdue.nobody"
-        towns = {town for p in people for town in p.townships}
-        stmt = select(ChatGroup)
-        groups = list((await session.exec(stmt)).all())
-        return [g.chat_id for g in groups if not towns or g.township_code in towns], None
-    if cmd.chat_type == "private":
-        return "sla.overdue.private"
-    group = await q.get_group(session, chat_id=cmd.chat_id)
-    if group is None:
-        return "sla.overdue.unregistered"
-    grants = await grants_of(
+    seen = await oversight(
         session,
         svc,
         chat_id=cmd.chat_id,
+        chat_type=cmd.chat_type,
         user_id=cmd.user_id,
-        township=group.township_code,
         chat_admin=cmd.chat_admin,
     )
-    if any(g.role in _ALL_OF_GROUP for g in grants):
-        return [group.chat_id], None
-    insurers = {g.insurer for g in grants if g.role in INSURER_ROLES and g.insurer}
-    if len(insurers) == 1:
-        return [group.chat_id], insurers.pop()
-    return "sla.overdue.nobody"
+    if isinstance(seen, str):
+        return f"sla.overdue.{seen}"
+    groups = (await session.exec(select(ChatGroup).where(ChatGroup.kind != LIAISON_KIND))).all()
+    return [g.chat_id for g in groups if seen.covers(g.township_code)], seen.insurer
 
 
 async def show_overdue(svc: Services, cmd: Command) -> int:

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.kernel.outbox import chat_language
 from bot.kernel.services import Services
 from bot.roles.lookup import Directory
+from bot.roles.offices import Office, office_for, offices
 from bot.rules.access import Role
 from bot.rules.ladder import ONE_UP, climb
 from bot.rules.sla import PER_INSURER, Stage, StepKind
@@ -44,6 +45,7 @@ class Recipients:
         self.directory = directory
         self._people: dict[tuple[int, str, str, str | None, bool], People] = {}
         self._languages: dict[int, str] = {}
+        self._offices: list[Office] | None = None
 
     @staticmethod
     async def of(
@@ -106,7 +108,10 @@ class Recipients:
         )
         if fired is StepKind.LIAISON:
             people = await self._of(StepKind.LIAISON, case, row)
-            chat = self.svc.deployment.sla.liaison_chat_id or case.chat_id
+            if self._offices is None:
+                self._offices = await offices(self.session, self.svc)
+            office = office_for(self._offices, case.township_code)
+            chat = office.chat_id if office is not None else case.chat_id
             # In its own chat the office needs no mention to see the message.
             shown = () if chat != case.chat_id else people
             return Target(fired, chat, shown, frozenset(uid for uid, _ in people))

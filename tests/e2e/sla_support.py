@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Runtime, build_runtime
-from bot.config.deployment import EXAMPLE_FILE, Deployment, Person, load_deployment
+from bot.config.deployment import EXAMPLE_FILE, Deployment, LiaisonChat, Person, load_deployment
 from bot.kernel.clock import ManualClock
 from tests.e2e.conftest import World, bot_settings
 from tests.e2e.helpers import bot_messages, text_of
@@ -44,7 +44,7 @@ def sla_deployment(world: World, office: Office) -> Deployment:
     return base.model_copy(
         update={
             "people": (*people, liaison),
-            "sla": base.sla.model_copy(update={"liaison_chat_id": office.chat}),
+            "liaison_chats": (LiaisonChat(chat_id=office.chat),),
         }
     )
 

@@ -143,7 +143,7 @@ def test_the_payout_default_is_the_insurers_three_day_commitment():
 
 
 def test_the_digest_time_stays():
-    assert load_deployment(EXAMPLE_FILE).sla.digest_time == "18:00"
+    assert load_deployment(EXAMPLE_FILE).sla.digest_time == "08:00"
 
 
 # --- terms from the file ----------------------------------------------------------------------

@@ -17,6 +17,7 @@ from dataclasses import replace
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.claims.routing import route
+from bot.config.deployment import LiaisonChat
 from bot.flows.opening import PhotoOutcome, receive_photo
 from bot.flows.text_router import receive_text
 from bot.kernel.incoming import Command, IncomingPhoto
@@ -737,7 +738,8 @@ async def test_two_adjusters_acknowledging_at_once_make_one_acknowledgement(svc:
 async def test_the_liaison_office_is_told_in_its_own_chat_and_may_acknowledge_there(
     svc: Services,
 ):
-    set_sla(svc, liaison_chat_id=OTHER_CHAT)
+    office = LiaisonChat(chat_id=OTHER_CHAT)
+    svc.deployment = svc.deployment.model_copy(update={"liaison_chats": (office,)})
     case, _, _ = await routed(svc)
     later(svc, 30)
     got = await produced(svc, sweep(svc))
