@@ -23,6 +23,7 @@ from bot.flows.insurers import sync_insurers
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.services import Services
 from bot.kernel.texts import t
+from bot.liaison.schedule import send_due_digests
 from bot.sla.sweep import sweep
 from bot.transport.downloader import Downloader
 from bot.transport.ingest import Poller
@@ -47,6 +48,8 @@ class Runtime:
     downloader: Downloader | None = None
     # Seconds between two SLA sweeps (the JobQueue job that fires due ladder steps).
     sweep_seconds: float = 5.0
+    # Seconds between two looks for digests that are due (sent at sla.digest_time).
+    digest_seconds: float = 60.0
 
     async def start(self) -> None:
         """Connect to Telegram, register commands, start handling, sending and polling."""
@@ -64,6 +67,9 @@ class Runtime:
         self.app.job_queue.run_once(_reindex_job, when=0.0, name="sla-reindex")
         self.app.job_queue.run_repeating(
             _sweep_job, interval=self.sweep_seconds, first=0.0, name="sla-sweep"
+        )
+        self.app.job_queue.run_repeating(
+            _digest_job, interval=self.digest_seconds, first=1.0, name="digests"
         )
         await self.sender.start()
         if self.downloader is not None:
@@ -99,6 +105,8 @@ async def register_commands(app: Application) -> None:
             BotCommand("queue", t("cmd.queue", lang)),
             BotCommand("agreement", t("cmd.agreement", lang)),
             BotCommand("overdue", t("cmd.overdue", lang)),
+            BotCommand("stats", t("cmd.stats", lang)),
+            BotCommand("export", t("cmd.export", lang)),
             BotCommand("help", t("cmd.help", lang)),
         ]
         code = None if lang == "zh" else "en"
@@ -174,6 +182,14 @@ async def _reindex_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("SLA: %d running clock(s) re-indexed under the deployment file", count)
     except Exception:  # the clocks keep their old instants; the next start tries again
         log.exception("SLA re-index failed")
+
+
+async def _digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc: Services = context.bot_data["services"]
+    try:
+        await send_due_digests(svc)
+    except Exception:  # the next look tries again; a digest is marked sent only when queued
+        log.exception("digest failed")
 
 
 async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -28,6 +28,8 @@ from bot.kernel import texts as kernel_texts
 from bot.kernel.buttons import ButtonAction
 from bot.kernel.registry import Registry
 from bot.kernel.services import Services
+from bot.liaison import export as liaison_export
+from bot.liaison import texts as liaison_texts
 from bot.parties import buttons as parties_buttons
 from bot.parties import card as parties_card
 from bot.parties import confirm as parties_confirm
@@ -57,6 +59,8 @@ CATALOGUES: tuple[dict[str, dict[str, str]], ...] = (
     timeline_texts.TEXTS,
     agreement_texts.TEXTS,
     sla_texts.TEXTS,
+    liaison_texts.TEXTS,
+    liaison_export.TEXTS,
 )
 
 BUTTON_TABLES: tuple[Mapping[str, ButtonAction], ...] = (

@@ -15,7 +15,13 @@ from telegram.ext import (
 from bot.transport.ingest import claim_update, mark_handled
 from handlers.agreement import agreement_command
 from handlers.buttons import button_pressed
-from handlers.casework import case_command, overdue_command, queue_command
+from handlers.casework import (
+    case_command,
+    export_command,
+    overdue_command,
+    queue_command,
+    stats_command,
+)
 from handlers.claims import paid, topic_activity
 from handlers.evidence import document_message, location_message
 from handlers.help import help_command
@@ -47,6 +53,8 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("case", case_command, filters=NEW), group=MAIN_GROUP)
     app.add_handler(CommandHandler("queue", queue_command, filters=NEW), group=MAIN_GROUP)
     app.add_handler(CommandHandler("overdue", overdue_command, filters=NEW), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("stats", stats_command, filters=NEW), group=MAIN_GROUP)
+    app.add_handler(CommandHandler("export", export_command, filters=NEW), group=MAIN_GROUP)
     app.add_handler(CommandHandler("agreement", agreement_command, filters=NEW), group=MAIN_GROUP)
     app.add_handler(
         CommandHandler(

@@ -1,5 +1,5 @@
-"""/case <number> (the timeline), /queue (the police queue) and /overdue: translate, call
-the use case."""
+"""/case <number> (the timeline), /queue (the police queue), /overdue, /stats and /export:
+translate, call the use case."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.kernel.incoming import Command
+from bot.liaison.commands import export_cases, show_stats
 from bot.police.queue import show_queue
 from bot.sla.overdue import show_overdue
 from bot.timeline.show import show_timeline
@@ -44,3 +45,15 @@ async def overdue_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """/overdue."""
     if cmd := _command(update, context):
         await show_overdue(services(context), cmd)
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats [period] [township|insurer]."""
+    if cmd := _command(update, context):
+        await show_stats(services(context), cmd)
+
+
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/export [period] [csv]: the file is written outside the update's transaction."""
+    if cmd := _command(update, context):
+        await export_cases(services(context), cmd)

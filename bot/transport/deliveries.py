@@ -238,6 +238,29 @@ class Deliveries:
             if "NOT_MODIFIED" not in str(exc).upper():
                 raise
 
+    async def _send_file(self, item: OutboxItem) -> None:
+        """A file under MEDIA_DIR into a chat outside any case (a digest's chart, an
+        export): as a photo when `photo` is set, else as a document."""
+        payload = item.payload
+        path = self.svc.media_dir / payload["path"]
+        if not path.is_file():
+            raise ValueError(f"file {payload['path']} is missing under MEDIA_DIR")
+        kwargs: dict[str, Any] = {"caption": payload.get("caption") or None}
+        if payload.get("thread_id"):
+            kwargs["message_thread_id"] = payload["thread_id"]
+        if payload.get("reply_to"):
+            kwargs["reply_parameters"] = ReplyParameters(
+                payload["reply_to"], allow_sending_without_reply=True
+            )
+        if payload.get("photo"):
+            await self.call(item.chat_id, self.bot.send_photo, photo=path.read_bytes(), **kwargs)
+        else:
+            filename = payload.get("filename") or path.name
+            document = path.read_bytes()
+            await self.call(
+                item.chat_id, self.bot.send_document, document=document, filename=filename, **kwargs
+            )
+
     async def _send_document(self, item: OutboxItem) -> None:
         # A file written under MEDIA_DIR (the agreement PDF); the payload holds its path.
         payload = item.payload

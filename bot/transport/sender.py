@@ -100,6 +100,7 @@ class Sender(Deliveries):
             "send_text_hint": self._send_text,
             "edit_text": self._edit_text,
             "send_document": self._send_document,
+            "send_file": self._send_file,
             "edit_topic": self._topic_call,
             "close_topic": self._topic_call,
             "reopen_topic": self._topic_call,
