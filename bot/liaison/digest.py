@@ -90,8 +90,10 @@ def _holder(svc: Services, row: StageClock, case: Case, lang: str) -> str:
     return t("liaison.holder", lang, who=who)
 
 
-def body(svc: Services, got: Gathered, *, lang: str, personal: bool) -> list[str]:
-    """The lines of one period's figures (no heading)."""
+def body(
+    svc: Services, got: Gathered, *, lang: str, personal: bool, open_now: bool = True
+) -> list[str]:
+    """The lines of one period's figures (no heading); `open_now`: with the cases open."""
     f = got.figures
     lines = [
         t(
@@ -109,7 +111,8 @@ def body(svc: Services, got: Gathered, *, lang: str, personal: bool) -> list[str
         if n
     ]
     key = "liaison.open_now" if parts else "liaison.open_none"
-    lines.append(t(key, lang, parts=Raw(" · ".join(parts))))
+    if open_now:
+        lines.append(t(key, lang, parts=Raw(" · ".join(parts))))
     if got.overdue:
         now = svc.clock.now()
         lines += ["", t("liaison.overdue", lang, n=got.overdue_total)]
@@ -188,7 +191,7 @@ def render(
     lines += body(svc, got, lang=lang, personal=personal)
     if month is not None:
         lines += ["", t("liaison.month_to_date", lang, label=month.figures.period.label)]
-        lines += body(svc, _without_lists(month), lang=lang, personal=personal)
+        lines += body(svc, _without_lists(month), lang=lang, personal=personal, open_now=False)
     return split(lines)
 
 

@@ -53,7 +53,7 @@ async def overdue(
     limit: int,
 ) -> tuple[list[tuple[StageClock, Case]], int]:
     """Running clocks past their breach in these chats, oldest breach first (at most
-    `limit`), and how many there are in all."""
+    `limit`), and how many cases are overdue in all."""
     where = (
         col(StageClock.chat_id).in_(list(chat_ids)),
         col(StageClock.breach_at) <= now,
@@ -68,5 +68,7 @@ async def overdue(
         .limit(limit)
     )
     rows = [(c, k) for c, k in (await session.exec(stmt)).all()]
-    total = (await session.exec(select(func.count()).select_from(StageClock).where(*where))).one()
+    # The cases, not their stages: one case may be late on two clocks.
+    count = func.count(func.distinct(StageClock.case_id))
+    total = (await session.exec(select(count).where(*where))).one()
     return rows, int(total)
