@@ -1,4 +1,4 @@
-"""The `kuaipei` command: run, migrate, demo, sandbox.
+"""The `kuaipei` command: run, migrate, demo, sandbox, digest, export.
 
 Every way out of a command is one line on stderr that names what is wrong, never a
 traceback and never the token: the output ends up in journald or docker logs.
@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from telegram.error import InvalidToken
 
@@ -143,6 +144,118 @@ def cmd_migrate(settings: Settings) -> int:
     return 0
 
 
+def _offline(settings: Settings, deployment: Deployment) -> Any:
+    """Services over the bot's database without Telegram (the reports read what it wrote)."""
+    from bot import wiring
+    from bot.kernel.clock import SystemClock
+    from bot.kernel.services import Services
+    from storage.db import Database
+
+    svc = Services(
+        db=Database(settings.database_url),
+        clock=SystemClock(),
+        deployment=deployment,
+        timezone=settings.timezone,
+        language=settings.language,
+        media_dir=settings.media_dir,
+    )
+    wiring.wire(svc)
+    return svc
+
+
+def _period(kind: str, first: str, last: str | None, zone: str) -> Any:
+    from datetime import date
+
+    from bot.rules import stats
+
+    try:
+        start = date.fromisoformat(first)
+        end = date.fromisoformat(last) if last else None
+    except ValueError:
+        raise _Failure(f"dates are YYYY-MM-DD: {first} {last or ''}".strip()) from None
+    if end is not None:
+        if end < start:
+            raise _Failure(f"--to {last} is before --from {first}")
+        return stats.between(start, end, zone)
+    if kind == "week":
+        return stats.week(start, zone)
+    if kind == "month":
+        return stats.month(start.year, start.month, zone)
+    return stats.day(start, zone)
+
+
+def cmd_digest(settings: Settings, day: str, kind: str, send: bool) -> int:
+    """Print the digest of a period, or queue it for the liaison chats (--send)."""
+
+    deployment = _deployment(settings)
+    period = _period(kind, day, None, deployment.region.timezone)
+    _upgrade(settings)
+
+    async def go() -> int:
+        from bot.liaison.digest import gather, plain, render
+        from bot.liaison.schedule import send_digest
+        from bot.roles.offices import Oversight, offices
+
+        svc = _offline(settings, deployment)
+        try:
+            if send:
+                async with svc.db.session() as session:
+                    found = await offices(session, svc)
+                if not found:
+                    raise _Failure("no liaison chat: name one under liaison_chats or /setup 联席办")
+                queued = sum([await send_digest(svc, office, period) for office in found])
+                print(
+                    f"digest {period.label}: queued for {queued} of {len(found)} chat(s) "
+                    "(a chat that had it already is skipped); the running bot sends it"
+                )
+                return 0
+            async with svc.db.session() as session:
+                got = await gather(session, svc, period, Oversight(frozenset()))
+            for part in render(svc, got, lang=svc.language, personal=False):
+                print(plain(part))
+                print()
+            return 0
+        finally:
+            await svc.db.dispose()
+
+    return asyncio.run(go())
+
+
+def cmd_export(settings: Settings, first: str, last: str, fmt: str, out: str) -> int:
+    """Write the cases opened in a period to a spreadsheet, with a progress bar."""
+    from pathlib import Path
+
+    deployment = _deployment(settings)
+    period = _period("range", first, last, deployment.region.timezone)
+    _upgrade(settings)
+
+    async def go() -> int:
+        from bot.liaison.commands import write_export
+        from bot.roles.offices import Oversight
+
+        svc = _offline(settings, deployment)
+        try:
+
+            def progress(n: int) -> None:
+                print(f"\r{period.label}: {n:,} cases written", end="", file=sys.stderr)
+
+            count = await write_export(
+                svc,
+                period,
+                Oversight(frozenset()),
+                Path(out),
+                lang=svc.language,
+                fmt=fmt,
+                progress=progress,
+            )
+            print(f"\r{period.label}: {count:,} cases written to {out}", file=sys.stderr)
+            return 0
+        finally:
+            await svc.db.dispose()
+
+    return asyncio.run(go())
+
+
 def cmd_demo(quiet: bool) -> int:
     """Play a scene against the local Telegram and print it."""
     from bot.demo import run_demo
@@ -194,6 +307,30 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=SANDBOX_NOTE,
         formatter_class=raw,
     )
+    digest = sub.add_parser(
+        "digest",
+        help="print the liaison office's digest of a day, week or month (or --send it)",
+        description="Build the liaison office's digest of a period from the bot's database and "
+        "print it as text; with --send, queue it for every liaison chat (once per chat and "
+        "period, as the daily job does) for the running bot to deliver.",
+        epilog=f"{MIGRATE_SETTINGS}  KUAIPEI_CONFIG               deployment file\n\n{SETTINGS_NOTE}",
+        formatter_class=raw,
+    )
+    digest.add_argument("--date", required=True, help="a day of the period, YYYY-MM-DD")
+    digest.add_argument("--period", choices=("day", "week", "month"), default="day")
+    digest.add_argument("--send", action="store_true", help="queue it for the liaison chats")
+    export = sub.add_parser(
+        "export",
+        help="write the cases opened in a period to an XLSX or CSV file",
+        description="Write one row per case opened from --from to --to (inclusive, local days) "
+        "to --out, as the liaison office's /export does, showing progress on stderr.",
+        epilog=f"{MIGRATE_SETTINGS}  KUAIPEI_CONFIG               deployment file\n\n{SETTINGS_NOTE}",
+        formatter_class=raw,
+    )
+    export.add_argument("--from", dest="first", required=True, help="first day, YYYY-MM-DD")
+    export.add_argument("--to", dest="last", required=True, help="last day, YYYY-MM-DD")
+    export.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    export.add_argument("--out", required=True, help="the file to write")
     sandbox.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     sandbox.add_argument("--token", default=None, help="the token the sandbox accepts")
     return parser
@@ -220,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
         "run": lambda: cmd_run(settings),
         "migrate": lambda: cmd_migrate(settings),
         "demo": lambda: cmd_demo(args.quiet),
+        "digest": lambda: cmd_digest(settings, args.date, args.period, args.send),
+        "export": lambda: cmd_export(settings, args.first, args.last, args.format, args.out),
     }
     try:
         return commands[args.command]()
