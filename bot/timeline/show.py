@@ -17,6 +17,7 @@ from bot.kernel.incoming import Command
 from bot.kernel.outbox import mention
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
+from bot.roles.offices import is_liaison, office_of
 from bot.timeline.access import may_view
 from bot.timeline.format import Entry, event_lines, fit, step_lines
 from storage import queries as q
@@ -114,7 +115,8 @@ async def show_timeline(svc: Services, cmd: Command) -> str:
         if cmd.chat_type == "private":
             _answer(session, svc, cmd, t("timeline.private", lang))
             return "private"
-        if await q.get_group(session, chat_id=cmd.chat_id) is None:
+        office = await office_of(session, svc, cmd.chat_id)
+        if office is None and await q.get_group(session, chat_id=cmd.chat_id) is None:
             _answer(session, svc, cmd, t("timeline.unregistered", lang))
             return "unregistered"
         if not cmd.args:
@@ -130,7 +132,14 @@ async def show_timeline(svc: Services, cmd: Command) -> str:
         if case is None:
             _answer(session, svc, cmd, t("timeline.unknown", lang, number=number))
             return "unknown"
-        if not await may_view(session, svc, case, user_id=cmd.user_id):
+        # In the liaison office's chat its people read every case of the townships it
+        # oversees; elsewhere the case's own group decides.
+        in_office = (
+            office is not None
+            and office.covers(case.township_code)
+            and await is_liaison(session, svc, chat_id=cmd.chat_id, user_id=cmd.user_id)
+        )
+        if not in_office and not await may_view(session, svc, case, user_id=cmd.user_id):
             q.audit(
                 session,
                 at=svc.clock.now(),

@@ -133,6 +133,26 @@ async def test_the_morning_digest_the_export_and_a_restart(
         exported = "\n".join(str(c) for r in cases.iter_rows(values_only=True) for c in r)
         assert not any(s.phone in exported or s.driver in exported for s in seeded)
         assert re.search(r"\d{3}\*{4}\d{4}", exported)  # phones shown masked
+
+        # /overdue and /case work in the office's chat for every township it oversees.
+        sb.send_text(office, person, "/overdue")
+        await sb.wait_for(
+            lambda: any(
+                "超时案件" in text_of(m)
+                and "最早超时" in text_of(m)
+                and "HS-" in text_of(m)
+                and "SB-" in text_of(m)
+                for m in bot_messages(sb, office)
+                if m is not digest
+            ),
+            timeout=10,
+        )
+        number = waiting[0]
+        sb.send_text(office, person, f"/case {number}")
+        await sb.wait_for(
+            lambda: any(f"案件 {number}" in text_of(m) for m in bot_messages(sb, office)),
+            timeout=10,
+        )
     finally:
         await bot.stop()
 
