@@ -10,6 +10,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.outbox import chat_language
@@ -29,7 +31,12 @@ def digest_periods(local: datetime, at: time, zone: str) -> list[Period]:
     day before; on a Monday also the ISO week before; on the 1st also the month before."""
     if local.time() < at:
         return []
-    today = local.date()
+    return periods_sent_on(local.date(), zone)
+
+
+def periods_sent_on(today: date, zone: str) -> list[Period]:
+    """What a digest day sends: the day before, on Mondays the week before, on the 1st the
+    month before."""
     due = [day(today - timedelta(days=1), zone)]
     if today.isoweekday() == 1:
         due.append(week(today - timedelta(days=7), zone))
@@ -37,6 +44,19 @@ def digest_periods(local: datetime, at: time, zone: str) -> list[Period]:
         last = today - timedelta(days=1)
         due.append(month(last.year, last.month, zone))
     return due
+
+
+CATCH_UP_DAYS = 7
+
+
+def missed_days(last_day: date | None, today: date) -> list[date]:
+    """The digest days before today whose digests were missed (the bot was down): the days
+    after the one that sent the last day's digest, at most a week back (pure). Without any
+    digest sent yet there is nothing to catch up."""
+    if last_day is None:
+        return []
+    first = max(last_day + timedelta(days=2), today - timedelta(days=CATCH_UP_DAYS))
+    return [first + timedelta(days=n) for n in range((today - first).days)]
 
 
 def period_key(period: Period) -> str:
@@ -60,23 +80,32 @@ async def send_due_digests(svc: Services) -> int:
     """Queue every digest that is due and not sent yet; how many were queued."""
     zone = svc.deployment.region.timezone
     local = svc.clock.now().astimezone(ZoneInfo(zone))
-    periods = digest_periods(local, _digest_time(svc), zone)
-    if not periods:
-        return 0
+    today_due = digest_periods(local, _digest_time(svc), zone)
+    queued = 0
     async with svc.db.session() as session:
         found = await offices(session, svc)
-        sent = {
-            (o.chat_id, period_key(p))
-            for o in found
-            for p in periods
-            if await session.get(DigestSent, (o.chat_id, period_key(p))) is not None
-        }
-    queued = 0
     for office in found:
-        for period in periods:
-            if (office.chat_id, period_key(period)) not in sent:
-                queued += await send_digest(svc, office, period)
+        async with svc.db.session() as session:
+            last = await _last_day_sent(session, office.chat_id)
+            # Days the bot was down on: their digests go out now, late but once.
+            due = [p for d in missed_days(last, local.date()) for p in periods_sent_on(d, zone)]
+            due += today_due
+            pending = [
+                p
+                for p in due
+                if await session.get(DigestSent, (office.chat_id, period_key(p))) is None
+            ]
+        for period in pending:
+            queued += await send_digest(svc, office, period)
     return queued
+
+
+async def _last_day_sent(session: AsyncSession, chat_id: int) -> date | None:
+    stmt = select(func.max(DigestSent.period)).where(
+        DigestSent.chat_id == chat_id, col(DigestSent.period).startswith("day:")
+    )
+    key = (await session.exec(stmt)).one()
+    return date.fromisoformat(key.removeprefix("day:")) if key else None
 
 
 async def send_digest(svc: Services, office: Office, period: Period) -> int:

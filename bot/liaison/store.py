@@ -173,7 +173,17 @@ async def flag_counts(session: AsyncSession, period: Period, seen: Oversight) ->
     )
     if seen.townships:
         stmt = stmt.where(col(Case.township_code).in_(sorted(seen.townships)))
+    if seen.insurer is not None:
+        stmt = stmt.where(col(Case.id).in_(_cases_of(seen.insurer)))
     return {kind: int(n) for kind, n in (await session.exec(stmt)).all()}
+
+
+def _cases_of(insurer: str) -> Any:
+    """The cases an insurer's people may see: those it has a live claim in."""
+    return select(InsurerClaim.case_id).where(
+        InsurerClaim.insurer_code == insurer,
+        InsurerClaim.status != ClaimStatus.SUPERSEDED.value,
+    )
 
 
 @dataclass(frozen=True)
@@ -195,6 +205,8 @@ async def repeats(
     )
     if seen.townships:
         stmt = stmt.where(col(Case.township_code).in_(sorted(seen.townships)))
+    if seen.insurer is not None:
+        stmt = stmt.where(col(Case.id).in_(_cases_of(seen.insurer)))
     plates: dict[str, set[str]] = {}
     phones: dict[str, set[str]] = {}
     for plate, phone, number in (await session.exec(stmt)).all():
