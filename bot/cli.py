@@ -1,4 +1,4 @@
-"""The `kuaipei` command: run, migrate, demo, sandbox, digest, export.
+"""The `kuaipei` command: run, migrate, check, demo, sandbox, digest, export.
 
 Every way out of a command is one line on stderr that names what is wrong, never a
 traceback and never the token: the output ends up in journald or docker logs.
@@ -256,6 +256,22 @@ def cmd_export(settings: Settings, first: str, last: str, fmt: str, out: str) ->
     return asyncio.run(go())
 
 
+def cmd_check() -> int:
+    """Report every problem of the settings, the deployment file and the database."""
+    from datetime import date
+
+    from bot.preflight import check
+
+    found = check(date.today())
+    for line in found:
+        print(line, file=sys.stderr)
+    if found:
+        print(f"{len(found)} problem(s) found", file=sys.stderr)
+        return 1
+    print("settings, deployment file and database: ready")
+    return 0
+
+
 def cmd_demo(quiet: bool) -> int:
     """Play a scene against the local Telegram and print it."""
     from bot.demo import run_demo
@@ -307,6 +323,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=SANDBOX_NOTE,
         formatter_class=raw,
     )
+    sub.add_parser(
+        "check",
+        help="find every problem of the settings, deployment file and database, at once",
+        description="Check the settings (the token's shape, webhook settings), the deployment "
+        "file (each problem with its line), the holiday calendar for this year and next, and "
+        "the database (reachable, schema up to date). Prints one line per problem and exits "
+        "1 if there is any; changes nothing.",
+        epilog=f"{RUN_SETTINGS}\n{SETTINGS_NOTE}",
+        formatter_class=raw,
+    )
     digest = sub.add_parser(
         "digest",
         help="print the liaison office's digest of a day, week or month (or --send it)",
@@ -344,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
 
         extra = ["--port", str(args.port)] + (["--token", args.token] if args.token else [])
         return sandbox_main(extra)
+    if args.command == "check":  # wrong settings are among what it reports
+        return cmd_check()
     try:
         settings = load_settings()
     except SettingsError as exc:
