@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDefault, Update
@@ -15,7 +16,7 @@ import handlers
 from bot import wiring
 from bot.case.clocks import reindex
 from bot.config.checks import sla_warnings
-from bot.config.deployment import Deployment
+from bot.config.deployment import Deployment, resolve_path
 from bot.config.logs import protect_logs
 from bot.config.settings import Settings
 from bot.evidence.geocoder import build_geocoder
@@ -50,6 +51,8 @@ class Runtime:
     sweep_seconds: float = 5.0
     # Seconds between two looks for digests that are due (sent at sla.digest_time).
     digest_seconds: float = 60.0
+    # Where the deployment came from, said when the bot is up.
+    deployment_path: Path | None = None
 
     async def start(self) -> None:
         """Connect to Telegram, register commands, start handling, sending and polling."""
@@ -75,7 +78,14 @@ class Runtime:
         if self.downloader is not None:
             await self.downloader.start()
         await self.poller.start()
-        log.info("bot @%s is running", self.app.bot.username)
+        deployment = self.services.deployment
+        log.info(
+            "bot @%s is running (long polling; deployment file %s: %d township(s), %d insurer(s))",
+            self.app.bot.username,
+            self.deployment_path,
+            len(deployment.townships),
+            len(deployment.insurers),
+        )
 
     async def stop(self) -> None:
         """Stop polling, let queued updates finish, flush the sender, close everything."""
@@ -172,6 +182,7 @@ def build_runtime(
         poller=poller,
         downloader=downloader,
         sweep_seconds=settings.sla_sweep_seconds,
+        deployment_path=resolve_path(settings.kuaipei_config),
     )
 
 

@@ -17,7 +17,13 @@ from typing import Any
 
 from telegram.error import InvalidToken
 
-from bot.config.deployment import Deployment, DeploymentError, load_deployment, resolve_path
+from bot.config.deployment import (
+    EXAMPLE_FILE,
+    Deployment,
+    DeploymentError,
+    load_deployment,
+    resolve_path,
+)
 from bot.config.logs import configure_logging, scrub
 from bot.config.settings import MissingTokenError, Settings, SettingsError, load_settings
 from storage.db import DatabaseUnreachable, probe
@@ -118,7 +124,14 @@ async def _serve(settings: Settings, deployment: Deployment) -> None:
             await runtime.services.db.dispose()
 
 
-def cmd_run(settings: Settings) -> int:
+REAL_TELEGRAM = "https://api.telegram.org/"
+EXAMPLE_REFUSED = (
+    "the deployment file is the shipped example (kuaipei.example.yaml, with made-up people "
+    "and ids): copy it to kuaipei.yaml and edit it, or pass --example-ok to run it anyway"
+)
+
+
+def cmd_run(settings: Settings, *, example_ok: bool = False) -> int:
     """Run the bot against Telegram (long polling) until SIGINT or SIGTERM."""
     try:
         settings.token()
@@ -129,6 +142,12 @@ def cmd_run(settings: Settings) -> int:
             "WEBHOOK_URL is set, but webhook mode is not available yet: unset it to poll."
         )
     _upgrade(settings)
+    path = resolve_path(settings.kuaipei_config)
+    # The example's people and ids are made up: against the real Telegram they would ping
+    # strangers; the local Telegram (the demo, the tests) is where the example belongs.
+    real = settings.telegram_api_base_url.startswith(REAL_TELEGRAM)
+    if real and not example_ok and path.resolve() == EXAMPLE_FILE.resolve():
+        raise _Failure(EXAMPLE_REFUSED)
     deployment = _deployment(settings)
     try:
         asyncio.run(_serve(settings, deployment))
@@ -289,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=raw,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser(
+    run = sub.add_parser(
         "run",
         help="run the bot against Telegram (long polling; needs TELEGRAM_BOT_TOKEN)",
         description="Upgrade the database schema, then run the bot against Telegram with long "
@@ -297,6 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
         "with one line if the token is rejected or a setting is wrong.",
         epilog=f"{RUN_SETTINGS}\n{SETTINGS_NOTE}",
         formatter_class=raw,
+    )
+    run.add_argument(
+        "--example-ok",
+        action="store_true",
+        help="run the shipped example deployment against the real Telegram anyway",
     )
     sub.add_parser(
         "migrate",
@@ -382,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     secrets = [token.get_secret_value()] if token is not None else []
     configure_logging(settings.log_level, secrets, log_sql=settings.log_sql)
     commands: dict[str, Callable[[], int]] = {
-        "run": lambda: cmd_run(settings),
+        "run": lambda: cmd_run(settings, example_ok=args.example_ok),
         "migrate": lambda: cmd_migrate(settings),
         "demo": lambda: cmd_demo(args.quiet),
         "digest": lambda: cmd_digest(settings, args.date, args.period, args.send),

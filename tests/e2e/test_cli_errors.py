@@ -153,3 +153,13 @@ def test_telegram_unreachable_at_start_is_retried_with_one_line_warnings(tmp_pat
     assert "Traceback" not in "".join(lines) + err
     assert "settings-test-token" not in "".join(lines) + out + err
     assert proc.returncode == 0
+
+
+def test_run_refuses_the_shipped_example_against_the_real_telegram(tmp_path: Path) -> None:
+    # No kuaipei.yaml here and no KUAIPEI_CONFIG: the shipped example would be used, and
+    # its made-up people would be pinged in real groups.
+    result = _kuaipei(tmp_path, "run")
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "shipped example" in lines[0] and "--example-ok" in lines[0]
+    assert "settings-test-token" not in result.stdout + result.stderr
