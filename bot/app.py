@@ -27,6 +27,7 @@ from bot.kernel.texts import t
 from bot.liaison.schedule import send_due_digests
 from bot.sla.sweep import sweep
 from bot.transport.downloader import Downloader
+from bot.transport.health import HealthServer
 from bot.transport.ingest import Poller
 from bot.transport.ordering import PerChatUpdateProcessor
 from bot.transport.retry import connect
@@ -53,6 +54,8 @@ class Runtime:
     digest_seconds: float = 60.0
     # Where the deployment came from, said when the bot is up.
     deployment_path: Path | None = None
+    # /healthz and /metrics, when HEALTH_PORT is set.
+    health: HealthServer | None = None
 
     async def start(self) -> None:
         """Connect to Telegram, register commands, start handling, sending and polling."""
@@ -78,6 +81,8 @@ class Runtime:
         if self.downloader is not None:
             await self.downloader.start()
         await self.poller.start()
+        if self.health is not None:
+            await self.health.start()
         deployment = self.services.deployment
         log.info(
             "bot @%s is running (long polling; deployment file %s: %d township(s), %d insurer(s))",
@@ -89,6 +94,8 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop polling, let queued updates finish, flush the sender, close everything."""
+        if self.health is not None:
+            await self.health.stop()
         await self.poller.stop()
         for _ in range(100):  # give queued updates a moment to be handled
             if self.app.update_queue.empty():
@@ -175,7 +182,13 @@ def build_runtime(
     sender.handlers.update(wiring.sender_kinds(sender.handlers, svc))
     poller = Poller(app, svc, timeout=poll_timeout)
     downloader = Downloader(app.bot, svc)
+    health = None
+    if settings.health_port:
+        health = HealthServer(
+            svc, sender.alive, host=settings.health_host, port=settings.health_port
+        )
     return Runtime(
+        health=health,
         app=app,
         services=svc,
         sender=sender,

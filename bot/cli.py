@@ -54,6 +54,7 @@ settings read:
   SEND_OVERALL_MAX_RATE, SEND_OVERALL_PERIOD_SECONDS
                                Telegram's flood limits as the sender honours them
   SLA_SWEEP_SECONDS            how often due reminders and escalations are looked for
+  HEALTH_PORT, HEALTH_HOST     /healthz and /metrics (Prometheus) on this port (0: off)
 """
 MIGRATE_SETTINGS = """\
 settings read:

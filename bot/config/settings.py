@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     send_group_period_seconds: float = Field(default=60.0, alias="SEND_GROUP_PERIOD_SECONDS")
     send_overall_max_rate: int = Field(default=30, alias="SEND_OVERALL_MAX_RATE")
     send_overall_period_seconds: float = Field(default=1.0, alias="SEND_OVERALL_PERIOD_SECONDS")
+    # /healthz and /metrics for the operator (0: off), on this address.
+    health_port: int = Field(default=0, ge=0, le=65535, alias="HEALTH_PORT")
+    health_host: str = Field(default="127.0.0.1", alias="HEALTH_HOST")
     # How often the SLA sweep asks the database for due ladder steps (docs/domain.md §6.1).
     sla_sweep_seconds: float = Field(default=5.0, gt=0, alias="SLA_SWEEP_SECONDS")
 

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config.deployment import Deployment
 from bot.kernel.clock import Clock
+from bot.kernel.metrics import Metrics
 from bot.kernel.registry import Registry
 from storage.db import Database
 
@@ -65,6 +66,8 @@ class Services:
     before_commit: BeforeCommit | None = None
     # Calendars built from the deployment file, kept for the life of the process.
     calendars: dict[Any, Any] = field(default_factory=dict)
+    # Counters for the operator's Prometheus (bot/transport/health.py serves them).
+    metrics: Metrics = field(default_factory=Metrics)
     # What each area registered (buttons, card sections, answers), set by bot/wiring.py.
     registry: Registry = field(default_factory=Registry)
 

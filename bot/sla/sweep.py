@@ -147,6 +147,7 @@ async def _fire(
             told=[uid for uid, _ in target.people] or sorted(target.ackers),
         )
         notices.append(Notice(target, case, row, due))
+        svc.metrics.sla_firings.labels(stage=row.stage, step=target.kind.value).inc()
     refresh(svc, row, clock)
     if not dues and row.due_at is not None and row.due_at <= now:
         # Never spin on a row whose instant is past but fires nothing: look again later.

@@ -30,14 +30,17 @@ async def store_updates(svc: Services, updates: list[Update]) -> None:
     if not updates:
         return
     now = svc.clock.now()
+    new = 0
     async with svc.db.transaction() as session:
         for update in updates:
             if await session.get(InboxUpdate, update.update_id) is None:
+                new += 1
                 session.add(
                     InboxUpdate(
                         update_id=update.update_id, payload=update.to_dict(), received_at=now
                     )
                 )
+    svc.metrics.updates_received.inc(new)
 
 
 async def unhandled_updates(svc: Services, app: Application) -> list[Update]:
@@ -71,6 +74,7 @@ async def claim_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
             raise ApplicationHandlerStop
         row.claimed_at = svc.clock.now()
         session.add(row)
+    svc.metrics.claimed(update.update_id)
 
 
 async def mark_handled(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -83,6 +87,7 @@ async def mark_handled(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
         if row is not None:
             row.handled_at = svc.clock.now()
             session.add(row)
+    svc.metrics.handled(update.update_id)
 
 
 class Poller:

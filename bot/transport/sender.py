@@ -111,6 +111,10 @@ class Sender(Deliveries):
         self._stopping = False
         self._main = asyncio.create_task(self._run(), name="kuaipei-sender")
 
+    def alive(self) -> bool:
+        """Whether delivery runs (what /healthz reports)."""
+        return self._main is not None and not self._main.done() and not self._stopping
+
     async def stop(self, timeout: float = 10.0) -> None:
         """Finish the items in flight and stop."""
         self._stopping = True
@@ -295,8 +299,11 @@ class Sender(Deliveries):
         for _ in range(5):
             await self.throttle.acquire(chat_id)
             try:
-                return await fn(chat_id=chat_id, **kwargs)
+                result = await fn(chat_id=chat_id, **kwargs)
+                self.svc.metrics.sends.labels(method=getattr(fn, "__name__", "call")).inc()
+                return result
             except RetryAfter as exc:
+                self.svc.metrics.rate_limited.inc()
                 seconds = retry_after_seconds(exc)
                 log.warning("Telegram asked to wait %.0f s", seconds)
                 await asyncio.sleep(seconds)
