@@ -33,6 +33,7 @@ from bot.transport.ordering import PerChatUpdateProcessor
 from bot.transport.retry import connect
 from bot.transport.sender import Sender
 from bot.transport.throttle import Throttle
+from bot.transport.webhook import WebhookServer
 from storage.db import Database
 from storage.models import InboxUpdate
 
@@ -46,7 +47,8 @@ class Runtime:
     app: Application
     services: Services
     sender: Sender
-    poller: Poller
+    # Where updates come in: long polling, or Telegram's pushes (WEBHOOK_URL).
+    ingress: Poller | WebhookServer
     downloader: Downloader | None = None
     # Seconds between two SLA sweeps (the JobQueue job that fires due ladder steps).
     sweep_seconds: float = 5.0
@@ -80,7 +82,7 @@ class Runtime:
         await self.sender.start()
         if self.downloader is not None:
             await self.downloader.start()
-        await self.poller.start()
+        await self.ingress.start()
         if self.health is not None:
             await self.health.start()
         deployment = self.services.deployment
@@ -96,7 +98,7 @@ class Runtime:
         """Stop polling, let queued updates finish, flush the sender, close everything."""
         if self.health is not None:
             await self.health.stop()
-        await self.poller.stop()
+        await self.ingress.stop()
         for _ in range(100):  # give queued updates a moment to be handled
             if self.app.update_queue.empty():
                 break
@@ -180,7 +182,20 @@ def build_runtime(
     )
     sender = Sender(app.bot, svc, throttle, bulk_kinds=wiring.BULK_KINDS)
     sender.handlers.update(wiring.sender_kinds(sender.handlers, svc))
-    poller = Poller(app, svc, timeout=poll_timeout)
+    ingress: Poller | WebhookServer
+    if settings.webhook_url:
+        secret = settings.webhook_secret
+        assert secret is not None  # `kuaipei run` and `kuaipei check` refuse a webhook without
+        ingress = WebhookServer(
+            app,
+            svc,
+            url=settings.webhook_url,
+            secret=secret.get_secret_value(),
+            host=settings.webhook_listen,
+            port=settings.webhook_port,
+        )
+    else:
+        ingress = Poller(app, svc, timeout=poll_timeout)
     downloader = Downloader(app.bot, svc)
     health = None
     if settings.health_port:
@@ -192,7 +207,7 @@ def build_runtime(
         app=app,
         services=svc,
         sender=sender,
-        poller=poller,
+        ingress=ingress,
         downloader=downloader,
         sweep_seconds=settings.sla_sweep_seconds,
         deployment_path=resolve_path(settings.kuaipei_config),

@@ -48,7 +48,9 @@ settings read:
                                (BAIDU_MAP_AK/SK if its geocoder is enabled)
   AGREEMENT_FONT               a fuller CJK font for the agreement PDF
   TIMEZONE, LANGUAGE           display and schedule time zone; zh or en
-  WEBHOOK_URL, WEBHOOK_SECRET  webhook mode (not available yet: leave empty)
+  WEBHOOK_URL, WEBHOOK_SECRET  webhook mode: Telegram pushes to this https URL with this
+                               secret (empty: long polling)
+  WEBHOOK_LISTEN, WEBHOOK_PORT where the webhook server listens (behind a TLS proxy)
   LOG_LEVEL, LOG_SQL           DEBUG/INFO/WARNING/ERROR; SQL statement log on or off
   SEND_GROUP_MAX_RATE, SEND_GROUP_PERIOD_SECONDS,
   SEND_OVERALL_MAX_RATE, SEND_OVERALL_PERIOD_SECONDS
@@ -138,9 +140,9 @@ def cmd_run(settings: Settings, *, example_ok: bool = False) -> int:
         settings.token()
     except MissingTokenError:
         raise _Failure(NO_TOKEN) from None
-    if settings.webhook_url:
+    if settings.webhook_url and settings.webhook_secret is None:
         raise _Failure(
-            "WEBHOOK_URL is set, but webhook mode is not available yet: unset it to poll."
+            "WEBHOOK_URL is set without WEBHOOK_SECRET: set a secret (1-256 of A-Z a-z 0-9 _ -)"
         )
     _upgrade(settings)
     path = resolve_path(settings.kuaipei_config)
@@ -311,9 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser(
         "run",
-        help="run the bot against Telegram (long polling; needs TELEGRAM_BOT_TOKEN)",
+        help="run the bot against Telegram (polling or webhook; needs TELEGRAM_BOT_TOKEN)",
         description="Upgrade the database schema, then run the bot against Telegram with long "
-        "polling until SIGINT or SIGTERM. Waits for Telegram if it cannot be reached; stops "
+        "polling (or, with WEBHOOK_URL, a webhook) until SIGINT or SIGTERM. Waits for Telegram if it cannot be reached; stops "
         "with one line if the token is rejected or a setting is wrong.",
         epilog=f"{RUN_SETTINGS}\n{SETTINGS_NOTE}",
         formatter_class=raw,

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     language: Literal["zh", "en"] = Field(default="zh", alias="LANGUAGE")
     webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")
     webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
+    # Where the webhook server listens (a reverse proxy in front ends TLS).
+    webhook_listen: str = Field(default="127.0.0.1", alias="WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, alias="WEBHOOK_PORT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     # SQL statements (parameters always hidden) are noise and slow the bot; only on request.
     log_sql: bool = Field(default=False, alias="LOG_SQL")

@@ -21,7 +21,7 @@ def test_the_overview_names_every_command_and_what_it_does(
     out = _help(capsys)
     assert "快处快赔" in out
     for command, words in {
-        "run": "long polling",
+        "run": "polling or webhook",
         "migrate": "database schema",
         "demo": "photos to payout",
         "sandbox": "local Telegram",
