@@ -28,7 +28,7 @@ from bot.liaison.schedule import send_due_digests
 from bot.sla.sweep import sweep
 from bot.transport.downloader import Downloader
 from bot.transport.health import HealthServer
-from bot.transport.ingest import Poller
+from bot.transport.ingest import Poller, purge_handled
 from bot.transport.ordering import PerChatUpdateProcessor
 from bot.transport.retry import connect
 from bot.transport.sender import Sender
@@ -78,6 +78,9 @@ class Runtime:
         )
         self.app.job_queue.run_repeating(
             _digest_job, interval=self.digest_seconds, first=1.0, name="digests"
+        )
+        self.app.job_queue.run_repeating(
+            _purge_job, interval=PURGE_SECONDS, first=60.0, name="inbox-purge"
         )
         await self.sender.start()
         if self.downloader is not None:
@@ -221,6 +224,18 @@ async def _reindex_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("SLA: %d running clock(s) re-indexed under the deployment file", count)
     except Exception:  # the clocks keep their old instants; the next start tries again
         log.exception("SLA re-index failed")
+
+
+PURGE_SECONDS = 6 * 3600.0
+
+
+async def _purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc: Services = context.bot_data["services"]
+    try:
+        if count := await purge_handled(svc):
+            log.info("inbox: %d handled update(s) past retention purged", count)
+    except Exception:  # kept a little longer; the next run purges them
+        log.exception("inbox purge failed")
 
 
 async def _digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
@@ -20,27 +22,67 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
 from bot.kernel.services import Services
 from bot.transport.errors import retry_after_seconds
+from storage import queries as q
 from storage.models import InboxUpdate
 
 log = logging.getLogger(__name__)
 
 
+# Telegram redelivers an update it has not seen confirmed for 24 hours at most; an id seen
+# longer ago than this is a new update (after a week without updates Telegram may start
+# the ids anywhere), not a redelivery. Handled rows are kept this long, then purged.
+REDELIVERY_WINDOW = timedelta(hours=48)
+RETENTION = timedelta(days=7)
+
+
 async def store_updates(svc: Services, updates: list[Update]) -> None:
-    """Put updates in the inbox; an update_id already there is left as it is."""
+    """Put updates in the inbox; an update_id seen within the redelivery window is a
+    redelivery and left as it is, one seen before it is a new update and replaces it."""
     if not updates:
         return
     now = svc.clock.now()
     new = 0
     async with svc.db.transaction() as session:
         for update in updates:
-            if await session.get(InboxUpdate, update.update_id) is None:
-                new += 1
+            row = await session.get(InboxUpdate, update.update_id)
+            if row is None:
                 session.add(
                     InboxUpdate(
                         update_id=update.update_id, payload=update.to_dict(), received_at=now
                     )
                 )
+            elif row.handled_at is not None and row.received_at < now - REDELIVERY_WINDOW:
+                log.info("update id %s reused by Telegram: a new update", update.update_id)
+                row.payload, row.received_at = update.to_dict(), now
+                row.claimed_at = row.handled_at = row.error = None
+                session.add(row)
+            else:
+                continue
+            new += 1
     svc.metrics.updates_received.inc(new)
+
+
+async def purge_handled(svc: Services) -> int:
+    """Delete handled inbox rows older than the retention period; how many (audited)."""
+    now = svc.clock.now()
+    async with svc.db.transaction() as session:
+        conn = await session.connection()
+        result = await conn.execute(
+            delete(InboxUpdate).where(
+                col(InboxUpdate.handled_at).is_not(None),
+                col(InboxUpdate.handled_at) < now - RETENTION,
+            )
+        )
+        count = int(result.rowcount or 0)
+        if count:
+            q.audit(
+                session,
+                at=now,
+                kind="inbox.purged",
+                rows=count,
+                before=(now - RETENTION).isoformat(),
+            )
+    return count
 
 
 async def unhandled_updates(svc: Services, app: Application) -> list[Update]:
