@@ -34,6 +34,12 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list
     return list((await session.exec(stmt)).all())
 
 
+async def any_due(session: AsyncSession, *, now: datetime) -> bool:
+    """Whether any clock has a step due by `now` (a read, through the due_at index)."""
+    stmt = select(StageClock.id).where(col(StageClock.due_at) <= now).limit(1)
+    return (await session.exec(stmt)).first() is not None
+
+
 async def live_clocks(session: AsyncSession, case_id: int) -> list[StageClock]:
     """A case's running and paused clocks, in the order they started."""
     stmt = (
