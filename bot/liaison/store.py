@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, Select, and_, func
+from sqlalchemy import select as columns
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.case.status import TERMINAL
+from bot.case.status import TERMINAL, CaseStatus
 from bot.claims.rules import ClaimStatus
 from bot.roles.offices import Oversight
 from bot.rules.stats import CaseRow, ClaimRow, Period, StageRow
@@ -35,56 +36,125 @@ def _in(column: Any, period: Period) -> ColumnElement[bool]:
     return and_(col(column) >= period.start, col(column) < period.end)
 
 
-async def period_cases(session: AsyncSession, period: Period, seen: Oversight) -> list[Case]:
-    """Cases opened, closed or sent to the police in the period, and those open now."""
-    stmt = select(Case).where(
-        or_(
-            _in(Case.opened_at, period),
-            _in(Case.closed_at, period),
-            _in(Case.police_at, period),
-            col(Case.status).not_in(_ENDED),
-        )
-    )
-    if seen.townships:
-        stmt = stmt.where(col(Case.township_code).in_(sorted(seen.townships)))
-    return list((await session.exec(stmt.order_by(col(Case.id)))).all())
+@dataclass(frozen=True)
+class _Case:
+    id: int
+    number: str
+    township: str
+    status: str
+    opened_at: datetime
+    ready_at: datetime | None
+    closed_at: datetime | None
+    police_at: datetime | None
+
+
+_CASE_COLUMNS: tuple[Any, ...] = (
+    Case.id,
+    Case.number,
+    Case.township_code,
+    Case.status,
+    Case.opened_at,
+    Case.ready_at,
+    Case.closed_at,
+    Case.police_at,
+)
+_OPEN = [s.value for s in CaseStatus if s not in TERMINAL]
+
+
+async def period_cases(session: AsyncSession, period: Period, seen: Oversight) -> list[_Case]:
+    """Cases opened, closed or sent to the police in the period, and those open now.
+
+    Only the columns the figures read, and one query per index (each time column, and the
+    status of the open ones), so that neither the history's rows nor their JSON are read.
+    """
+    found: dict[int, _Case] = {}
+    for where in (
+        _in(Case.opened_at, period),
+        _in(Case.closed_at, period),
+        _in(Case.police_at, period),
+        col(Case.status).in_(_OPEN),
+    ):
+        stmt = columns(*_CASE_COLUMNS).where(where)
+        if seen.townships:
+            stmt = stmt.where(col(Case.township_code).in_(sorted(seen.townships)))
+        for row in await _rows(session, stmt):
+            found.setdefault(row[0], _Case(*row))
+    return [found[k] for k in sorted(found)]
+
+
+@dataclass(frozen=True)
+class _Claim:
+    id: int
+    case_id: int
+    insurer_code: str
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+    approved_fen: int | None
+    paid_fen: int
+
+
+_CLAIM_COLUMNS: tuple[Any, ...] = (
+    InsurerClaim.id,
+    InsurerClaim.case_id,
+    InsurerClaim.insurer_code,
+    InsurerClaim.status,
+    InsurerClaim.created_at,
+    InsurerClaim.decided_at,
+    InsurerClaim.approved_fen,
+    InsurerClaim.paid_fen,
+)
+
+
+_STAGE_COLUMNS: tuple[Any, ...] = (
+    StageClock.case_id,
+    StageClock.township_code,
+    StageClock.insurer_code,
+    StageClock.stage,
+    StageClock.started_at,
+    StageClock.stopped_at,
+    StageClock.met_target,
+)
+
+
+_NUMBER_COLUMNS: tuple[Any, ...] = (Case.id, Case.number)
 
 
 async def period_rows(session: AsyncSession, period: Period, seen: Oversight) -> PeriodRows:
     """What `bot.rules.stats.figures` needs for a period, within what `seen` may see."""
     cases = await period_cases(session, period, seen)
     by_id = {c.id: c for c in cases}
-    claims: list[InsurerClaim] = []
-    ids = sorted(i for i in by_id if i is not None)
+    claims: list[_Claim] = []
+    ids = sorted(by_id)
     for chunk in _chunks(ids):
-        stmt = select(InsurerClaim).where(
+        stmt = columns(*_CLAIM_COLUMNS).where(
             col(InsurerClaim.case_id).in_(chunk),
-            InsurerClaim.status != ClaimStatus.SUPERSEDED.value,
+            col(InsurerClaim.status) != ClaimStatus.SUPERSEDED.value,
         )
         if seen.insurer is not None:
-            stmt = stmt.where(InsurerClaim.insurer_code == seen.insurer)
-        claims += list((await session.exec(stmt)).all())
-    paid_at = await _paid_at(session, [c.id for c in claims if c.id is not None])
+            stmt = stmt.where(col(InsurerClaim.insurer_code) == seen.insurer)
+        claims += [_Claim(*row) for row in await _rows(session, stmt)]
+    paid_at = await _paid_at(session, [c.id for c in claims if c.status == ClaimStatus.PAID.value])
     responded = await _responses(session, ids)
     if seen.insurer is not None:  # an insurer's people see the cases their insurer is in
         mine = {c.case_id for c in claims}
         cases = [c for c in cases if c.id in mine]
-    stage_stmt = select(StageClock).where(_in(StageClock.stopped_at, period))
+    stage_stmt = columns(*_STAGE_COLUMNS).where(_in(StageClock.stopped_at, period))
     if seen.townships:
         stage_stmt = stage_stmt.where(col(StageClock.township_code).in_(sorted(seen.townships)))
     if seen.insurer is not None:
-        stage_stmt = stage_stmt.where(StageClock.insurer_code == seen.insurer)
-    stopped = list((await session.exec(stage_stmt)).all())
+        stage_stmt = stage_stmt.where(col(StageClock.insurer_code) == seen.insurer)
+    stopped = await _rows(session, stage_stmt)
     numbers = {c.id: c.number for c in cases}
-    missing = sorted({s.case_id for s in stopped} - set(numbers))
+    missing = sorted({s[0] for s in stopped} - set(numbers))
     for chunk in _chunks(missing):
-        found = await session.exec(select(Case.id, Case.number).where(col(Case.id).in_(chunk)))
-        numbers.update(dict(found.all()))
+        names = columns(*_NUMBER_COLUMNS).where(col(Case.id).in_(chunk))
+        numbers.update({int(i): str(n) for i, n in await _rows(session, names)})
     return PeriodRows(
         cases=[
             CaseRow(
                 number=c.number,
-                township=c.township_code,
+                township=c.township,
                 status=c.status,
                 opened_at=c.opened_at,
                 ready_at=c.ready_at,
@@ -96,12 +166,12 @@ async def period_rows(session: AsyncSession, period: Period, seen: Oversight) ->
         claims=[
             ClaimRow(
                 case_number=by_id[c.case_id].number,
-                township=by_id[c.case_id].township_code,
+                township=by_id[c.case_id].township,
                 insurer=c.insurer_code,
                 pinged_at=c.created_at,
                 responded_at=_first(c.decided_at, responded.get((c.case_id, c.insurer_code))),
                 approved_at=c.decided_at if c.status in _APPROVED else None,
-                paid_at=paid_at.get(c.id or 0) if c.status == ClaimStatus.PAID.value else None,
+                paid_at=paid_at.get(c.id) if c.status == ClaimStatus.PAID.value else None,
                 approved_fen=c.approved_fen if c.status in _APPROVED else None,
                 paid_fen=c.paid_fen,
             )
@@ -109,17 +179,23 @@ async def period_rows(session: AsyncSession, period: Period, seen: Oversight) ->
         ],
         stages=[
             StageRow(
-                case_number=numbers.get(s.case_id, str(s.case_id)),
-                township=s.township_code,
-                insurer=s.insurer_code,
-                stage=s.stage,
-                started_at=s.started_at,
-                stopped_at=s.stopped_at,
-                met_target=s.met_target,
+                case_number=numbers.get(case_id, str(case_id)),
+                township=township,
+                insurer=insurer,
+                stage=stage,
+                started_at=started,
+                stopped_at=stopped_at,
+                met_target=met,
             )
-            for s in stopped
+            for case_id, township, insurer, stage, started, stopped_at, met in stopped
         ],
     )
+
+
+async def _rows(session: AsyncSession, stmt: Select[Any]) -> list[Any]:
+    # Plain tuples through the connection: no ORM objects for a month of rows.
+    conn = await session.connection()
+    return list((await conn.execute(stmt)).all())
 
 
 def _first(*times: datetime | None) -> datetime | None:
