@@ -68,13 +68,13 @@ def event_of_move(current: CaseStatus, target: CaseStatus) -> Event | None:
 def calendar_for(svc: Services, kind: CalendarKind) -> Calendar:
     """The deployment's calendar of a kind, built once per deployment file."""
     sla = svc.deployment.sla
-    key = (_CALENDARS, id(sla), kind)
-    found: Calendar | None = svc.calendars.get(key)
-    if found is None or svc.calendars.get((_CALENDARS, id(sla))) is not sla:
-        found = sla.calendar(kind, svc.deployment.region.timezone)
-        svc.calendars[key] = found
-        svc.calendars[(_CALENDARS, id(sla))] = sla
-    return found
+    cached = svc.calendars.get((_CALENDARS, kind))
+    if cached is not None and cached[0] is sla:  # a new file builds them again
+        calendar: Calendar = cached[1]
+        return calendar
+    calendar = sla.calendar(kind, svc.deployment.region.timezone)
+    svc.calendars[(_CALENDARS, kind)] = (sla, calendar)
+    return calendar
 
 
 def firings(row: StageClock) -> list[Firing]:

@@ -21,10 +21,10 @@ from bot.kernel.incoming import Command
 from bot.kernel.outbox import chat_language
 from bot.kernel.services import Services
 from bot.kernel.texts import t
-from bot.liaison.digest import Gathered, body, gather, plain, render
+from bot.liaison.digest import Gathered, body, gather, plain, render, without_lists
 from bot.liaison.export import ExportRow, write_csv, write_xlsx
 from bot.liaison.rows import export_rows
-from bot.roles.offices import Oversight, office_of, oversight
+from bot.roles.offices import Oversight, office_of, oversight_of
 from bot.rules.stats import Period, month, parse_period
 from storage import queries as q
 
@@ -91,14 +91,7 @@ async def _narrowed(
 async def _who_sees(
     session: AsyncSession, svc: Services, cmd: Command, lang: str
 ) -> Oversight | str:
-    seen = await oversight(
-        session,
-        svc,
-        chat_id=cmd.chat_id,
-        chat_type=cmd.chat_type,
-        user_id=cmd.user_id,
-        chat_admin=cmd.chat_admin,
-    )
+    seen = await oversight_of(session, svc, cmd)
     if isinstance(seen, str):
         if seen == "nobody":
             q.audit(
@@ -157,16 +150,12 @@ async def show_stats(svc: Services, cmd: Command) -> bool:
 
 def summary_pairs(svc: Services, got: Gathered, lang: str) -> list[tuple[str, str | int | float]]:
     """The summary sheet: the digest's figures, one line a row."""
-    lines = body(svc, _no_lists(got), lang=lang, personal=False)
+    lines = body(svc, without_lists(got), lang=lang, personal=False)
     pairs: list[tuple[str, str | int | float]] = [(got.figures.period.label, "")]
     for line in lines:
         if line:
             pairs.append((plain(line), ""))
     return pairs
-
-
-def _no_lists(got: Gathered) -> Gathered:
-    return Gathered(got.figures, [], 0, {}, [], [])
 
 
 async def stream_to(rows: AsyncIterator[ExportRow], write: Callable[[Iterator[ExportRow]], T]) -> T:

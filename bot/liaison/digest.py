@@ -191,12 +191,13 @@ def render(
     lines += body(svc, got, lang=lang, personal=personal)
     if month is not None:
         lines += ["", t("liaison.month_to_date", lang, label=month.figures.period.label)]
-        lines += body(svc, _without_lists(month), lang=lang, personal=personal, open_now=False)
+        lines += body(svc, without_lists(month), lang=lang, personal=personal, open_now=False)
     return split(lines)
 
 
-def _without_lists(got: Gathered) -> Gathered:
-    # The month's part repeats neither the overdue cases nor the day's flags and repeats.
+def without_lists(got: Gathered) -> Gathered:
+    """The figures alone: a month's part (or a summary sheet) repeats neither the overdue
+    cases nor the day's flags and repeats."""
     return Gathered(got.figures, [], 0, {}, [], [])
 
 

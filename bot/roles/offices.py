@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel.incoming import Command
 from bot.kernel.services import Services
 from bot.roles.lookup import grants_of
 from bot.rules.access import INSURER_ROLES, Role
@@ -131,3 +132,15 @@ async def oversight(
     if len(insurers) == 1:
         return Oversight(town, insurers.pop())
     return "nobody"
+
+
+async def oversight_of(session: AsyncSession, svc: Services, cmd: Command) -> Oversight | str:
+    """`oversight` of the person who sent a command, from the chat they sent it in."""
+    return await oversight(
+        session,
+        svc,
+        chat_id=cmd.chat_id,
+        chat_type=cmd.chat_type,
+        user_id=cmd.user_id,
+        chat_admin=cmd.chat_admin,
+    )

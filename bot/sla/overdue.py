@@ -14,7 +14,7 @@ from bot.kernel.incoming import Command
 from bot.kernel.outbox import chat_language
 from bot.kernel.services import Services
 from bot.kernel.texts import t
-from bot.roles.offices import LIAISON_KIND, oversight
+from bot.roles.offices import LIAISON_KIND, oversight_of
 from bot.sla.lines import case_line
 from bot.sla.store import overdue
 from storage import queries as q
@@ -27,14 +27,7 @@ async def _scope(
     session: AsyncSession, svc: Services, cmd: Command
 ) -> tuple[list[int], str | None] | str:
     """The chats and insurer a person's list covers, or the key of a refusal."""
-    seen = await oversight(
-        session,
-        svc,
-        chat_id=cmd.chat_id,
-        chat_type=cmd.chat_type,
-        user_id=cmd.user_id,
-        chat_admin=cmd.chat_admin,
-    )
+    seen = await oversight_of(session, svc, cmd)
     if isinstance(seen, str):
         return f"sla.overdue.{seen}"
     groups = (await session.exec(select(ChatGroup).where(ChatGroup.kind != LIAISON_KIND))).all()

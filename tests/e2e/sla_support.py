@@ -8,9 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.app import Runtime, build_runtime
+from bot.case import clocks
 from bot.config.deployment import EXAMPLE_FILE, Deployment, LiaisonChat, Person, load_deployment
 from bot.kernel.clock import ManualClock
+from bot.rules.sla import Event
+from storage.models import Case
 from tests.e2e.conftest import World, bot_settings
 from tests.e2e.helpers import bot_messages, text_of
 from tests.e2e.insurer_support import staff_of
@@ -73,3 +78,32 @@ def reminders(world: World, chat: int, containing: str) -> list[dict[str, Any]]:
 def links_of(message: dict[str, Any]) -> list[str]:
     """The URLs a message links its words to."""
     return [e["url"] for e in message.get("entities", []) if e.get("type") == "text_link"]
+
+
+async def stall(bot: Runtime, chat: int, n: int, *, numbered_from: int = 101) -> list[str]:
+    """`n` cases in `chat` pinged to PINGAN now, as routing leaves them (no card needed),
+    numbered from `numbered_from`."""
+    svc = bot.services
+    now = svc.clock.now()
+
+    async def work(session: AsyncSession) -> list[str]:
+        numbers = []
+        for i in range(n):
+            case = Case(
+                number=f"HS-20261130-{numbered_from + i:04d}",
+                chat_id=chat,
+                township_code="HS",
+                status="awaiting_insurer",
+                origin_message_id=900_000 + numbered_from + i,
+                opened_by=1,
+                opened_by_name="王协理",
+                opened_at=now,
+                updated_at=now,
+            )
+            session.add(case)
+            await session.flush()
+            clocks.note(session, case.id, Event.INSURER_PINGED, at=now, insurer="PINGAN")
+            numbers.append(case.number)
+        return numbers
+
+    return await svc.in_transaction(work)

@@ -7,49 +7,22 @@ import re
 import time
 from pathlib import Path
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from bot.app import Runtime
-from bot.case import clocks
 from bot.kernel.clock import ManualClock
-from bot.rules.sla import Event
-from storage.models import AuditEvent, Case
+from storage.models import AuditEvent
 from tests.e2e.conftest import World
 from tests.e2e.helpers import bot_messages, register, text_of
 from tests.e2e.insurer_support import rows
-from tests.e2e.sla_support import MONDAY_9AM, office_of, reminders, sla_deployment, sla_runtime
+from tests.e2e.sla_support import (
+    MONDAY_9AM,
+    office_of,
+    reminders,
+    sla_deployment,
+    sla_runtime,
+    stall,
+)
 
 STALLED = 500
 NUMBER = re.compile(r"HS-20261130-\d{3,4}")
-
-
-async def _stall(bot: Runtime, chat: int, n: int) -> list[str]:
-    """`n` cases in `chat` pinged to PINGAN now, as routing leaves them (no card needed)."""
-    svc = bot.services
-    now = svc.clock.now()
-
-    async def work(session: AsyncSession) -> list[str]:
-        numbers = []
-        for i in range(n):
-            number = f"HS-20261130-{i + 101:04d}"
-            case = Case(
-                number=number,
-                chat_id=chat,
-                township_code="HS",
-                status="awaiting_insurer",
-                origin_message_id=900_000 + i,
-                opened_by=1,
-                opened_by_name="王协理",
-                opened_at=now,
-                updated_at=now,
-            )
-            session.add(case)
-            await session.flush()
-            clocks.note(session, case.id, Event.INSURER_PINGED, at=now, insurer="PINGAN")
-            numbers.append(number)
-        return numbers
-
-    return await svc.in_transaction(work)
 
 
 async def test_five_hundred_stalled_cases_come_batched_without_a_429(
@@ -61,7 +34,7 @@ async def test_five_hundred_stalled_cases_come_batched_without_a_429(
     bot = await sla_runtime(world, sla_deployment(world, office), database_url, tmp_path, clock)
     try:
         await register(world, chat, "花石镇")
-        numbers = await _stall(bot, chat, STALLED)
+        numbers = await stall(bot, chat, STALLED, numbered_from=101)
         before = len(bot_messages(sb, chat))
 
         # 09:31: every case is past its reminder, its breach and its liaison step at once.
@@ -78,9 +51,11 @@ async def test_five_hundred_stalled_cases_come_batched_without_a_429(
         per_message = bot.services.deployment.sla.cases_per_message
         expected = -(-STALLED // per_message)  # whole messages of cases_per_message cases
         await sb.wait_for(
-            lambda: len(reminders(world, chat, "等待您处理")) == expected
-            and len(reminders(world, chat, "请督办")) == expected
-            and len(reminders(world, office.chat, "联席办：以下")) == expected,
+            lambda: (
+                len(reminders(world, chat, "等待您处理")) == expected
+                and len(reminders(world, chat, "请督办")) == expected
+                and len(reminders(world, office.chat, "联席办：以下")) == expected
+            ),
             timeout=60,
         )
         assert sb.rate_limited() == 0

@@ -8,48 +8,23 @@ import asyncio
 import re
 from pathlib import Path
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from bot.app import Runtime
-from bot.case import clocks
 from bot.kernel.clock import ManualClock
-from bot.rules.sla import Event
-from storage.models import AuditEvent, Case
+from storage.models import AuditEvent
 from tests.e2e.conftest import World
 from tests.e2e.helpers import register, text_of
 from tests.e2e.insurer_support import rows
-from tests.e2e.sla_support import MONDAY_9AM, office_of, reminders, sla_deployment, sla_runtime
+from tests.e2e.sla_support import (
+    MONDAY_9AM,
+    office_of,
+    reminders,
+    sla_deployment,
+    sla_runtime,
+    stall,
+)
 
 STALLED = 240
 NUMBER = re.compile(r"HS-20261130-\d{4}")
 STEPS = (("等待您处理", "forum"), ("请督办", "forum"), ("联席办：以下", "office"))
-
-
-async def _stall(bot: Runtime, chat: int, n: int) -> list[str]:
-    svc = bot.services
-    now = svc.clock.now()
-
-    async def work(session: AsyncSession) -> list[str]:
-        numbers = []
-        for i in range(n):
-            case = Case(
-                number=f"HS-20261130-{i + 1001:04d}",
-                chat_id=chat,
-                township_code="HS",
-                status="awaiting_insurer",
-                origin_message_id=800_000 + i,
-                opened_by=1,
-                opened_by_name="王协理",
-                opened_at=now,
-                updated_at=now,
-            )
-            session.add(case)
-            await session.flush()
-            clocks.note(session, case.id, Event.INSURER_PINGED, at=now, insurer="PINGAN")
-            numbers.append(case.number)
-        return numbers
-
-    return await svc.in_transaction(work)
 
 
 async def test_two_bots_on_one_database_fire_every_step_once(
@@ -63,7 +38,7 @@ async def test_two_bots_on_one_database_fire_every_step_once(
     second = await sla_runtime(world, deployment, database_url, tmp_path / "b", clock)
     try:
         await register(world, world.forum, "花石镇")
-        numbers = await _stall(first, world.forum, STALLED)
+        numbers = await stall(first, world.forum, STALLED, numbered_from=1001)
         chats = {"forum": world.forum, "office": office.chat}
 
         def listed(containing: str, where: str) -> list[str]:
