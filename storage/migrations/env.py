@@ -7,6 +7,7 @@ from typing import Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -43,9 +44,17 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+# Several bot processes may start at once on one PostgreSQL database, each upgrading the
+# schema first: a transaction-scoped advisory lock makes them take turns, and the later ones
+# then find the schema at head and do nothing (README, "Deploying").
+MIGRATION_LOCK = 0x6B75616970656901
+
+
 def _run_sync(connection: Connection) -> None:
     _configure(connection=connection)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 
