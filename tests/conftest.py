@@ -16,6 +16,44 @@ from storage.migrate import upgrade, upgrade_async
 install_texts()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own (`test_gw0`, …),
+    made once from the one TEST_DATABASE_URL names, since every test wipes its schema."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not (worker and url):
+        return
+    import asyncio
+
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database or 'test'}_{worker}"
+    asyncio.run(_create_database(url, name))
+    os.environ["TEST_DATABASE_URL"] = base.set(database=name).render_as_string(
+        hide_password=False
+    )
+
+
+async def _create_database(url: str, name: str) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    conn = await asyncpg.connect(
+        host=u.host or "127.0.0.1",
+        port=u.port or 5432,
+        user=u.username or "postgres",
+        password=u.password,
+        database=u.database or "test",
+    )
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
 async def _reset_postgres(url: str) -> None:
     import asyncpg
     from sqlalchemy.engine import make_url
