@@ -23,7 +23,7 @@ import pytest
 import handlers.casework
 from bot.app import Runtime, build_runtime
 from bot.config.deployment import EXAMPLE_FILE, load_deployment
-from storage.models import Party
+from storage.models import AuditEvent, Party
 from tests.e2e.conftest import TOKEN, World, bot_settings, eventually
 from tests.e2e.flows import drive_to_ready
 from tests.e2e.helpers import all_handled, card_has, card_of, cases_in, press, tap
@@ -212,3 +212,26 @@ async def test_a_case_day_at_debug_logs_nothing_personal(
 
 async def _logged(handler: Everything, needle: str, after: int) -> bool:
     return any(needle in line for line in handler.lines[after:])
+
+
+async def test_the_retention_job_runs_on_the_apps_job_queue(
+    world: World, database_url: str, tmp_path: Path
+):
+    """The daily purge is scheduled by the running bot and audits each run."""
+    base = bot_settings(world.sb, database_url, tmp_path / "media")
+    runtime = build_runtime(base, load_deployment(EXAMPLE_FILE), poll_timeout=1)
+    runtime.retention_seconds = 0.2
+    await runtime.start()
+    try:
+        assert runtime.app.job_queue is not None
+        [job] = runtime.app.job_queue.get_jobs_by_name("retention")
+        assert job.data == runtime.retention
+
+        async def audited() -> bool:
+            return len(await rows(runtime, AuditEvent, AuditEvent.kind == "retention.purged")) >= 2
+
+        await eventually(audited, timeout=10)
+    finally:
+        await runtime.stop()
+    [event, *_] = await rows(runtime, AuditEvent, AuditEvent.kind == "retention.purged")
+    assert event.data["photos"] == 0 and "evidence_before" in event.data
