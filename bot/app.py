@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,8 @@ from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.services import Services
 from bot.kernel.texts import t
 from bot.liaison.schedule import send_due_digests
+from bot.retention.purge import purge
+from bot.retention.rules import Policy
 from bot.sla.sweep import sweep
 from bot.transport.downloader import Downloader
 from bot.transport.health import HealthServer
@@ -58,6 +60,10 @@ class Runtime:
     deployment_path: Path | None = None
     # /healthz and /metrics, when HEALTH_PORT is set.
     health: HealthServer | None = None
+    # The retention periods, and seconds between two purges (daily; the first soon after
+    # start, so that a bot restarted every night still purges).
+    retention: Policy = field(default_factory=lambda: Policy.days(1095, 30))
+    retention_seconds: float = 24 * 3600.0
 
     async def start(self) -> None:
         """Connect to Telegram, register commands, start handling, sending and polling."""
@@ -81,6 +87,13 @@ class Runtime:
         )
         self.app.job_queue.run_repeating(
             _purge_job, interval=PURGE_SECONDS, first=60.0, name="inbox-purge"
+        )
+        self.app.job_queue.run_repeating(
+            _retention_job,
+            interval=self.retention_seconds,
+            first=min(RETENTION_FIRST_SECONDS, self.retention_seconds),
+            name="retention",
+            data=self.retention,
         )
         await self.sender.start()
         if self.downloader is not None:
@@ -214,6 +227,7 @@ def build_runtime(
         downloader=downloader,
         sweep_seconds=settings.sla_sweep_seconds,
         deployment_path=resolve_path(settings.kuaipei_config),
+        retention=Policy.days(settings.retention_evidence_days, settings.retention_messages_days),
     )
 
 
@@ -236,6 +250,28 @@ async def _purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
             log.info("inbox: %d handled update(s) past retention purged", count)
     except Exception:  # kept a little longer; the next run purges them
         log.exception("inbox purge failed")
+
+
+RETENTION_FIRST_SECONDS = 300.0
+
+
+async def _retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc: Services = context.bot_data["services"]
+    assert context.job is not None and isinstance(context.job.data, Policy)
+    try:
+        done = await purge(svc, context.job.data)
+        if done.anything:
+            log.info(
+                "retention: %d photo(s) of finished cases purged (%d file(s)), %d delivered "
+                "message(s), %d typed text(s), %d export/chart file(s)",
+                done.photos,
+                done.files,
+                done.outbox,
+                done.typed_texts,
+                done.delivery_files,
+            )
+    except Exception:  # nothing is lost by waiting: the next run deletes it
+        log.exception("retention purge failed")
 
 
 async def _digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -56,6 +56,9 @@ settings read:
   SEND_OVERALL_MAX_RATE, SEND_OVERALL_PERIOD_SECONDS
                                Telegram's flood limits as the sender honours them
   SLA_SWEEP_SECONDS            how often due reminders and escalations are looked for
+  RETENTION_EVIDENCE_DAYS, RETENTION_MESSAGES_DAYS
+                               days evidence of finished cases, and delivered messages,
+                               are kept (the daily purge)
   HEALTH_PORT, HEALTH_HOST     /healthz and /metrics (Prometheus) on this port (0: off)
 """
 MIGRATE_SETTINGS = """\

@@ -187,6 +187,8 @@ class Photo(SQLModel, table=True):
     gps_lat: float | None = None
     gps_lon: float | None = None
     stored_at: datetime | None = ts_column(nullable=True)
+    # Its case ended longer ago than the evidence period: file deleted (bot/retention/).
+    purged_at: datetime | None = ts_column(nullable=True)
 
 
 class AuditEvent(SQLModel, table=True):

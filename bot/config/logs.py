@@ -1,13 +1,17 @@
 """Logging set-up that keeps secrets and personal data out of every log line.
 
 Whoever reads a log (journald, docker logs, a support ticket) must not learn the bot's
-token, a driver's phone or name, or a confirmation deep link (which lets its holder
-confirm for the driver). Redaction therefore happens when a record is created, so that
-every handler, including ones added later, only ever sees the cleaned record.
+token, a driver's phone, name, ID or licence number or plate, or a confirmation deep link
+(which lets its holder confirm for the driver). Redaction therefore happens when a record
+is created, so that every handler, including ones added later, only ever sees the cleaned
+record. Names cannot be recognised in free text, so the records that carry stored data
+(Telegram's dumps, SQLAlchemy's result rows, aiosqlite's calls with their parameters) are
+reduced to their shape before they are rendered; patterns then mask what remains.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable
@@ -17,6 +21,17 @@ MASK = "<token>"
 # Telegram's deep-link confirmation tokens, and mainland phone numbers (+86 optional).
 _CONFIRM_TOKEN = re.compile(r"cf_[A-Za-z0-9_\-]+")
 _PHONE = re.compile(r"(?<![\d])(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?![\d])")
+# Resident ID numbers (also the driving licence number): region, birth date, sequence and
+# check character; the date part keeps Telegram ids and amounts out of it.
+_ID_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    r"\d{3}[0-9Xx](?![0-9A-Za-z])"
+)
+# Mainland plates (湘C12345, new-energy 湘CD12345, 湘C1234学); with a name they say who was there.
+_PLATE = re.compile(
+    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领]"
+    r"[A-HJ-NP-Z][- ·]?[A-HJ-NP-Z0-9]{4,6}[挂学警港澳领试超]?"
+)
 # Loggers whose DEBUG output is a statement log with parameters, or chatter an operator
 # never needs; they stay at WARNING unless asked for.
 _QUIET = ("httpx", "httpcore", "aiosqlite", "sqlalchemy", "alembic", "fontTools", "asyncpg")
@@ -27,6 +42,8 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
         text = text.replace(secret, MASK)
     text = _CONFIRM_TOKEN.sub("cf_<hidden>", text)
+    text = _ID_NUMBER.sub("<id-number>", text)
+    text = _PLATE.sub("<plate>", text)
     return _PHONE.sub("<phone>", text)
 
 
@@ -47,6 +64,31 @@ def _summary(value: object) -> object:
     return value
 
 
+def _operation(value: object) -> object:
+    """aiosqlite's calls hold the statement's parameters: only the method's name may show."""
+    if isinstance(value, functools.partial):
+        return f"<{getattr(value.func, '__name__', 'call')}>"
+    if isinstance(value, BaseException):
+        return f"<{type(value).__name__}>"
+    return value
+
+
+def _shaped(record: logging.LogRecord) -> None:
+    """Reduce the arguments of records that dump stored or received data to their shape."""
+    if not record.args:
+        return
+    args = record.args if isinstance(record.args, tuple) else (record.args,)
+    if record.name.startswith("telegram"):
+        # Update and API-call dumps hold names, phones and message texts.
+        record.args = tuple(_summary(a) for a in args)
+    elif record.name.startswith("aiosqlite"):
+        record.args = tuple(_operation(a) for a in args)
+    elif record.name.startswith("sqlalchemy.engine") and str(record.msg).endswith("Row %r"):
+        # A result row at DEBUG: a party's plate, name and phone (parameters are hidden
+        # by storage/db.py, rows are not).
+        record.args = ("<row>",)
+
+
 class RedactingFilter(logging.Filter):
     """Replaces each secret in a record's rendered message (and traceback) by a mask."""
 
@@ -64,10 +106,7 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Render the message once, mask what must not be read, keep the record."""
-        if record.name.startswith("telegram") and record.args:
-            # Update and API-call dumps hold names, phones and message texts.
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(_summary(a) for a in args)
+        _shaped(record)
         try:
             message = record.getMessage()
         except (TypeError, ValueError):
@@ -77,6 +116,8 @@ class RedactingFilter(logging.Filter):
         record.msg, record.args = scrub(message, self._secrets), None
         if record.exc_text:
             record.exc_text = scrub(record.exc_text, self._secrets)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info, self._secrets)
         return True
 
 

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     health_host: str = Field(default="127.0.0.1", alias="HEALTH_HOST")
     # How often the SLA sweep asks the database for due ladder steps (docs/domain.md §6.1).
     sla_sweep_seconds: float = Field(default=5.0, gt=0, alias="SLA_SWEEP_SECONDS")
+    # Retention (README, "What is kept, for how long"): evidence photos of cases closed or
+    # cancelled this many days ago are deleted; delivered messages, export files and typed
+    # text in the audit log after the second period. The operator's decision, like where
+    # the database and the media live: one policy for the whole installation.
+    retention_evidence_days: int = Field(default=1095, ge=1, alias="RETENTION_EVIDENCE_DAYS")
+    retention_messages_days: int = Field(default=30, ge=1, alias="RETENTION_MESSAGES_DAYS")
 
     @field_validator(
         "kuaipei_config", "agreement_font", "webhook_url", "webhook_secret", mode="before"

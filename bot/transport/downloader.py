@@ -166,6 +166,16 @@ class Downloader:
             thumbnail=facts.thumbnail,
         )
         await storing.record_stored(self.svc, photo.id, facts)
+        # The retention purge may have removed a file of the same content (an old case's)
+        # between the write above and the commit; written again, it stays (bot/retention/).
+        await asyncio.to_thread(
+            media.store,
+            self.media_dir,
+            sha256=facts.sha256,
+            fmt=facts.format,
+            original=data,
+            thumbnail=facts.thumbnail,
+        )
 
     async def _policy_for(self, photo: Photo) -> ImagePolicy:
         # EXIF times without an offset are read in the group's own time zone.

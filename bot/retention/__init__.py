@@ -1,0 +1,1 @@
+"""Retention: evidence, delivered messages and typed text deleted after their period."""
