@@ -189,10 +189,10 @@ def inspect_image(data: bytes, policy: ImagePolicy, *, read_metadata: bool) -> I
         raise ImageRefused(Refusal.EMPTY)
     if len(data) > policy.max_bytes:
         raise ImageRefused(Refusal.TOO_BIG, f"{len(data)} bytes")
+    im = _open(data, policy)
     # hashlib and libjpeg both release the GIL: the digest is taken beside the decode.
     hasher = _Digest(data)
     hasher.start()
-    im = _open(data, policy)
     try:
         if im.format != "JPEG":  # Pillow's verify() checks nothing for a JPEG: the decode does
             _verify(im)
