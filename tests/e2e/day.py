@@ -49,7 +49,9 @@ DIGITS = "零一二三四五六七八九"
 
 def _name(family: str, n: int) -> str:
     """A name the quick form takes (Han characters only): 张一二 for 12."""
-    return family + "".join(DIGITS[int(d)] for d in str(n))  # seconds a person waits for one answer: a kill and restart fit in it
+    return family + "".join(
+        DIGITS[int(d)] for d in str(n)
+    )  # seconds a person waits for one answer: a kill and restart fit in it
 
 
 @dataclass
@@ -294,7 +296,9 @@ class CaseScript:
         try:
             return await _wait(found, f"case {self.i}'s card showing {text!r}")
         except AssertionError as exc:
-            raise AssertionError(f"{exc}\n{self.sb.format_transcript(self.group.chat)[-3000:]}") from None
+            raise AssertionError(
+                f"{exc}\n{self.sb.format_transcript(self.group.chat)[-3000:]}"
+            ) from None
 
     def _mine(self, message: dict[str, Any]) -> bool:
         case = self.case
@@ -525,7 +529,18 @@ async def play_day(
         await asyncio.gather(*(run_group(g.chat) for g in groups))
         await chaos.stop()
         sb.clear_faults()
-        await _wait(lambda: _drained(db), "the outbox drained", timeout=120)
+        try:
+            await _wait(lambda: _drained(db), "the outbox drained", timeout=120)
+        except AssertionError as exc:
+            async with db.session() as s:
+                stmt = select(OutboxItem).where(col(OutboxItem.status).in_(("pending", "sending")))
+                busy = [
+                    (o.id, o.kind, o.status, o.attempts, o.error)
+                    for o in (await s.exec(stmt)).all()
+                ]
+                stmt2 = select(InboxUpdate).where(col(InboxUpdate.handled_at).is_(None))
+                stuck = [(u.update_id, u.error) for u in (await s.exec(stmt2)).all()]
+            raise AssertionError(f"{exc}: outbox {busy[:10]}, inbox {stuck[:10]}") from None
         await asyncio.sleep(1.0)  # the last edits' answers
         await _wait(lambda: _drained(db), "the outbox drained", timeout=60)
     finally:
