@@ -101,10 +101,10 @@ class FaultInjector:
                     queue.remove(fault)  # type: ignore[union-attr]
                     self.injected.append({"method": method, "kind": fault.kind})
                     return fault
-        fault = self._random(method, params or {})
-        if fault is not None:
-            self.injected.append({"method": method, "kind": fault.kind, "random": True})
-        return fault
+        drawn = self._random(method, params or {})
+        if drawn is not None:
+            self.injected.append({"method": method, "kind": drawn.kind, "random": True})
+        return drawn
 
     def pending(self, method: str | None = None) -> int:
         """How many faults are still queued (for one method or all)."""
