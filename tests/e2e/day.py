@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.config.deployment import EXAMPLE_FILE
@@ -192,12 +193,16 @@ class Chaos:
     async def _background(self) -> None:
         while self.plan:
             moment = self.plan[0]
-            if moment == "send" and self._due("send") and await self._sending():
+            try:
+                sending = moment == "send" and self._due("send") and await self._sending()
+            except OperationalError:
+                sending = False
+            if sending:
                 await self._kill("send")
             elif moment == "sweep" and self._due("sweep"):
                 await asyncio.sleep(self.rng.uniform(0.0, 1.0))
                 await self._kill("sweep")
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.03)
 
     async def _sending(self) -> bool:
         async with self.db.session() as s:
@@ -241,12 +246,15 @@ async def _wait(check: Callable[[], Awaitable[Any]], what: str, timeout: float =
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        found = await check()
+        try:
+            found = await check()
+        except OperationalError:  # SQLite busy under the bot's writes: look again
+            found = None
         if found:
             return found
         if loop.time() > deadline:
             raise AssertionError(f"day: {what} did not happen within {timeout} s")
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.2)
 
 
 def _message(sb: Sandbox, chat: int, message_id: int) -> dict[str, Any] | None:
