@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
+import logging
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.kernel.buttons import PREFIX, Press, needs_chat_admin, press_button
 from bot.kernel.texts import t
 from bot.transport.retry import TelegramUnavailable, with_retries
 from handlers.common import answers_try_again, display_name, is_chat_admin, services
+
+log = logging.getLogger(__name__)
 
 
 @answers_try_again
@@ -41,9 +44,15 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         },
     )
     # Callback queries expire within seconds; the answer goes straight back. The action
-    # has happened and the card shows it: a lost answer must not say "try again".
-    with contextlib.suppress(TelegramUnavailable):
+    # has happened and the card shows it: a lost answer must not say "try again". Nor
+    # must a refused one fail the update: handled again after a crash, the press was
+    # already answered (or has expired) and Telegram says the query id is invalid.
+    try:
         await with_retries(
             lambda: query.answer(result.text or None, show_alert=result.alert),
             what="answerCallbackQuery",
         )
+    except TelegramUnavailable:
+        pass
+    except BadRequest as exc:
+        log.info("callback query not answered: %s", exc)

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from sandbox.chatmethods import ChatMethods
 from sandbox.edits import EditMethods
-from sandbox.faults import FaultInjector
+from sandbox.faults import KINDS, FaultInjector
 from sandbox.limits import RateLimiter
 from sandbox.methods import MessageMethods
 from sandbox.people import People
@@ -60,6 +60,7 @@ class Sandbox(People):
             "calls",
             "rate_limited",
             "inject_fault",
+            "inject_fault_share",
             "clear_faults",
             "pending_updates",
             "format_transcript",
@@ -226,6 +227,12 @@ class Sandbox(People):
     ) -> None:
         """Make the next ``count`` calls of ``method`` fail (see ``sandbox.faults``)."""
         self.faults.inject(method, kind, count, retry_after, delay, text_contains)
+
+    def inject_fault_share(
+        self, share: float, kinds: tuple[str, ...] | list[str] | None = None, seed: int = 0
+    ) -> None:
+        """Fail a seeded random share of the bot's calls (see ``FaultInjector.inject_share``)."""
+        self.faults.inject_share(share, tuple(kinds) if kinds else KINDS, seed)
 
     def clear_faults(self) -> None:
         """Forget queued faults."""

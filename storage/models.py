@@ -234,6 +234,11 @@ class OutboxItem(SQLModel, table=True):
     error: str | None = None
     # The sender delivering it (status sending): of several bot processes, one sends it.
     claimed_by: str | None = None
+    # Repeats an ambiguous failure may have caused (the answer to a non-idempotent call was
+    # lost, or a sender died mid-item), and of which calls (`*`: unknown, a takeover): a
+    # second ambiguity on the same call ends the item (docs/architecture.md).
+    ambiguous: int = 0
+    ambiguous_calls: str | None = None
 
 
 class CaseMessage(SQLModel, table=True):

@@ -34,6 +34,8 @@ HIDDEN_KINDS = frozenset(
         "photo.unflagged",
         "case.scene_address",
         "case.thread_fallback",
+        "outbox.ambiguous",
+        "outbox.not_repeated",
         "input.refused",
         "button.refused",
         "timeline.refused",

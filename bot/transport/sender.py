@@ -29,7 +29,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.kernel.services import Services
 from bot.transport.deliveries import Deliveries
-from bot.transport.errors import retry_after_seconds
+from bot.transport.errors import Delivery, delivery_of, repeat_duplicates, retry_after_seconds
 from bot.transport.throttle import Throttle
 from storage import queries as q
 from storage.models import ChatLease, OutboxItem
@@ -52,6 +52,42 @@ BULK_LEAVES = 0.25
 BULK_LOOK_AGAIN = 0.2  # seconds
 # How long a sender holds a chat without delivering before another process may take it.
 LEASE = timedelta(seconds=20)
+# Kinds whose every call is idempotent (edits, topic renames, closing, reopening): one cut
+# off mid-call is simply sent again. Every other kind makes at least one call a repeat
+# would duplicate, so the bound of docs/architecture.md applies to it.
+IDEMPOTENT_KINDS = frozenset(
+    {"edit_card", "edit_text", "edit_topic", "close_topic", "reopen_topic"}
+)
+# The call cut off when a sender died mid-item: unknown, so it counts as any of them.
+UNKNOWN_CALL = "*"
+
+
+def _pid_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/pid").removeprefix("pid:")
+    except OSError:
+        return "-"
+
+
+# Where this process runs: a lease held by a dead process of the same host and pid
+# namespace is taken at once instead of after LEASE, so a restart after a crash resumes
+# its chats at once. Another host's (or container's) holder is only ever waited out.
+HERE = f"{socket.gethostname()}@{_pid_namespace()}"
+
+
+def holder_is_dead(holder: str) -> bool:
+    """Whether a lease holder (`host@pidns:pid:nonce`) is a process here that has exited."""
+    where, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if where != HERE or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists under another user
+        return False
+    return False
 
 
 def may_overtake(later: OutboxItem, waiting: OutboxItem) -> bool:
@@ -69,6 +105,30 @@ def may_overtake(later: OutboxItem, waiting: OutboxItem) -> bool:
 
 class _Retry(Exception):
     """A transient failure: try the item again later."""
+
+
+class _Ambiguous(_Retry):
+    """The answer to a call that a repeat would duplicate was lost: Telegram may have acted."""
+
+    def __init__(self, method: str, detail: str) -> None:
+        super().__init__(detail)
+        self.method = method
+
+
+def note_ambiguity(row: OutboxItem, call: str) -> bool:
+    """Count an ambiguous failure of `call` on the item; False when it must not be repeated.
+
+    Each call of an item may be repeated once after its answer was lost: a second
+    ambiguity on the same call (or on an unknown one, a sender that died mid-item) could
+    make a third copy, so the item ends there. Telegram has no idempotency key that would
+    let us ask whether the first attempt arrived.
+    """
+    seen = set(row.ambiguous_calls.split(",")) if row.ambiguous_calls else set()
+    if call in seen or UNKNOWN_CALL in seen or (call == UNKNOWN_CALL and seen):
+        return False
+    row.ambiguous += 1
+    row.ambiguous_calls = ",".join(sorted(seen | {call}))
+    return True
 
 
 class Sender(Deliveries):
@@ -89,7 +149,7 @@ class Sender(Deliveries):
         # Kinds sent only when nothing else of the chat is due, within a share of its limit.
         self.bulk_kinds = bulk_kinds
         # Who this sender is among the processes sharing the database (chat leases).
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.holder = f"{HERE}:{os.getpid()}:{secrets.token_hex(4)}"
         self._lanes: dict[int, asyncio.Task[None]] = {}
         self._main: asyncio.Task[None] | None = None
         self._stopping = False
@@ -192,8 +252,11 @@ class Sender(Deliveries):
                 lease = await session.get(ChatLease, chat_id, with_for_update=True)
                 if lease is None:
                     session.add(ChatLease(chat_id=chat_id, holder=self.holder, until=now + LEASE))
+                    # A sender stopped mid-item lets go of its chats too (stop() cancels a
+                    # lane stuck in a long wait): what it left `sending` is orphaned.
+                    await self._reclaim(session, chat_id, None)
                 elif lease.holder != self.holder:
-                    if lease.until > now:
+                    if lease.until > now and not holder_is_dead(lease.holder):
                         return None
                     await self._reclaim(session, chat_id, lease.holder)
                 if lease is not None:
@@ -212,20 +275,28 @@ class Sender(Deliveries):
         except IntegrityError:  # another sender leased the chat first
             return None
 
-    @staticmethod
-    async def _reclaim(session: AsyncSession, chat_id: int, holder: str) -> None:
-        # The sender that held the chat stopped without finishing these: send them again
-        # (the one repeat a send cut off mid-call can cause; docs/architecture.md).
-        conn = await session.connection()
-        await conn.execute(
-            update(OutboxItem)
-            .where(
-                col(OutboxItem.chat_id) == chat_id,
-                col(OutboxItem.status) == OutboxStatus.SENDING.value,
-                col(OutboxItem.claimed_by) == holder,
-            )
-            .values(status=OutboxStatus.PENDING.value, claimed_by=None)
+    async def _reclaim(self, session: AsyncSession, chat_id: int, holder: str | None) -> None:
+        """Take over what a sender that stopped (`holder`; None: any other) left `sending`.
+
+        Whether its last call reached Telegram is unknown: an idempotent kind is sent again,
+        any other is an ambiguous failure of an unknown call (docs/architecture.md).
+        """
+        stmt = select(OutboxItem).where(
+            OutboxItem.chat_id == chat_id, OutboxItem.status == OutboxStatus.SENDING
         )
+        if holder is None:
+            stmt = stmt.where(col(OutboxItem.claimed_by) != self.holder)
+        else:
+            stmt = stmt.where(OutboxItem.claimed_by == holder)
+        for row in (await session.exec(stmt)).all():
+            if row.kind in IDEMPOTENT_KINDS:
+                row.status, row.claimed_by = OutboxStatus.PENDING, None
+                session.add(row)
+            else:
+                self.settle_ambiguity(
+                    session, row, UNKNOWN_CALL, f"sender {row.claimed_by} stopped"
+                )
+        await session.flush()
 
     async def _let_go(self, chat_id: int) -> None:
         """Give the chat back at once when the lane has nothing left to send."""
@@ -261,6 +332,9 @@ class Sender(Deliveries):
             if handler is None:
                 raise ValueError(f"no handler for outbox kind {item.kind!r}")
             await handler(item)
+        except _Ambiguous as exc:
+            await self._ambiguous(item, exc.method, str(exc))
+            return
         except _Retry as exc:
             await self._postpone(item, str(exc))
             return
@@ -286,13 +360,72 @@ class Sender(Deliveries):
             row = await session.get(OutboxItem, item.id)
             if row is None:
                 return
-            row.attempts += 1
-            row.status, row.claimed_by = OutboxStatus.PENDING, None
-            delay = min(timedelta(seconds=2 ** min(row.attempts, 10)), MAX_BACKOFF)
-            row.not_before = self.svc.clock.now() + delay
-            row.error = error
+            self._back_off(row, error)
             session.add(row)
         log.info("outbox item %s postponed (%s attempts): %s", item.id, row.attempts, error)
+
+    def _back_off(self, row: OutboxItem, error: str) -> None:
+        row.attempts += 1
+        row.status, row.claimed_by = OutboxStatus.PENDING, None
+        delay = min(timedelta(seconds=2 ** min(row.attempts, 10)), MAX_BACKOFF)
+        row.not_before = self.svc.clock.now() + delay
+        row.error = error
+
+    async def _ambiguous(self, item: OutboxItem, call: str, error: str) -> None:
+        """A lost answer to `call`: repeat the item once, or end it (see note_ambiguity)."""
+        async with self.svc.db.transaction() as session:
+            row = await session.get(OutboxItem, item.id)
+            if row is None:
+                return
+            repeat = self.settle_ambiguity(session, row, call, error)
+        if repeat:
+            log.warning(
+                "outbox item %s (%s): %s answer lost, repeating once: %s",
+                item.id,
+                item.kind,
+                call,
+                error,
+            )
+
+    def settle_ambiguity(
+        self, session: AsyncSession, row: OutboxItem, call: str, error: str
+    ) -> bool:
+        """Record an ambiguous failure in the caller's transaction: the item is repeated
+        (True) or, on a second ambiguity of the call, ends as failed (False)."""
+        now = self.svc.clock.now()
+        data: dict[str, Any] = {"item": row.id, "item_kind": row.kind, "call": call}
+        if note_ambiguity(row, call):
+            self._back_off(row, f"ambiguous ({call}): {error}")
+            if call == UNKNOWN_CALL:
+                row.not_before = None  # a takeover resumes at once: the wait was the lease
+            q.audit(
+                session,
+                at=now,
+                kind="outbox.ambiguous",
+                case_id=row.case_id,
+                chat_id=row.chat_id,
+                **data,
+            )
+        else:
+            row.status, row.claimed_by, row.done_at = OutboxStatus.FAILED, None, now
+            row.error = f"not repeated: second ambiguous failure ({call}): {error}"
+            q.audit(
+                session,
+                at=now,
+                kind="outbox.not_repeated",
+                case_id=row.case_id,
+                chat_id=row.chat_id,
+                **data,
+            )
+            log.warning(
+                "outbox item %s (%s) not repeated: a second ambiguous failure of %s; "
+                "it may or may not have reached the chat",
+                row.id,
+                row.kind,
+                call,
+            )
+        session.add(row)
+        return row.status == OutboxStatus.PENDING
 
     async def call(self, chat_id: int, fn: Callable[..., Awaitable[T]], **kwargs: Any) -> T:
         """One Bot API call into a chat: wait for the limits, wait out a 429, follow migrations."""
@@ -313,7 +446,10 @@ class Sender(Deliveries):
             except NetworkError as exc:
                 if isinstance(exc, BadRequest | Forbidden):
                     raise
-                raise _Retry(str(exc)) from exc
+                method = getattr(fn, "__name__", "call")
+                if delivery_of(exc) is Delivery.AMBIGUOUS and repeat_duplicates(method):
+                    raise _Ambiguous(method, str(exc)) from exc
+                raise _Retry(str(exc)) from exc  # clean, or a call that may be repeated
         raise _Retry("rate limited repeatedly")
 
     async def _migrate(self, old: int, new: int) -> None:
