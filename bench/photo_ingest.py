@@ -82,6 +82,20 @@ def run(mode: str, runs: int) -> dict:
     }
 
 
+def measure(runs: int) -> dict[str, dict]:
+    """Both paths, each in a fresh process of its own: {mode: run()'s figures}."""
+    # Made in a process of its own: Linux carries ru_maxrss across fork+exec.
+    subprocess.run([sys.executable, __file__, "--make"], check=True, cwd=ROOT)
+    results = {}
+    for mode in ("kuaipei", "naive"):
+        out = subprocess.run(
+            [sys.executable, __file__, "--mode", mode, "--runs", str(runs)],
+            capture_output=True, text=True, check=True, cwd=ROOT,
+        )  # fmt: skip
+        results[mode] = json.loads(out.stdout)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -94,20 +108,14 @@ def main() -> None:
     if args.mode:
         print(json.dumps(run(args.mode, args.runs)))
         return
-    # Made in a process of its own: Linux carries ru_maxrss across fork+exec.
-    subprocess.run([sys.executable, __file__, "--make"], check=True, cwd=ROOT)
+    results = measure(args.runs)
     print(f"12-megapixel JPEG (4000×3000, EXIF + GPS), median of {args.runs} runs")
     print(f"{'path':<34}{'ms/photo':>10}{'peak RSS MB':>13}{'growth MB':>11}")
     labels = {
         "kuaipei": "verify+EXIF+draft thumbnail+hash",
         "naive": "naive full decode+thumbnail+hash",
     }
-    for mode in ("kuaipei", "naive"):
-        out = subprocess.run(
-            [sys.executable, __file__, "--mode", mode, "--runs", str(args.runs)],
-            capture_output=True, text=True, check=True, cwd=ROOT,
-        )  # fmt: skip
-        r = json.loads(out.stdout)
+    for mode, r in results.items():
         print(
             f"{labels[mode]:<34}{r['median_ms']:>10.1f}{r['peak_mb']:>13.1f}{r['growth_mb']:>11.1f}"
         )
