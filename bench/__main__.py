@@ -50,7 +50,12 @@ def album(quick: bool) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="kuaipei-bench-") as tmp:
         f = asyncio.run(bench(albums, 6, None, Path(tmp), quiet=True))
     return [
-        (f"album: first photo → card ({albums} albums of 6)", "", f"{f['first_to_card_ms']:.0f} ms", ""),
+        (
+            f"album: first photo → card ({albums} albums of 6)",
+            "",
+            f"{f['first_to_card_ms']:.0f} ms",
+            "",
+        ),
         ("album: last photo → card shows 6", "", f"{f['last_to_final_ms']:.0f} ms", ""),
         ("album: 429s drawn", "", f"{f['limited']:.0f}", ""),
     ]
