@@ -79,6 +79,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=5000")
         cur.execute("PRAGMA foreign_keys=ON")
+        # In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit survives
+        # the process being killed (the inbox's and outbox's crash promise), and the file
+        # stays consistent on power loss, which may roll back the last commits (FULL would
+        # keep those, at an fsync per commit: per update stored, claimed and sent).
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
