@@ -69,7 +69,7 @@ def photo(quick: bool) -> list[Row]:
     k, n = r["kuaipei"], r["naive"]
     return [
         (
-            "photo intake, 12 MP JPEG (naive decode | Kuaipei)",
+            "photo intake, 12 MP JPEG (naive decode / Kuaipei)",
             f"{n['median_ms']:.0f} ms",
             f"{k['median_ms']:.0f} ms",
             f"{n['median_ms'] / k['median_ms']:.1f}× faster",
@@ -102,7 +102,7 @@ def sweep(quick: bool) -> list[Row]:
     slowest = re.search(r"slowest median sweep: ([\d.]+) ms", out)
     return [
         (
-            f"SLA sweep, {int(small):,} vs {int(large):,} cases (slowest median | ratio)",
+            f"SLA sweep, {int(small):,} vs {int(large):,} cases (slowest median / ratio)",
             "",
             f"{slowest.group(1)} ms" if slowest else "?",
             f"{ratio.group(1)}" if ratio else "?",
