@@ -56,7 +56,10 @@ async def _watch(
     return appeared, final
 
 
-async def bench(albums: int, photos: int, database_url: str | None, workdir: Path) -> None:
+async def bench(
+    albums: int, photos: int, database_url: str | None, workdir: Path, quiet: bool = False
+) -> dict[str, float]:
+    """Run the albums; print the figures (unless quiet) and return them (ms, 429s)."""
     url = database_url or f"sqlite:///{workdir / 'bench.db'}"
     await upgrade_async(url)
     async with Sandbox(token=TOKEN, bot_username="kuaipei_bot") as sb:
@@ -105,6 +108,13 @@ async def bench(albums: int, photos: int, database_url: str | None, workdir: Pat
         limited = sb.rate_limited()
     ms = [1000 * x for x in first_to_card]
     ms2 = [1000 * x for x in last_to_final]
+    figures = {
+        "first_to_card_ms": statistics.median(ms),
+        "last_to_final_ms": statistics.median(ms2),
+        "limited": float(limited),
+    }
+    if quiet:
+        return figures
     print(f"albums: {albums} × {photos} photos, database: {url.split(':', 1)[0]}")
     print(
         f"first photo → card visible:       median {statistics.median(ms):7.1f} ms"
@@ -115,6 +125,7 @@ async def bench(albums: int, photos: int, database_url: str | None, workdir: Pat
         f"   min {min(ms2):6.1f}   max {max(ms2):6.1f}"
     )
     print(f"429s drawn from the limits: {limited}")
+    return figures
 
 
 def main() -> None:

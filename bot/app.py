@@ -30,7 +30,7 @@ from bot.retention.rules import Policy
 from bot.sla.sweep import sweep
 from bot.transport.downloader import Downloader
 from bot.transport.health import HealthServer
-from bot.transport.ingest import Poller, purge_handled
+from bot.transport.ingest import Poller, inbox_state, purge_handled
 from bot.transport.ordering import PerChatUpdateProcessor
 from bot.transport.retry import connect
 from bot.transport.sender import Sender
@@ -120,6 +120,7 @@ class Runtime:
                 break
             await asyncio.sleep(0.05)
         await self.app.stop()
+        await inbox_state(self.app.bot_data).close(self.services)
         if self.downloader is not None:
             await self.downloader.stop()
         await self.sender.stop()

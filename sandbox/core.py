@@ -58,6 +58,8 @@ class Sandbox(People):
             "transcript",
             "topics",
             "calls",
+            "update_log",
+            "await_bot_messages",
             "rate_limited",
             "inject_fault",
             "inject_fault_share",
@@ -172,6 +174,24 @@ class Sandbox(People):
         """The logged calls of one method."""
         return [c for c in self.world.calls if c["method"].lower() == method.lower()]
 
+    def update_log(self, start: int = 0) -> list[dict]:
+        """When each update became available (``{"update_id", "at", "chat_id",
+        "message_id"}``, the sandbox's clock), from the ``start``-th on."""
+        return self.world.update_log[start:]
+
+    async def await_bot_messages(self, cid: int, count: int, timeout: float = 10.0) -> int:
+        """Wait until the bot has posted ``count`` messages in a chat; how many it has.
+
+        For drivers in another process: they wait here instead of polling the transcript.
+        """
+        chat = self._chat(cid)
+
+        def posted() -> int:
+            return sum(1 for m in chat.messages.values() if m.from_id == self.world.bot.id)
+
+        await self.wait_for(lambda: posted() >= count, timeout=timeout, what=f"{count} replies")
+        return posted()
+
     def rate_limited(self, cid: int | None = None) -> int:
         """How many 429s the bot drew from the limits (not from injected faults)."""
         if cid is None:
@@ -278,7 +298,10 @@ class Sandbox(People):
                     else base64.b64decode(value)
                 )
         if name == "calls":
-            return self.calls
+            # A driver far into a run asks only for what is new, of one method.
+            calls = self.calls[int(args.get("start", 0)) :]
+            method = args.get("method")
+            return [c for c in calls if method is None or c["method"].lower() == method.lower()]
         if name == "create_chat" and isinstance(args.get("admins"), dict):
             args["admins"] = {int(k): v for k, v in args["admins"].items()}
         return getattr(self, name)(**args)

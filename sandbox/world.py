@@ -193,6 +193,9 @@ class World:
         self.callback_queries: dict[str, dict] = {}
         self.commands: dict[str, list[dict]] = {}
         self.calls: list[dict] = []
+        # When each update became available to the bot (the clock's seconds), with the
+        # chat and message it carries: what a latency bench measures replies against.
+        self.update_log: list[dict] = []
         self.rate_limited: dict[int | None, int] = {}
         self.listeners: list[Callable[[], None]] = []
         self._ids = itertools.count(1)
@@ -270,6 +273,16 @@ class World:
         self.next_update_id += 1
         self.updates.append(update)
         self.delivered[update["update_id"]] = update
+        # A message carries its chat; a callback query the message its button is under.
+        chat = payload.get("chat") or (payload.get("message") or {}).get("chat")
+        self.update_log.append(
+            {
+                "update_id": update["update_id"],
+                "at": self.clock(),
+                "chat_id": chat.get("id") if isinstance(chat, dict) else None,
+                "message_id": payload.get("message_id"),
+            }
+        )
         self.notify()
         return update["update_id"]
 

@@ -11,7 +11,25 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+# session.info key: the chats a transaction added outbox rows for, so that its commit can
+# wake those chats' sender lanes directly instead of the sender looking for them.
+OUTBOX_CHATS = "outbox_chats"
+
+
+class _Session(Session):
+    """The sync session under every AsyncSession of a Database (for the flush hook)."""
+
+
+@event.listens_for(_Session, "before_flush")
+def _note_outbox_chats(session: Session, _context: Any, _instances: Any) -> None:
+    from storage.models import OutboxItem  # models import this module's neighbours
+
+    for obj in session.new:
+        if isinstance(obj, OutboxItem):
+            session.info.setdefault(OUTBOX_CHATS, set()).add(obj.chat_id)
 
 
 def async_url(url: str) -> str:
@@ -61,6 +79,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=5000")
         cur.execute("PRAGMA foreign_keys=ON")
+        # In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit survives
+        # the process being killed (the inbox's and outbox's crash promise), and the file
+        # stays consistent on power loss, which may roll back the last commits (FULL would
+        # keep those, at an fsync per commit: per update stored, claimed and sent).
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
@@ -107,7 +129,7 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self._sessions = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False
+            self.engine, class_=AsyncSession, expire_on_commit=False, sync_session_class=_Session
         )
 
     @asynccontextmanager

@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import OUTBOX_CHATS
 from storage.models import (
     AuditEvent,
     Button,
@@ -193,6 +194,8 @@ class Batch:
             await conn.execute(insert(AuditEvent), self.audits)
         if self.items:
             await conn.execute(insert(OutboxItem), self.items)
+            chats = session.info.setdefault(OUTBOX_CHATS, set())
+            chats.update(item["chat_id"] for item in self.items)
         self.audits, self.items = [], []
 
 

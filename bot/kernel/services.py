@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,7 +15,7 @@ from bot.config.deployment import Deployment
 from bot.kernel.clock import Clock
 from bot.kernel.metrics import Metrics
 from bot.kernel.registry import Registry
-from storage.db import Database
+from storage.db import OUTBOX_CHATS, Database
 
 T = TypeVar("T")
 
@@ -51,6 +51,9 @@ class Services:
     # Known after the first getMe; deep links (t.me/<bot>?start=...) need it.
     bot_username: str = "kuaipei_bot"
     outbox_signal: asyncio.Event = field(default_factory=asyncio.Event)
+    # Which chats' lanes the signal is for; `outbox_anywhere` when a writer did not say.
+    outbox_chats: set[int] = field(default_factory=set)
+    outbox_anywhere: bool = False
     # Evidence: where originals and thumbnails are kept, the download worker's wake-up,
     # and the optional online geocoder (bot/evidence/geocoder.py; None = offline only).
     media_dir: Path = Path("./data/media")
@@ -71,8 +74,13 @@ class Services:
     # What each area registered (buttons, card sections, answers), set by bot/wiring.py.
     registry: Registry = field(default_factory=Registry)
 
-    def outbox_changed(self) -> None:
-        """Wake the sender: something new is waiting in the outbox."""
+    def outbox_changed(self, chats: Iterable[int] | None = None) -> None:
+        """Wake the sender: something new is waiting in the outbox (in these chats; None:
+        anywhere, the sender looks)."""
+        if chats is None:
+            self.outbox_anywhere = True
+        else:
+            self.outbox_chats.update(chats)
         self.outbox_signal.set()
 
     def media_changed(self) -> None:
@@ -102,7 +110,9 @@ class Services:
                 async with self.db.transaction() as session:
                     result = await work(session)
                     await self._after_change(session)
-                self.outbox_changed()
+                # The chats this transaction queued for (storage/db.py notes them at flush):
+                # their lanes start now, without the sender searching the outbox.
+                self.outbox_changed(session.info.get(OUTBOX_CHATS, set()))
                 return result
             except (IntegrityError, OperationalError, ConcurrentChange):
                 if attempt == attempts - 1:

@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import MutableMapping
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy import update as sql_update
 from sqlmodel import col, select
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
@@ -33,33 +36,131 @@ log = logging.getLogger(__name__)
 # the ids anywhere), not a redelivery. Handled rows are kept this long, then purged.
 REDELIVERY_WINDOW = timedelta(hours=48)
 RETENTION = timedelta(days=7)
+# How long a handled update's done-mark may wait to share a transaction with the next
+# batch's storing (or with the other updates handled meanwhile) before it is written alone.
+DONE_DELAY = 0.2  # seconds
 
 
-async def store_updates(svc: Services, updates: list[Update]) -> None:
+class InboxState:
+    """What the inbox keeps in memory between its transactions, one per application.
+
+    `claimed`: updates this process stored and claimed in the storing transaction, so the
+    claim step lets them through without a transaction of its own. `done`: updates whose
+    handlers have run and whose done-mark is not written yet; it goes into the next
+    transaction that stores updates, or a flush DONE_DELAY later. Until then the row is
+    merely unhandled, which is what a crash between a use case's commit and its done-mark
+    always left (replayed at start; the handlers are idempotent: docs/architecture.md).
+    """
+
+    def __init__(self) -> None:
+        self.claimed: set[int] = set()
+        self.done: dict[int, Any] = {}
+        self._flush: asyncio.Task[None] | None = None
+
+    def take_done(self) -> dict[int, Any]:
+        """The pending done-marks (update id → when handled), now owned by the caller."""
+        done, self.done = self.done, {}
+        return done
+
+    def mark(self, svc: Services, update_id: int) -> None:
+        """Remember that an update was handled; write it soon."""
+        self.done[update_id] = svc.clock.now()
+        svc.metrics.handled(update_id)
+        if self._flush is None or self._flush.done():
+            self._flush = asyncio.create_task(self._flush_later(svc), name="kuaipei-inbox-done")
+
+    async def _flush_later(self, svc: Services) -> None:
+        await asyncio.sleep(DONE_DELAY)
+        await self.flush(svc)
+
+    async def flush(self, svc: Services) -> None:
+        """Write the pending done-marks now (at stop, and DONE_DELAY after a mark)."""
+        done = self.take_done()
+        if not done:
+            return
+        try:
+            async with svc.db.transaction() as session:
+                await _write_done(session, done)
+        except Exception:  # left unhandled: replayed at start, which the handlers allow
+            log.exception("marking %d update(s) handled failed", len(done))
+
+    async def close(self, svc: Services) -> None:
+        """At stop: no timer left behind, every pending mark written."""
+        if self._flush is not None and not self._flush.done():
+            self._flush.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flush
+        await self.flush(svc)
+
+
+def inbox_state(bot_data: MutableMapping[str, Any]) -> InboxState:
+    """The application's inbox state (created on first use)."""
+    state = bot_data.get("inbox")
+    if not isinstance(state, InboxState):
+        state = bot_data["inbox"] = InboxState()
+    return state
+
+
+async def _write_done(session: Any, done: dict[int, Any]) -> None:
+    conn = await session.connection()
+    for at in set(done.values()):
+        ids = [uid for uid, when in done.items() if when == at]
+        await conn.execute(
+            sql_update(InboxUpdate).where(col(InboxUpdate.update_id).in_(ids)).values(handled_at=at)
+        )
+
+
+async def store_updates(
+    svc: Services,
+    updates: list[Update],
+    *,
+    state: InboxState | None = None,
+) -> list[Update]:
     """Put updates in the inbox; an update_id seen within the redelivery window is a
-    redelivery and left as it is, one seen before it is a new update and replaces it."""
+    redelivery and left as it is, one seen before it is a new update and replaces it.
+
+    With `state` (the poller and the webhook), the new updates are claimed in the same
+    transaction (returned, and remembered in `state.claimed`) and the pending done-marks
+    are written with them: one transaction per batch instead of three per update.
+    """
     if not updates:
-        return
+        return []
     now = svc.clock.now()
-    new = 0
-    async with svc.db.transaction() as session:
-        for update in updates:
-            row = await session.get(InboxUpdate, update.update_id)
-            if row is None:
-                session.add(
-                    InboxUpdate(
-                        update_id=update.update_id, payload=update.to_dict(), received_at=now
+    fresh: list[Update] = []
+    done = state.take_done() if state is not None else {}
+    claimed_at = now if state is not None else None
+    try:
+        async with svc.db.transaction() as session:
+            for upd in updates:
+                row = await session.get(InboxUpdate, upd.update_id)
+                if row is None:
+                    session.add(
+                        InboxUpdate(
+                            update_id=upd.update_id,
+                            payload=upd.to_dict(),
+                            received_at=now,
+                            claimed_at=claimed_at,
+                        )
                     )
-                )
-            elif row.handled_at is not None and row.received_at < now - REDELIVERY_WINDOW:
-                log.info("update id %s reused by Telegram: a new update", update.update_id)
-                row.payload, row.received_at = update.to_dict(), now
-                row.claimed_at = row.handled_at = row.error = None
-                session.add(row)
-            else:
-                continue
-            new += 1
-    svc.metrics.updates_received.inc(new)
+                elif row.handled_at is not None and row.received_at < now - REDELIVERY_WINDOW:
+                    log.info("update id %s reused by Telegram: a new update", upd.update_id)
+                    row.payload, row.received_at = upd.to_dict(), now
+                    row.handled_at = row.error = None
+                    row.claimed_at = claimed_at
+                    session.add(row)
+                else:
+                    continue
+                fresh.append(upd)
+            if done:
+                await _write_done(session, done)
+    except BaseException:
+        if state is not None:  # not written: keep them for the next try
+            state.done = {**done, **state.done}
+        raise
+    if state is not None:
+        state.claimed.update(u.update_id for u in fresh)
+    svc.metrics.updates_received.inc(len(fresh))
+    return fresh
 
 
 async def purge_handled(svc: Services) -> int:
@@ -105,6 +206,11 @@ async def claim_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     if not isinstance(update, Update):
         return
     svc: Services = context.bot_data["services"]
+    state = inbox_state(context.bot_data)
+    if update.update_id in state.claimed:  # claimed when it was stored
+        state.claimed.discard(update.update_id)
+        svc.metrics.claimed(update.update_id)
+        return
     async with svc.db.transaction() as session:
         row = await session.get(InboxUpdate, update.update_id)
         if row is None:  # came in another way (webhook, tests): store it now
@@ -120,16 +226,12 @@ async def claim_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def mark_handled(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Last group: the update's handlers have run (or failed and were logged)."""
+    """Last group: the update's handlers have run (or failed and were logged); the mark is
+    written with the next batch or shortly after (InboxState)."""
     if not isinstance(update, Update):
         return
     svc: Services = context.bot_data["services"]
-    async with svc.db.transaction() as session:
-        row = await session.get(InboxUpdate, update.update_id)
-        if row is not None:
-            row.handled_at = svc.clock.now()
-            session.add(row)
-    svc.metrics.handled(update.update_id)
+    inbox_state(context.bot_data).mark(svc, update.update_id)
 
 
 class Poller:
@@ -163,7 +265,7 @@ class Poller:
                 updates = await self.app.bot.get_updates(
                     offset=offset, timeout=self.timeout, allowed_updates=Update.ALL_TYPES
                 )
-                await store_updates(self.svc, list(updates))
+                await store_updates(self.svc, list(updates), state=inbox_state(self.app.bot_data))
             except RetryAfter as exc:
                 await asyncio.sleep(retry_after_seconds(exc))
                 continue

@@ -151,6 +151,8 @@ class Sender(Deliveries):
         # Who this sender is among the processes sharing the database (chat leases).
         self.holder = f"{HERE}:{os.getpid()}:{secrets.token_hex(4)}"
         self._lanes: dict[int, asyncio.Task[None]] = {}
+        # Chats woken while their lane was running: the lane looks again before it ends.
+        self._dirty: set[int] = set()
         self._main: asyncio.Task[None] | None = None
         self._stopping = False
         self.handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {
@@ -190,14 +192,35 @@ class Sender(Deliveries):
 
     async def _run(self) -> None:
         signal = self.svc.outbox_signal
+        search = True  # the first round, and every quiet poll_interval, looks at the outbox
         while not self._stopping:
             signal.clear()
+            chats, self.svc.outbox_chats = self.svc.outbox_chats, set()
+            search = search or self.svc.outbox_anywhere
+            self.svc.outbox_anywhere = False
             try:
-                await self._spawn_lanes()
+                # A commit that said which chats it queued for wakes those lanes directly;
+                # the search (a query of its own) is for the rest: other processes' rows,
+                # retries coming due, writers that did not say.
+                for chat_id in chats:
+                    self._wake(chat_id)
+                if search:
+                    await self._spawn_lanes()
             except Exception:  # one bad poll must not stop delivery for good
                 log.exception("sender poll failed")
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(signal.wait(), timeout=self.poll_interval)
+                search = False
+            except TimeoutError:
+                search = True
+
+    def _wake(self, chat_id: int) -> None:
+        """Start the chat's lane, or have the running one look again before it ends."""
+        lane = self._lanes.get(chat_id)
+        if lane is None or lane.done():
+            self._lanes[chat_id] = asyncio.create_task(self._lane(chat_id))
+        else:
+            self._dirty.add(chat_id)
 
     async def _spawn_lanes(self) -> None:
         async with self.svc.db.session() as session:
@@ -208,18 +231,21 @@ class Sender(Deliveries):
             )
             chats = list((await session.exec(stmt)).all())
         for chat_id in chats:
-            lane = self._lanes.get(chat_id)
-            if lane is None or lane.done():
-                self._lanes[chat_id] = asyncio.create_task(self._lane(chat_id))
+            self._wake(chat_id)
 
     async def _lane(self, chat_id: int) -> None:
         try:
             await self._run_lane(chat_id)
         finally:
             await self._let_go(chat_id)
+            if chat_id in self._dirty and not self._stopping:
+                # Woken while letting go: what was queued meanwhile goes out now.
+                self._dirty.discard(chat_id)
+                self._lanes[chat_id] = asyncio.create_task(self._lane(chat_id))
 
     async def _run_lane(self, chat_id: int) -> None:
         while not self._stopping:
+            self._dirty.discard(chat_id)
             async with self.svc.db.session() as session:
                 stmt = (
                     select(OutboxItem)
@@ -230,6 +256,8 @@ class Sender(Deliveries):
                 items = list((await session.exec(stmt)).all())
             item = self._next_due(items, self.svc.clock.now(), self.bulk_kinds)
             if item is None:
+                if chat_id in self._dirty:
+                    continue  # queued while this lane looked
                 return  # the poll starts the lane again when something is due
             if item.kind in self.bulk_kinds:
                 wait = self.throttle.bulk_wait(chat_id, leave=BULK_LEAVES)

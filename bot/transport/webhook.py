@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.kernel.services import Services
-from bot.transport.ingest import store_updates, unhandled_updates
+from bot.transport.ingest import inbox_state, store_updates, unhandled_updates
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class WebhookServer:
         if update is None:
             return web.Response(status=400, text="not an update")
         try:
-            await store_updates(self.svc, [update])
+            await store_updates(self.svc, [update], state=inbox_state(self.app.bot_data))
         except Exception:
             log.exception("update %s could not be stored; Telegram will retry", update.update_id)
             return web.Response(status=500, text="not stored")
