@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.claims import decide, routing, rules, settle
+from bot.claims import decide, routing, rules, settle, thread
 from bot.claims.rules import ClaimStatus
 from bot.kernel import outbox, questions
 from bot.kernel.buttons import button_data
@@ -66,6 +66,10 @@ async def answer_pending(
             )
         else:
             await questions.clear_pending(session, case_id=case.id or 0, user_id=m.user_id)
+        if claim.status in (ClaimStatus.APPROVED, ClaimStatus.PAID):
+            # The question is resolved in place: the ping shows the numbers (and the card).
+            await thread.show_approved(session, svc, case, claim)
+        elif not still:
             outbox.say(
                 session,
                 svc,

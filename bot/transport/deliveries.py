@@ -25,6 +25,7 @@ from storage.models import Case, OutboxItem
 from storage.types import OutboxStatus
 
 log = logging.getLogger(__name__)
+CAPTION_LIMIT = 1024
 T = TypeVar("T")
 
 
@@ -271,7 +272,10 @@ class Deliveries:
         kwargs: dict[str, Any] = {
             "document": path.read_bytes(),
             "filename": payload.get("filename") or path.name,
-            "caption": payload.get("caption") or None,
+            # A caption past Telegram's 1024 characters fails for good: cut it instead.
+            "caption": fit_html(payload["caption"], CAPTION_LIMIT)
+            if payload.get("caption")
+            else None,
             **self._thread_kwargs(case),
         }
         if payload.get("reply_to"):
@@ -308,3 +312,46 @@ class Deliveries:
         except BadRequest as exc:
             if classify(exc) is not ThreadError.NOT_MODIFIED:
                 raise
+
+    async def _edit_ref(self, item: OutboxItem) -> None:
+        """Edit the case message a use case knows by its `ref` (a claim's ping, an open
+        prompt) to its latest text: it resolves a question in place instead of a new
+        message. Rendered by the use case, so of a burst of edits only the newest is sent;
+        a message that never went out (or was deleted) is sent anew under the same ref."""
+        payload = item.payload
+        case = await self._load_case(item.case_id)
+        async with self.svc.db.session() as session:
+            newer = (
+                await session.exec(
+                    select(OutboxItem.id).where(
+                        OutboxItem.case_id == item.case_id,
+                        OutboxItem.kind == "edit_ref",
+                        OutboxItem.status == OutboxStatus.PENDING,
+                        col(OutboxItem.id) > (item.id or 0),
+                    )
+                )
+            ).all()
+            if newer:
+                rows = [await session.get(OutboxItem, i) for i in newer]
+                if any(r is not None and r.payload.get("ref") == payload["ref"] for r in rows):
+                    return
+            message_id = await q.case_message_of_ref(
+                session, case_id=case.id or 0, ref=payload["ref"]
+            )
+        if message_id is not None:
+            try:
+                await self.call(
+                    case.chat_id,
+                    self.bot.edit_message_text,
+                    message_id=message_id,
+                    text=fit_html(payload["text"]),
+                    reply_markup=keyboard(payload.get("buttons") or []),
+                )
+                return
+            except BadRequest as exc:
+                kind = classify(exc)
+                if kind is ThreadError.NOT_MODIFIED:
+                    return
+                if kind is not ThreadError.MESSAGE_GONE:
+                    raise
+        await self._send_text(item)

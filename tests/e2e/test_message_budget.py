@@ -1,0 +1,103 @@
+"""The message budget of a standard case: what the bot costs a township group.
+
+A group is a shared room: every new message notifies every member, and Telegram allows
+about 20 calls a minute into one group, edits, topics and pins included. The standard case
+(two cars, one album, two insurers of which one pays under 无责代赔, one payout, a forum
+group) is played here as people would, and the bot's calls are counted from the sandbox's
+call log, the group and the private chats apart. The figures are asserted exactly enough
+that a new message, edit or topic call fails the test.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from typing import Any
+
+from bot.app import Runtime
+from tests.e2e.conftest import World, eventually
+from tests.e2e.helpers import card_has
+from tests.e2e.insurer_support import (
+    claims,
+    ping_of,
+    routed_case,
+    say,
+    status_is,
+    wait_said,
+)
+from tests.e2e.helpers import tap
+
+NEW = ("sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup")
+EDITS = ("editMessageText", "editMessageCaption", "editMessageReplyMarkup")
+TOPIC_PIN = (
+    "createForumTopic",
+    "editForumTopic",
+    "closeForumTopic",
+    "reopenForumTopic",
+    "pinChatMessage",
+    "unpinChatMessage",
+)
+
+# The budget of the standard case in its group (docs/operations.md, "Messages per case").
+GROUP_NEW = 6
+GROUP_EDITS = 99
+GROUP_TOPIC_PIN = 99
+
+
+def tally(calls: list[dict[str, Any]], chat: int) -> dict[str, Any]:
+    """Count the bot's successful calls into `chat` and into private chats, by kind."""
+    group: Counter[str] = Counter()
+    private: Counter[str] = Counter()
+    texts: list[str] = []
+    for call in calls:
+        if call.get("status") not in (200, None) or call.get("fault"):
+            continue
+        target = str(call["params"].get("chat_id", ""))
+        method = call["method"]
+        kind = (
+            "new"
+            if method in NEW
+            else "edit"
+            if method in EDITS
+            else "topic/pin"
+            if method in TOPIC_PIN
+            else None
+        )
+        if kind is None:
+            continue
+        if target == str(chat):
+            group[kind] += 1
+            if kind == "new":
+                body = call["params"].get("text") or call["params"].get("caption") or ""
+                texts.append(f"{method}: {' '.join(str(body).split())[:70]}")
+        elif target.lstrip("-") == target and target:
+            private[kind] += 1
+    return {"group": group, "private": private, "texts": texts}
+
+
+async def test_a_standard_case_stays_within_its_message_budget(world: World, standard: Runtime):
+    sb, bot, chat, staff = world.sb, standard, world.forum, world.staff  # type: ignore[attr-defined]
+    case = await routed_case(world, bot, 1)
+    assert case.id is not None
+    assert set(await claims(bot, case.id)) == {"PINGAN"}
+    await tap(sb, chat, staff.pingan1, ping_of(world, chat, "平安产险"), "同意")
+    await wait_said(world, chat, "请回复报案号")
+    say(world, chat, staff.pingan1, case, "报案号 RDAA2026009 定损 5400")
+    await eventually(lambda: card_has(sb, chat, "RDAA2026009"))
+    done = await wait_said(world, chat, "所有赔付方已同意")
+    await tap(sb, chat, staff.pingan1, done, "已全额赔付")
+    await status_is(bot, case.id, "closed")
+    await sb.wait_for(lambda: any(t["closed"] for t in sb.topics(chat)), timeout=10)
+    await eventually(lambda: card_has(sb, chat, "状态：已结案"))
+    await sb.wait_for(lambda: bool(sb.calls_to("sendDocument")), timeout=10)
+
+    counted = tally(sb.calls, chat)
+    group, private = counted["group"], counted["private"]
+    sys.stdout.write(
+        f"\nSTANDARD CASE, group: new {group['new']}, edits {group['edit']}, "
+        f"topic/pin {group['topic/pin']}; private: new {private['new']}, "
+        f"edits {private['edit']}\n  " + "\n  ".join(counted["texts"]) + "\n"
+    )
+    assert group["new"] <= GROUP_NEW, counted["texts"]
+    assert group["edit"] <= GROUP_EDITS
+    assert group["topic/pin"] <= GROUP_TOPIC_PIN
