@@ -21,8 +21,8 @@ from bot.transport.errors import ThreadError, classify
 from bot.transport.fitting import fit_html
 from bot.transport.keyboards import keyboard
 from storage import queries as q
-from storage.models import Case, OutboxItem
-from storage.types import OutboxStatus
+from storage.models import Case, OutboxItem, Photo
+from storage.types import OutboxStatus, PhotoStatus
 
 log = logging.getLogger(__name__)
 CAPTION_LIMIT = 1024
@@ -152,6 +152,12 @@ class Deliveries:
         await self._supersede_older_edits(item)
         if case.card_message_id is None:
             return  # the card is not out yet; sending it will show the current state
+        if await self._photos_on_first_try(case):
+            # An album is being stored: each photo's outcome queues a card edit of its own
+            # (bot/evidence/storing.py), so the burst shows as one edit once the last
+            # photo is in, not one per photo. Checked after superseding, so an edit queued
+            # meanwhile by a photo finishing is still pending and goes out.
+            return
         text, rows, signature = await card_for(self.svc, case)
         markup = keyboard(rows)
         if signature == case.card_signature:
@@ -176,6 +182,19 @@ class Deliveries:
             else:
                 raise
         await self._save_case(case, card_text=text, card_signature=signature)
+
+    async def _photos_on_first_try(self, case: Case) -> bool:
+        async with self.svc.db.session() as session:
+            stmt = (
+                select(Photo.id)
+                .where(
+                    Photo.case_id == case.id,
+                    Photo.status == PhotoStatus.PENDING,
+                    Photo.attempts == 0,
+                )
+                .limit(1)
+            )
+            return (await session.exec(stmt)).first() is not None
 
     async def _supersede_older_edits(self, item: OutboxItem) -> None:
         # Later edits of the same card are covered by this one: it renders current state.
