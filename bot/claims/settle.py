@@ -15,7 +15,6 @@ from bot.case.status import INSURER_STAGE, CaseStatus
 from bot.claims import rules, thread
 from bot.claims.rules import ClaimStatus
 from bot.claims.store import live_claims
-from bot.claims.thread import nearest_points_text  # noqa: F401  (its old home)
 from bot.kernel import outbox
 from bot.kernel.services import ConcurrentChange, Services
 from bot.kernel.texts import Raw, t

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.app import Runtime
 from tests.e2e.conftest import World, eventually
-from tests.e2e.helpers import card_has
+from tests.e2e.helpers import card_has, tap
 from tests.e2e.insurer_support import (
     claims,
     ping_of,
@@ -25,7 +25,6 @@ from tests.e2e.insurer_support import (
     status_is,
     wait_said,
 )
-from tests.e2e.helpers import tap
 
 NEW = ("sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup")
 EDITS = ("editMessageText", "editMessageCaption", "editMessageReplyMarkup")
