@@ -16,14 +16,14 @@ from typing import Any
 
 from bot.app import Runtime
 from tests.e2e.conftest import World, eventually
-from tests.e2e.helpers import card_has, tap
+from tests.e2e.helpers import becomes, card_has, tap, text_of
 from tests.e2e.insurer_support import (
     claims,
+    mentioned_ids,
     ping_of,
     routed_case,
     say,
     status_is,
-    wait_said,
 )
 
 NEW = ("sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup")
@@ -37,10 +37,12 @@ TOPIC_PIN = (
     "unpinChatMessage",
 )
 
-# The budget of the standard case in its group (docs/operations.md, "Messages per case").
+# The budget of the standard case in its group (docs/architecture.md, "Quiet threads").
 GROUP_NEW = 6
 GROUP_EDITS = 22
 GROUP_TOPIC_PIN = 4
+# The driver who confirms from Telegram: the summary, the contact button, the thanks.
+PRIVATE_NEW = 3
 
 
 def tally(calls: list[dict[str, Any]], chat: int) -> dict[str, Any]:
@@ -83,16 +85,22 @@ async def test_a_standard_case_stays_within_its_message_budget(world: World, sta
     case = await routed_case(world, bot, 1)
     assert case.id is not None
     assert set(await claims(bot, case.id)) == {"PINGAN"}
-    await tap(sb, chat, staff.pingan1, ping_of(world, chat, "平安产险"), "同意")
-    await wait_said(world, chat, "请回复报案号")
+    ping = ping_of(world, chat, "平安产险")
+    # The one ping notifies the insurer's on-duty adjusters.
+    assert mentioned_ids(ping) == {staff.pingan1, staff.pingan2}
+    approved = await tap(sb, chat, staff.pingan1, ping, "同意")
+    assert "平安产险 已同意 ¥5,500.00" in approved["text"]
+    await becomes(sb, chat, ping["message_id"], "请回复报案号")
     say(world, chat, staff.pingan1, case, "报案号 RDAA2026009 定损 5400")
     await eventually(lambda: card_has(sb, chat, "RDAA2026009"))
-    done = await wait_said(world, chat, "所有赔付方已同意")
-    await tap(sb, chat, staff.pingan1, done, "已全额赔付")
+    done = await becomes(sb, chat, ping["message_id"], "报案号 RDAA2026009，定损 ¥5,400.00")
+    assert "所有赔付方已同意" in text_of(done) and "就近定损" in text_of(done)
+    paid = await tap(sb, chat, staff.pingan1, done, "已全额赔付")
+    assert "平安产险 已赔付 ¥5,500.00" in paid["text"]
     await status_is(bot, case.id, "closed")
     await sb.wait_for(lambda: any(t["closed"] for t in sb.topics(chat)), timeout=10)
     await eventually(lambda: card_has(sb, chat, "状态：已结案"))
-    await sb.wait_for(lambda: bool(sb.calls_to("sendDocument")), timeout=10)
+    await sb.wait_for(lambda: bool(sb.calls_to("closeForumTopic")), timeout=10)
 
     # The group's registration (/setup) is no part of the case.
     registered = next(
@@ -105,6 +113,9 @@ async def test_a_standard_case_stays_within_its_message_budget(world: World, sta
         f"topic/pin {group['topic/pin']}; private: new {private['new']}, "
         f"edits {private['edit']}\n  " + "\n  ".join(counted["texts"] + counted["edits"]) + "\n"
     )
+    closing = sb.calls_to("sendDocument")[-1]["params"]["caption"]
+    assert "已结案" in closing and "RDAA2026009" in closing and "协议书" in closing
     assert group["new"] <= GROUP_NEW, counted["texts"]
+    assert private["new"] <= PRIVATE_NEW
     assert group["edit"] <= GROUP_EDITS
     assert group["topic/pin"] <= GROUP_TOPIC_PIN
