@@ -9,9 +9,9 @@ and 30 a second overall). It prints the bot's calls per case (group and private 
 the 429s the bot drew, and how long each person waited for the bot's answer to each step
 (the toast of a press, the prompt or card change a message or press leads to).
 
-    python bench/quiet_cases.py [--cases 8] [--rate 4] [--quick] [--database-url URL]
+    python bench/quiet_cases.py [--cases 4] [--rate 4] [--quick] [--database-url URL]
 
-`--quick` plays 2 cases at the given rate. A whole run of 8 cases takes a few minutes:
+`--quick` plays 2 cases at the given rate. A whole run of 4 cases takes about seven minutes:
 the group's 20 calls a minute, not the bot, set the pace.
 """
 
@@ -297,7 +297,7 @@ async def bench(cases: int, rate: float, database_url: str | None, workdir: Path
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=8)
+    parser.add_argument("--cases", type=int, default=4)
     parser.add_argument("--rate", type=float, default=4.0, help="new cases per minute")
     parser.add_argument("--quick", action="store_true", help="2 cases")
     parser.add_argument("--database-url", default=None)
