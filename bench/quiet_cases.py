@@ -193,6 +193,13 @@ class Player:
         )
         await self.card_shows("closed", "状态：已结案", at)
         await self._until("agreement", lambda: self.newest("协议书"), at)
+        await self._until(
+            "topic closed",
+            lambda: any(
+                t["message_thread_id"] == self.thread and t["closed"] for t in sb.topics(self.chat)
+            ),
+            at,
+        )
 
 
 async def bench(cases: int, rate: float, database_url: str | None, workdir: Path) -> None:
@@ -250,7 +257,6 @@ async def bench(cases: int, rate: float, database_url: str | None, workdir: Path
 
             await asyncio.gather(*(run(i, p) for i, p in enumerate(players)))
             elapsed = time.perf_counter() - started
-            await asyncio.sleep(1.0)  # the topic closings after the last agreement
         finally:
             await runtime.stop()
         calls = sb.calls[start_calls:]

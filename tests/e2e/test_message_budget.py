@@ -14,9 +14,23 @@ import sys
 from collections import Counter
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.app import Runtime
+from bot.kernel import outbox
+from sandbox.photos import scene_photo
 from tests.e2e.conftest import World, eventually
-from tests.e2e.helpers import becomes, card_has, tap, text_of
+from tests.e2e.helpers import (
+    all_handled,
+    becomes,
+    bot_messages,
+    card_has,
+    card_shows,
+    cases_in,
+    register,
+    tap,
+    text_of,
+)
 from tests.e2e.insurer_support import (
     claims,
     mentioned_ids,
@@ -119,3 +133,33 @@ async def test_a_standard_case_stays_within_its_message_budget(world: World, sta
     assert private["new"] <= PRIVATE_NEW
     assert group["edit"] <= GROUP_EDITS
     assert group["topic/pin"] <= GROUP_TOPIC_PIN
+
+
+async def test_an_edit_by_ref_sends_only_the_newest_and_posts_a_missing_message_anew(
+    world: World, bot: Runtime
+):
+    """`edit_ref` (bot/transport/deliveries.py): of a burst only the newest text goes out; a
+    ref whose message was never sent is sent anew once, and later edits edit that message."""
+    sb, chat = world.sb, world.plain
+    await register(world, chat, "射埠镇")
+    sb.send_photo(chat, world.assistant, scene_photo(1))
+    await eventually(lambda: card_shows(sb, chat, 1))
+    case = (await cases_in(bot, chat))[0]
+    before = len(bot_messages(sb, chat))
+
+    async def edits(*texts: str) -> None:
+        async def work(session: AsyncSession) -> None:
+            for text in texts:
+                outbox.edit_ref(session, bot.services, case, "ask:test", text)
+
+        await bot.services.in_transaction(work)
+
+    await edits("第一稿", "第二稿")
+    await sb.wait_for(lambda: len(bot_messages(sb, chat)) == before + 1, timeout=10)
+    prompt = bot_messages(sb, chat)[-1]
+    assert text_of(prompt) == "第二稿"
+    assert not [c for c in sb.calls_to("sendMessage") if c["params"].get("text") == "第一稿"]
+    await edits("第三稿")
+    await becomes(sb, chat, prompt["message_id"], "第三稿")
+    await eventually(lambda: all_handled(bot))
+    assert len(bot_messages(sb, chat)) == before + 1
