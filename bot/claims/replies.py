@@ -138,22 +138,9 @@ async def _adjusted(
         session, svc, case, claim, "claim.adjusted", m.user_id, amount_fen=fen, requested_fen=old
     )
     await decide.ask_insurer(session, svc, case, claim, m.user_id, "claim_no")
-    outbox.say(
-        session,
-        svc,
-        case,
-        t(
-            "claims.adjusted",
-            svc.language,
-            insurer=svc.insurer_name(claim.insurer_code),
-            amount=format_fen(fen),
-            old=format_fen(old),
-            who=m.user_name,
-            asker=outbox.mention(m.user_id, m.user_name),
-        ),
-        reply_to=m.message_id,
-    )
     await settle.settle_case_status(session, svc, case, actor=m.user_id)
+    # The ping shows the adjusted approval and asks for the numbers (bot/claims/thread.py).
+    await thread.show_approved(session, svc, case, claim)
     q.enqueue(session, at=svc.clock.now(), chat_id=case.chat_id, kind="edit_card", case_id=case.id)
     return "adjusted"
 

@@ -74,9 +74,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "{asker} 请回复 {insurer} 核准的金额（当前 {amount}），例如 <code>1800</code>",
         "en": "{asker} reply with the amount {insurer} approves (now {amount}), e.g. <code>1800</code>",
     },
-    "claims.adjusted": {
-        "zh": "✅ {insurer} 调整金额为 {amount} 并同意（原 {old}，{who}）。\n{asker} 请回复报案号和定损金额，例如：<code>报案号 RDAA2026001 定损 1800</code>",
-        "en": "✅ {insurer} approved an adjusted {amount} (was {old}, {who}).\n{asker} please reply with the claim number and assessed amount.",
+    "claims.adjusted_line": {
+        "zh": "✅ {insurer} 调整金额为 {amount} 并同意（原 {old}，{who}）。",
+        "en": "✅ {insurer} approved an adjusted {amount} (was {old}, {who}).",
     },
     "claims.amount_bad": {
         "zh": "“{text}”不是有效金额（须为正数，不超过 {ceiling}）。请重新回复。",

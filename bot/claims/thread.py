@@ -91,13 +91,15 @@ async def show_approved(
     assert claim.id is not None
     name = svc.insurer_name(claim.insurer_code)
     text, _ = await ping_text(session, svc, case, claim)
+    adjusted = claim.approved_fen is not None and claim.approved_fen != claim.requested_fen
     parts = [
         text,
         t(
-            "claims.approved_line",
+            "claims.adjusted_line" if adjusted else "claims.approved_line",
             lang,
             insurer=name,
             amount=format_fen(claim.approved_fen or 0),
+            old=format_fen(claim.requested_fen),
             who=claim.decided_by_name or "",
         ),
     ]

@@ -246,7 +246,9 @@ async def test_survey_mutual_recognition_resubmit_and_adjust(world: World, two_p
     say(world, chat, staff.picc, case, "-5")
     await wait_said(world, chat, "不是有效金额", mark)
     say(world, chat, staff.picc, case, "80元")
-    await wait_said(world, chat, "调整金额为 ¥80.00")
+    # The ping shows the adjusted approval in place and asks for the numbers.
+    adjusted = await becomes(sb, chat, picc["message_id"], "调整金额为 ¥80.00")
+    assert "请回复报案号" in text_of(adjusted)
     claim = (await claims(bot, case.id))["PICC"]
     assert claim.status == "approved" and claim.approved_fen == 8000
     assert claim.requested_fen == 10000

@@ -277,6 +277,11 @@ async def test_an_adjusted_amount_goes_through_the_amount_rules(svc: Services):
     assert (claim.status, claim.approved_fen, claim.requested_fen) == ("approved", 8000, 10000)
     [adjusted] = [e for e in got.audit if e.kind == "claim.adjusted"]
     assert adjusted.data["amount_fen"] == 8000
+    # Resolved in place: the ping is edited to the adjusted approval, no new message.
+    [ping] = [i for i in got.outbox if i.kind == "edit_ref"]
+    assert ping.payload["ref"] == ping_ref(picc.id)
+    assert "调整金额为 ¥80.00" in ping.payload["text"] and "原 ¥100.00" in ping.payload["text"]
+    assert not [i for i in got.outbox if i.kind == "send_text"]
 
 
 async def test_a_payment_over_the_cap_is_refused(svc: Services):
