@@ -112,7 +112,7 @@ async def _accident(sc: Scene, forum: int, people: dict[str, int]) -> None:
 
     say("甲 湘C12345 平安 13800001111 张三 小型轿车")
     say("乙 湘C67890 人保 13900002222 李四 小型普通客车")
-    await sc.wait_for_text(forum, "乙方信息已齐全")
+    await sc.wait_for_text(forum, "湘C67890 · 人保财险")  # the card shows 乙 complete
     for question, answer in (
         ("是否有人受伤", "无人受伤"),
         ("车辆能否", "能移动"),

@@ -101,6 +101,14 @@ async def link_message(
         )
 
 
+async def case_message_of_ref(session: AsyncSession, *, case_id: int, ref: str) -> int | None:
+    """The newest bot message of a case that stands for `ref` (a ping, an open prompt)."""
+    stmt = select(func.max(CaseMessage.message_id)).where(
+        CaseMessage.case_id == case_id, CaseMessage.ref == ref
+    )
+    return (await session.exec(stmt)).first()
+
+
 async def newest_message_id(session: AsyncSession, *, case_id: int | None) -> int | None:
     """The newest chat message known to belong to a case."""
     stmt = select(func.max(CaseMessage.message_id)).where(CaseMessage.case_id == case_id)

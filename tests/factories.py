@@ -281,7 +281,7 @@ async def make_claim(
         insurer_code=insurer,
         round=round,
         status=status,
-        layers=[{"layer": "commercial", "payee": "乙", "amount_fen": requested_fen}],
+        layers=[{"layer": "third_party", "payee": "乙", "amount_fen": requested_fen}],
         requested_fen=requested_fen,
         approved_fen=approved_fen,
         paid_fen=paid_fen,

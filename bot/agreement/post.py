@@ -99,9 +99,13 @@ def _audit_posted(
 
 
 def queue_closing_agreement(
-    session: AsyncSession, svc: Services, case: Case, *, actor: int | None
+    session: AsyncSession, svc: Services, case: Case, *, actor: int | None, summary: str = ""
 ) -> None:
-    """The closed case's agreement, rendered by the sender when its turn comes (`sender_kinds`)."""
+    """The closed case's agreement, rendered by the sender when its turn comes (`sender_kinds`).
+
+    The closing `summary` (safe HTML) travels as the document's caption: the group gets
+    one message for the closing, not a text and then a file.
+    """
     q.enqueue(
         session,
         at=svc.clock.now(),
@@ -110,6 +114,7 @@ def queue_closing_agreement(
         case_id=case.id,
         dedupe_key=f"agreement:{case.id}",
         actor=actor,
+        summary=summary,
     )
 
 
@@ -130,13 +135,16 @@ def sender_kinds(
             data = await agreement_data(session, svc, case)
         pdf = await asyncio.to_thread(render_agreement, data, font_path=svc.agreement_font)
         relative = store_pdf(svc.media_dir, case.number, pdf)
+        payload = _document(svc, case, relative, draft=data.draft)
+        if item.payload.get("summary"):
+            payload["caption"] = f"{item.payload['summary']}\n{payload['caption']}"
         await send_document(
             OutboxItem(
                 id=item.id,
                 chat_id=item.chat_id,
                 case_id=item.case_id,
                 kind="send_document",
-                payload=_document(svc, case, relative, draft=data.draft),
+                payload=payload,
                 created_at=item.created_at,
             )
         )

@@ -7,10 +7,12 @@ these buttons ask are bot/claims/replies.py.
 
 from __future__ import annotations
 
+from html import unescape
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.status import CaseStatus
-from bot.claims import decide, payments, routing, rules, settle, store
+from bot.claims import decide, payments, routing, rules, settle, store, thread
 from bot.claims.checks import already_or_stale, checked_press
 from bot.claims.rules import ClaimStatus, Event
 from bot.kernel import outbox
@@ -43,23 +45,18 @@ async def approve(
         session, svc, case, claim, "claim.approved", press.user_id, amount_fen=claim.approved_fen
     )
     await decide.ask_insurer(session, svc, case, claim, press.user_id, "claim_no")
-    outbox.say(
-        session,
-        svc,
-        case,
+    await settle.settle_case_status(session, svc, case, actor=press.user_id)
+    # The ping itself shows the approval and asks for the numbers (bot/claims/thread.py).
+    await thread.show_approved(session, svc, case, claim)
+    q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
+    return PressResult(
         t(
-            "claims.approved",
+            "claims.approved_toast",
             svc.language,
             insurer=svc.insurer_name(claim.insurer_code),
             amount=format_fen(claim.approved_fen or 0),
-            who=press.user_name,
-            asker=outbox.mention(press.user_id, press.user_name),
-        ),
-        reply_to=await store.ping_message_id(session, claim.id),
+        )
     )
-    await settle.settle_case_status(session, svc, case, actor=press.user_id)
-    q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
-    return PressResult(t("claims.saved", svc.language))
 
 
 async def adjust(session: AsyncSession, svc: Services, press: Press, button: Button) -> PressResult:
@@ -244,11 +241,18 @@ async def paid_full(
         user_id=press.user_id,
         user_name=press.user_name,
     )
-    return (
-        PressResult(refusal, alert=True)
-        if refusal
-        else PressResult(t("claims.saved", svc.language))
+    if refusal:
+        return PressResult(refusal, alert=True)
+    toast = t(
+        "claims.paid",
+        svc.language,
+        insurer=svc.insurer_name(claim.insurer_code),
+        amount=format_fen(left),
+        ref="",
+        paid=format_fen(claim.paid_fen),
+        approved=format_fen(claim.approved_fen or 0),
     )
+    return PressResult(unescape(toast))
 
 
 async def resubmit(

@@ -81,20 +81,18 @@ async def record_payment(
         reference=reference,
     )
     log.info("case %s: %s paid %s", case.number, claim.insurer_code, format_fen(amount_fen))
-    outbox.say(
-        session,
-        svc,
-        case,
-        t(
-            "claims.paid",
-            lang,
-            insurer=svc.insurer_name(claim.insurer_code),
-            amount=format_fen(amount_fen),
-            ref=Raw(t("claims.ref", lang, ref=reference)) if reference else "",
-            paid=format_fen(claim.paid_fen),
-            approved=format_fen(claim.approved_fen or 0),
-        ),
+    paid = t(
+        "claims.paid",
+        lang,
+        insurer=svc.insurer_name(claim.insurer_code),
+        amount=format_fen(amount_fen),
+        ref=Raw(t("claims.ref", lang, ref=reference)) if reference else "",
+        paid=format_fen(claim.paid_fen),
+        approved=format_fen(claim.approved_fen or 0),
     )
+    if message_id is not None:  # a typed /paid is answered in the thread
+        outbox.say(session, svc, case, paid)
+    # A button's press is answered by its toast (buttons.paid_full); the card shows the total.
     await _settle(session, svc, case, claim, actor=user_id)
     return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.claims import decide, routing, rules, settle
+from bot.claims import decide, routing, rules, settle, thread
 from bot.claims.rules import ClaimStatus
 from bot.kernel import outbox, questions
 from bot.kernel.buttons import button_data
@@ -66,6 +66,10 @@ async def answer_pending(
             )
         else:
             await questions.clear_pending(session, case_id=case.id or 0, user_id=m.user_id)
+        if claim.status in (ClaimStatus.APPROVED, ClaimStatus.PAID):
+            # The question is resolved in place: the ping shows the numbers (and the card).
+            await thread.show_approved(session, svc, case, claim)
+        elif not still:
             outbox.say(
                 session,
                 svc,
@@ -134,22 +138,9 @@ async def _adjusted(
         session, svc, case, claim, "claim.adjusted", m.user_id, amount_fen=fen, requested_fen=old
     )
     await decide.ask_insurer(session, svc, case, claim, m.user_id, "claim_no")
-    outbox.say(
-        session,
-        svc,
-        case,
-        t(
-            "claims.adjusted",
-            svc.language,
-            insurer=svc.insurer_name(claim.insurer_code),
-            amount=format_fen(fen),
-            old=format_fen(old),
-            who=m.user_name,
-            asker=outbox.mention(m.user_id, m.user_name),
-        ),
-        reply_to=m.message_id,
-    )
     await settle.settle_case_status(session, svc, case, actor=m.user_id)
+    # The ping shows the adjusted approval and asks for the numbers (bot/claims/thread.py).
+    await thread.show_approved(session, svc, case, claim)
     q.enqueue(session, at=svc.clock.now(), chat_id=case.chat_id, kind="edit_card", case_id=case.id)
     return "adjusted"
 

@@ -12,21 +12,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case import clocks, lifecycle
 from bot.case.status import CaseStatus
-from bot.claims import rules
+from bot.claims import rules, thread
 from bot.claims.rules import ClaimStatus, Line
 from bot.claims.settle import settle_case_status
 from bot.claims.store import live_claims, ping_ref
-from bot.kernel import outbox
 from bot.kernel.buttons import button_data
 from bot.kernel.services import ConcurrentChange, Services
-from bot.kernel.texts import Raw, t
+from bot.kernel.texts import t
 from bot.parties import store
 from bot.parties.money import compute, grade_of, policy_from
-from bot.roles.lookup import insurer_contacts
 from bot.rules import sla
-from bot.rules.amounts import format_fen
 from bot.rules.compensation import Party as RuleParty
-from bot.rules.compensation_model import Layer
 from storage import queries as q
 from storage.models import Case, InsurerClaim, Party
 
@@ -109,44 +105,7 @@ async def _ping(
     session: AsyncSession, svc: Services, case: Case, claim: InsurerClaim, parties: list[Party]
 ) -> None:
     lang, now = svc.language, svc.clock.now()
-    people = await insurer_contacts(
-        session,
-        svc,
-        chat_id=case.chat_id,
-        township=case.township_code,
-        insurer=claim.insurer_code,
-    )
-    mentions = (
-        Raw(" ".join(outbox.mention(uid, name) for uid, name in people))
-        if people
-        else Raw(t("claims.nobody", lang))
-    )
-    plates = "、".join(
-        t("parties.party_plate", lang, label=p.label, plate=p.plate or "?")
-        for p in parties
-        if p.insurer_code == claim.insurer_code
-    )
-    lines = [
-        t(
-            "claims.line",
-            lang,
-            layer=t(f"layer.{Layer(line['layer']).value}", lang),
-            payee=line["payee"],
-            amount=format_fen(int(line["amount_fen"])),
-            advanced=Raw(t("claims.advanced", lang)) if line.get("advanced") else "",
-        )
-        for line in claim.layers
-    ]
-    text = t(
-        "claims.ping",
-        lang,
-        mentions=mentions,
-        number=case.number,
-        insurer=svc.insurer_name(claim.insurer_code),
-        plates=Raw(plates) if plates else "—",
-        lines=Raw("\n".join(lines)),
-        total=format_fen(claim.requested_fen),
-    )
+    text, people = await thread.ping_text(session, svc, case, claim, parties)
 
     async def b(name: str) -> str:
         return await button_data(

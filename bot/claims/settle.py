@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from html import escape
 from typing import Any
 
 from sqlalchemy import update
@@ -13,12 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.agreement.post import queue_closing_agreement
 from bot.case import clocks, lifecycle
 from bot.case.status import INSURER_STAGE, CaseStatus
-from bot.claims import rules
+from bot.claims import rules, thread
 from bot.claims.rules import ClaimStatus
 from bot.claims.store import live_claims
-from bot.evidence.geo import distance_km, format_km
 from bot.kernel import outbox
-from bot.kernel.buttons import button_data
 from bot.kernel.services import ConcurrentChange, Services
 from bot.kernel.texts import Raw, t
 from bot.roles.lookup import people_for
@@ -90,66 +87,10 @@ async def settle_case_status(
 async def _all_approved(
     session: AsyncSession, svc: Services, case: Case, claims: list[InsurerClaim]
 ) -> None:
-    lang, now = svc.language, svc.clock.now()
-    buttons, lines = [], []
+    # Each paying insurer's ping now shows the payout button and its service points.
     for claim in claims:
-        name = svc.insurer_name(claim.insurer_code)
-        lines.append(f"· {escape(name)} {format_fen(claim.approved_fen or 0)}")
         if claim.status == ClaimStatus.APPROVED:
-            data = await button_data(
-                session,
-                now=now,
-                chat_id=case.chat_id,
-                case_id=case.id,
-                action_name="claim.paid_full",
-                claim=claim.id,
-                insurer=claim.insurer_code,
-            )
-            buttons.append([[t("claims.b.paid_full", lang, insurer=name), data]])
-    outbox.say(
-        session,
-        svc,
-        case,
-        t("claims.all_approved", lang, lines=Raw("\n".join(lines))),
-        buttons=buttons,
-    )
-    outbox.say(session, svc, case, nearest_points_text(svc, case, [c.insurer_code for c in claims]))
-
-
-def nearest_points_text(
-    svc: Services, case: Case, insurers: list[str], per_insurer: int = 2
-) -> str:
-    """The paying insurers' nearest assessment/repair points with address and phone."""
-    lang = svc.language
-    if case.scene_lat is not None and case.scene_lon is not None:
-        origin, label = (case.scene_lat, case.scene_lon), t("claims.origin.scene", lang)
-    else:
-        town = next((x for x in svc.deployment.townships if x.code == case.township_code), None)
-        origin = (town.lat, town.lon) if town else (0.0, 0.0)
-        label = t("claims.origin.township", lang, township=svc.township_name(case.township_code))
-    lines = []
-    for code in dict.fromkeys(insurers):
-        name = svc.insurer_name(code)
-        points = sorted(
-            (p for p in svc.deployment.service_points if p.insurer == code),
-            key=lambda p: distance_km(origin, (p.lat, p.lon)),
-        )[:per_insurer]
-        if not points:
-            lines.append(t("claims.point_none", lang, insurer=name))
-        for p in points:
-            km = format_km(distance_km(origin, (p.lat, p.lon)))
-            lines.append(
-                t(
-                    "claims.point",
-                    lang,
-                    insurer=name,
-                    name=p.name,
-                    address=p.address,
-                    phone=p.phone,
-                    km=km,
-                )
-            )
-    return t("claims.points", lang, origin=Raw(label), lines=Raw("\n".join(lines)))
+            await thread.show_approved(session, svc, case, claim)
 
 
 async def close(
@@ -176,22 +117,18 @@ async def close(
         )
         for c in claims
     ]
-    outbox.say(
-        session,
-        svc,
-        case,
-        t(
-            "claims.closed",
-            lang,
-            number=case.number,
-            lines=Raw("\n".join(lines)),
-            total=format_fen(sum(c.paid_fen for c in claims)),
-            duration=format_duration(now - case.opened_at, lang),
-        ),
+    summary = t(
+        "claims.closed",
+        lang,
+        number=case.number,
+        lines=Raw("\n".join(lines)),
+        total=format_fen(sum(c.paid_fen for c in claims)),
+        duration=format_duration(now - case.opened_at, lang),
     )
-    # The agreement (自行协商协议书) goes out before the topic closes; the sender renders it,
-    # so a PDF problem is retried like any delivery and never undoes the closing payment.
-    queue_closing_agreement(session, svc, case, actor=actor)
+    # The agreement (自行协商协议书) goes out before the topic closes, the summary as its
+    # caption; the sender renders it, so a PDF problem is retried like any delivery and
+    # never undoes the closing payment.
+    queue_closing_agreement(session, svc, case, actor=actor, summary=summary)
     if case.thread_mode == "forum":
         name = f"✅ {case.number} {svc.township_name(case.township_code)}"[:128]
         q.enqueue(

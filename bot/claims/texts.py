@@ -44,9 +44,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "claims.forged": {"zh": "此按钮不属于这条消息。", "en": "This button does not belong here."},
     "claims.already": {"zh": "已记录，无需重复操作。", "en": "Already recorded."},
     "claims.saved": {"zh": "已记录", "en": "Recorded"},
-    "claims.approved": {
-        "zh": "✅ {insurer} 已同意 {amount}（{who}）。\n{asker} 请回复报案号和定损金额，例如：<code>报案号 RDAA2026001 定损 1800</code>",
-        "en": "✅ {insurer} approved {amount} ({who}).\n{asker} please reply with the claim number and the assessed amount, e.g. <code>报案号 RDAA2026001 定损 1800</code>",
+    "claims.approved_line": {
+        "zh": "✅ {insurer} 已同意 {amount}（{who}）。",
+        "en": "✅ {insurer} approved {amount} ({who}).",
+    },
+    "claims.approved_toast": {
+        "zh": "✅ {insurer} 已同意 {amount}",
+        "en": "✅ {insurer} approved {amount}",
+    },
+    "claims.claim_ask": {
+        "zh": "{asker} 请回复报案号和定损金额，例如：<code>报案号 RDAA2026001 定损 1800</code>",
+        "en": "{asker} please reply with the claim number and the assessed amount, e.g. <code>报案号 RDAA2026001 定损 1800</code>",
     },
     "claims.claim_recorded": {
         "zh": "已记录 {insurer}：报案号 {claim_no}，定损 {assessed}",
@@ -66,9 +74,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "{asker} 请回复 {insurer} 核准的金额（当前 {amount}），例如 <code>1800</code>",
         "en": "{asker} reply with the amount {insurer} approves (now {amount}), e.g. <code>1800</code>",
     },
-    "claims.adjusted": {
-        "zh": "✅ {insurer} 调整金额为 {amount} 并同意（原 {old}，{who}）。\n{asker} 请回复报案号和定损金额，例如：<code>报案号 RDAA2026001 定损 1800</code>",
-        "en": "✅ {insurer} approved an adjusted {amount} (was {old}, {who}).\n{asker} please reply with the claim number and assessed amount.",
+    "claims.adjusted_line": {
+        "zh": "✅ {insurer} 调整金额为 {amount} 并同意（原 {old}，{who}）。",
+        "en": "✅ {insurer} approved an adjusted {amount} (was {old}, {who}).",
     },
     "claims.amount_bad": {
         "zh": "“{text}”不是有效金额（须为正数，不超过 {ceiling}）。请重新回复。",
@@ -103,9 +111,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Still incomplete; cannot resubmit.",
     },
     "claims.resubmitted": {"zh": "已重新提交给保险公司。", "en": "Resubmitted to the insurers."},
-    "claims.all_approved": {
-        "zh": "✅ 所有赔付方已同意，案件已核准。赔付后请点下方按钮，或在本话题发送 <code>/paid 金额 凭证号</code>（可分次）。\n{lines}",
-        "en": "✅ Every paying insurer approved. After paying, press below or send <code>/paid amount reference</code> here (parts allowed).\n{lines}",
+    "claims.all_approved_short": {
+        "zh": "✅ 所有赔付方已同意，案件已核准。赔付后请点下方按钮，或在本话题发送 <code>/paid 金额 凭证号</code>（可分次）。",
+        "en": "✅ Every paying insurer approved. After paying, press below or send <code>/paid amount reference</code> here (parts allowed).",
     },
     "claims.points": {
         "zh": "📍 就近定损/维修点（按距{origin}的直线距离）：\n{lines}",

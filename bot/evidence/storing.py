@@ -248,6 +248,12 @@ async def record_failure(
                 retry_in_seconds=delay,
                 error=error[:300],
             )
+            if photo.attempts == 1:
+                # The sender held card edits back while this photo was on its first try
+                # (bot/transport/deliveries.py `_edit_card`): show the card as it is now.
+                q.enqueue(
+                    session, at=now, chat_id=photo.chat_id, kind="edit_card", case_id=photo.case_id
+                )
         session.add(photo)
 
     await svc.in_transaction(work)

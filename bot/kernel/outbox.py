@@ -49,6 +49,7 @@ async def ask(
     label: str | None,
     reply_to: int | None = None,
     buttons: list[list[list[str]]] | None = None,
+    ref: str | None = None,
     **values: object,
 ) -> None:
     """Ask one person one question in the case thread, and remember it for their reply."""
@@ -66,7 +67,7 @@ async def ask(
     text = t(
         f"q.{question}", svc.language, who=mention(user_id, user_name), label=label or "", **values
     )
-    say(session, svc, case, text, reply_to=reply_to, buttons=buttons)
+    say(session, svc, case, text, reply_to=reply_to, buttons=buttons, ref=ref)
 
 
 def say(
@@ -77,8 +78,10 @@ def say(
     *,
     reply_to: int | None = None,
     buttons: list[list[list[str]]] | None = None,
+    ref: str | None = None,
 ) -> None:
-    """Queue a message (safe HTML) in the case thread."""
+    """Queue a message (safe HTML) in the case thread; `ref` names it for `edit_ref`."""
+    extra = {"ref": ref} if ref else {}
     q.enqueue(
         session,
         at=svc.clock.now(),
@@ -87,6 +90,30 @@ def say(
         case_id=case.id,
         text=text,
         reply_to=reply_to,
+        buttons=buttons or [],
+        **extra,
+    )
+
+
+def edit_ref(
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    ref: str,
+    text: str,
+    *,
+    buttons: list[list[list[str]]] | None = None,
+) -> None:
+    """Queue an edit of the case message named `ref` to `text` (safe HTML), keyboard and all:
+    the group sees one message change instead of a new one arriving."""
+    q.enqueue(
+        session,
+        at=svc.clock.now(),
+        chat_id=case.chat_id,
+        kind="edit_ref",
+        case_id=case.id,
+        ref=ref,
+        text=text,
         buttons=buttons or [],
     )
 

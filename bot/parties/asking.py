@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel import outbox, questions
 from bot.kernel.buttons import case_button, grid
 from bot.kernel.services import Services
+from bot.kernel.texts import t
 from bot.parties import store
+from bot.rules.amounts import format_fen
 from bot.rules.plates import PLATE_EXAMPLE
 from storage.models import Case, Party
 
@@ -87,6 +91,9 @@ async def vehicle_cells(
     return cells
 
 
+ESTIMATE_PROMPT = "ask:estimate"
+
+
 async def ask_next_estimate(
     session: AsyncSession,
     svc: Services,
@@ -95,22 +102,48 @@ async def ask_next_estimate(
     user_name: str,
     reply_to: int | None,
 ) -> None:
-    """Ask for the next party's estimate, or close the question when all are in."""
+    """Ask for the next party's estimate, or close the question when all are in.
+
+    The estimates are asked in one prompt: the first question is a new message, each answer
+    edits it to show what was taken and ask the next one, and the last drops the question
+    (a group is a shared room; docs/architecture.md, "Quiet threads").
+    """
     assert case.id is not None
+    lang = svc.language
     parties = await store.parties_of(session, case_id=case.id)
     labels = [p.label for p in parties] or ["甲", "乙"]
-    known = {p.label for p in parties if p.estimate_fen is not None}
+    known = {p.label: p.estimate_fen for p in parties if p.estimate_fen is not None}
     todo = [label for label in labels if label not in known]
+    if reply_to is None:  # asked from the card's button: a fresh prompt
+        if not todo:
+            return
+        await outbox.ask(
+            session,
+            svc,
+            case,
+            user_id=user_id,
+            user_name=user_name,
+            question="estimate",
+            label=todo[0],
+            ref=ESTIMATE_PROMPT,
+        )
+        return
+    done = [
+        t("parties.estimate_taken", lang, label=label, amount=format_fen(fen))
+        for label, fen in known.items()
+    ]
     if not todo:
         await questions.clear_pending(session, case_id=case.id, user_id=user_id)
+        outbox.edit_ref(session, svc, case, ESTIMATE_PROMPT, "\n".join(done))
         return
-    await outbox.ask(
+    await questions.set_pending(
         session,
-        svc,
-        case,
+        case=case,
         user_id=user_id,
-        user_name=user_name,
         question="estimate",
         label=todo[0],
-        reply_to=reply_to,
+        now=svc.clock.now(),
+        lifetime=timedelta(minutes=svc.deployment.rules.pending_question_minutes),
     )
+    question = t("q.estimate", lang, who=outbox.mention(user_id, user_name), label=todo[0])
+    outbox.edit_ref(session, svc, case, ESTIMATE_PROMPT, "\n".join([*done, question]))

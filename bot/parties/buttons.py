@@ -61,9 +61,22 @@ async def _choose(
     assert case.id is not None  # editable_case returns stored cases only
     party = await store.party(session, case_id=case.id, label=label)
     await set_fields(session, svc, case, party, actor=press.user_id, source="button", **fields)
+    if press.message_id is not None and press.message_id != case.card_message_id:
+        # The question is answered in place: its message shows the choice, without buttons;
+        # the card shows the party complete (no "✅ complete" message in the group).
+        chosen = " ".join(
+            svc.insurer_name(str(v)) if k == "insurer_code" else str(v) for k, v in fields.items()
+        )
+        q.enqueue(
+            session,
+            at=svc.clock.now(),
+            chat_id=case.chat_id,
+            kind="edit_text",
+            case_id=case.id,
+            message_id=press.message_id,
+            text=t("parties.ack.chosen", svc.language, label=label, value=chosen),
+        )
     await ask_next_for_party(session, svc, case, party, press.user_id, press.user_name, None)
-    if readiness.party_complete(party):
-        outbox.say(session, svc, case, t("parties.ack.done", svc.language, label=party.label))
     return _saved(svc)
 
 

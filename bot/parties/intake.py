@@ -69,15 +69,8 @@ async def apply_quick_form(
         and readiness.party_complete(party)
     ):
         await questions.clear_pending(session, case_id=case.id, user_id=m.user_id)
-    if readiness.party_complete(party):
-        outbox.say(
-            session,
-            svc,
-            case,
-            t("parties.ack.done", svc.language, label=form.label),
-            reply_to=m.message_id,
-        )
-    else:
+    # A complete party shows on the card; the group gets no "✅ complete" message for it.
+    if not readiness.party_complete(party):
         await ask_next_for_party(session, svc, case, party, m.user_id, m.user_name, m.message_id)
     return "quick_form"
 
@@ -185,7 +178,6 @@ async def answer(
 ) -> str:
     """Take a reply to a pending question; a bad reply gets one clear line and changes nothing."""
     assert case.id is not None
-    lang = svc.language
     if pending.question == "other":
         return await answer_other(session, svc, case, m, expected=None)
     label = pending.party_label or "甲"
@@ -198,10 +190,6 @@ async def answer(
         await ask_next_estimate(session, svc, case, m.user_id, m.user_name, m.message_id)
         return "answered"
     await ask_next_for_party(session, svc, case, party, m.user_id, m.user_name, m.message_id)
-    if readiness.party_complete(party):
-        outbox.say(
-            session, svc, case, t("parties.ack.done", lang, label=label), reply_to=m.message_id
-        )
     return "answered"
 
 

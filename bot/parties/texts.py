@@ -168,6 +168,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "{who} 请回复{label}方车损估价（元），例如 1800",
         "en": "{who} reply with party {label}'s damage estimate in yuan, e.g. 1800",
     },
+    "parties.estimate_taken": {
+        "zh": "✅ {label}方车损估价 {amount}",
+        "en": "✅ Party {label}'s damage estimate {amount}",
+    },
     "q.other": {
         "zh": "{who} 请回复其他财产损失，例如 <code>甲 300</code>（属于哪一方的财产，金额元）",
         "en": "{who} reply with other property damage, e.g. <code>甲 300</code> (whose property, yuan)",
@@ -183,7 +187,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "q.direct": {"zh": "直接设定各方责任：", "en": "Set each party's grade:"},
     "parties.ack.saved": {"zh": "已记录", "en": "Saved"},
-    "parties.ack.done": {"zh": "✅ {label}方信息已齐全", "en": "✅ Party {label} complete"},
+    "parties.ack.chosen": {"zh": "✅ {label}方：{value}", "en": "✅ Party {label}: {value}"},
     "parties.ack.corrected": {
         "zh": "✏️ 已按修改后的消息更正{label}方信息。",
         "en": "✏️ Party {label} corrected as the message now says.",

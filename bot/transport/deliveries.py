@@ -21,10 +21,11 @@ from bot.transport.errors import ThreadError, classify
 from bot.transport.fitting import fit_html
 from bot.transport.keyboards import keyboard
 from storage import queries as q
-from storage.models import Case, OutboxItem
-from storage.types import OutboxStatus
+from storage.models import Case, OutboxItem, Photo
+from storage.types import OutboxStatus, PhotoStatus
 
 log = logging.getLogger(__name__)
+CAPTION_LIMIT = 1024
 T = TypeVar("T")
 
 
@@ -151,6 +152,12 @@ class Deliveries:
         await self._supersede_older_edits(item)
         if case.card_message_id is None:
             return  # the card is not out yet; sending it will show the current state
+        if await self._photos_on_first_try(case):
+            # An album is being stored: each photo's outcome queues a card edit of its own
+            # (bot/evidence/storing.py), so the burst shows as one edit once the last
+            # photo is in, not one per photo. Checked after superseding, so an edit queued
+            # meanwhile by a photo finishing is still pending and goes out.
+            return
         text, rows, signature = await card_for(self.svc, case)
         markup = keyboard(rows)
         if signature == case.card_signature:
@@ -175,6 +182,19 @@ class Deliveries:
             else:
                 raise
         await self._save_case(case, card_text=text, card_signature=signature)
+
+    async def _photos_on_first_try(self, case: Case) -> bool:
+        async with self.svc.db.session() as session:
+            stmt = (
+                select(Photo.id)
+                .where(
+                    Photo.case_id == case.id,
+                    Photo.status == PhotoStatus.PENDING,
+                    Photo.attempts == 0,
+                )
+                .limit(1)
+            )
+            return (await session.exec(stmt)).first() is not None
 
     async def _supersede_older_edits(self, item: OutboxItem) -> None:
         # Later edits of the same card are covered by this one: it renders current state.
@@ -271,7 +291,10 @@ class Deliveries:
         kwargs: dict[str, Any] = {
             "document": path.read_bytes(),
             "filename": payload.get("filename") or path.name,
-            "caption": payload.get("caption") or None,
+            # A caption past Telegram's 1024 characters fails for good: cut it instead.
+            "caption": fit_html(payload["caption"], CAPTION_LIMIT)
+            if payload.get("caption")
+            else None,
             **self._thread_kwargs(case),
         }
         if payload.get("reply_to"):
@@ -308,3 +331,46 @@ class Deliveries:
         except BadRequest as exc:
             if classify(exc) is not ThreadError.NOT_MODIFIED:
                 raise
+
+    async def _edit_ref(self, item: OutboxItem) -> None:
+        """Edit the case message a use case knows by its `ref` (a claim's ping, an open
+        prompt) to its latest text: it resolves a question in place instead of a new
+        message. Rendered by the use case, so of a burst of edits only the newest is sent;
+        a message that never went out (or was deleted) is sent anew under the same ref."""
+        payload = item.payload
+        case = await self._load_case(item.case_id)
+        async with self.svc.db.session() as session:
+            newer = (
+                await session.exec(
+                    select(OutboxItem.id).where(
+                        OutboxItem.case_id == item.case_id,
+                        OutboxItem.kind == "edit_ref",
+                        OutboxItem.status == OutboxStatus.PENDING,
+                        col(OutboxItem.id) > (item.id or 0),
+                    )
+                )
+            ).all()
+            if newer:
+                rows = [await session.get(OutboxItem, i) for i in newer]
+                if any(r is not None and r.payload.get("ref") == payload["ref"] for r in rows):
+                    return
+            message_id = await q.case_message_of_ref(
+                session, case_id=case.id or 0, ref=payload["ref"]
+            )
+        if message_id is not None:
+            try:
+                await self.call(
+                    case.chat_id,
+                    self.bot.edit_message_text,
+                    message_id=message_id,
+                    text=fit_html(payload["text"]),
+                    reply_markup=keyboard(payload.get("buttons") or []),
+                )
+                return
+            except BadRequest as exc:
+                kind = classify(exc)
+                if kind is ThreadError.NOT_MODIFIED:
+                    return
+                if kind is not ThreadError.MESSAGE_GONE:
+                    raise
+        await self._send_text(item)

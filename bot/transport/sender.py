@@ -161,6 +161,7 @@ class Sender(Deliveries):
             "send_text": self._send_text,
             "send_text_hint": self._send_text,
             "edit_text": self._edit_text,
+            "edit_ref": self._edit_ref,
             "send_document": self._send_document,
             "send_file": self._send_file,
             "edit_topic": self._topic_call,

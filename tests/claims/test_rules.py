@@ -9,7 +9,7 @@ import pytest
 
 from bot.claims import rules
 from bot.claims.rules import ClaimStatus, Event, PayProblem
-from bot.claims.settle import nearest_points_text
+from bot.claims.thread import nearest_points_text
 from bot.config.deployment import EXAMPLE_FILE, load_deployment
 from bot.kernel.clock import ManualClock
 from bot.kernel.services import Services

@@ -11,9 +11,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.claims.paid import paid_command
+from bot.claims.store import ping_ref
 from bot.flows.text_router import receive_text
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
+from bot.rules.amounts import format_fen
 from storage.models import AuditEvent, Case, InsurerClaim, InsurerPayment
 from tests.factories import (
     ASSISTANT,
@@ -126,9 +128,10 @@ async def test_two_approvals_at_once_one_wins(svc: Services):
         press(svc, token, PINGAN_ADJUSTER, message_id=await ping_id(svc, pingan)),
         press(svc, token, PINGAN_ADJUSTER_2, message_id=await ping_id(svc, pingan)),
     )
-    # The winner is told it is saved; the loser is not (on SQLite the presses queue up and
-    # it reads "already recorded", on PostgreSQL it can lose the compare-and-set instead).
-    assert [r.text for r in results].count(t("claims.saved", "zh")) == 1
+    # The winner's toast says what was approved; the loser's does not (on SQLite the presses
+    # queue up and it reads "already recorded", on PostgreSQL it can lose the compare-and-set).
+    approved_toast = t("claims.approved_toast", "zh", insurer="平安产险", amount=format_fen(540000))
+    assert [r.text for r in results].count(approved_toast) == 1
     approved = await rows(svc, AuditEvent, AuditEvent.kind == "claim.approved")
     assert len(approved) == 1
     claim = await claim_of(svc, pingan)
@@ -143,11 +146,16 @@ async def test_a_replayed_approval_is_harmless(svc: Services):
     first = await produced(
         svc, press(svc, token, PICC_ADJUSTER, message_id=await ping_id(svc, picc))
     )
-    assert first.result.text == t("claims.saved", "zh")
+    assert first.result.text == t(
+        "claims.approved_toast", "zh", insurer="人保财险", amount=format_fen(picc.requested_fen)
+    )
     assert "claim.approved" in first.audit_kinds()
-    # The winner is asked for the claim number, in the thread, replying to the ping.
-    ping = await ping_id(svc, picc)
-    assert any(i.payload.get("reply_to") == ping for i in first.outbox)
+    # The winner is asked for the claim number in the ping itself, edited in place.
+    asks = [
+        i for i in first.outbox if i.kind == "edit_ref" and i.payload["ref"] == ping_ref(picc.id)
+    ]
+    assert len(asks) == 1 and "请回复报案号" in asks[0].payload["text"]
+    assert not [i for i in first.outbox if i.kind == "send_text"]
     for _ in range(2):
         again = await produced(
             svc, press(svc, token, PICC_ADJUSTER, message_id=await ping_id(svc, picc))
@@ -269,6 +277,11 @@ async def test_an_adjusted_amount_goes_through_the_amount_rules(svc: Services):
     assert (claim.status, claim.approved_fen, claim.requested_fen) == ("approved", 8000, 10000)
     [adjusted] = [e for e in got.audit if e.kind == "claim.adjusted"]
     assert adjusted.data["amount_fen"] == 8000
+    # Resolved in place: the ping is edited to the adjusted approval, no new message.
+    [ping] = [i for i in got.outbox if i.kind == "edit_ref"]
+    assert ping.payload["ref"] == ping_ref(picc.id)
+    assert "调整金额为 ¥80.00" in ping.payload["text"] and "原 ¥100.00" in ping.payload["text"]
+    assert not [i for i in got.outbox if i.kind == "send_text"]
 
 
 async def test_a_payment_over_the_cap_is_refused(svc: Services):
@@ -388,7 +401,9 @@ async def test_paid_in_full_by_button_twice_pays_once(svc: Services):
     case, pingan, picc = await routed(svc, status="approved")
     token = await claim_token(svc, case, picc, "paid_full")
     first = await produced(svc, press(svc, token, PICC_ADJUSTER))
-    assert first.result.text == t("claims.saved", "zh")
+    # The toast says the payment; no message in the group repeats it (the card shows it).
+    assert first.result.text.startswith("💰 人保财险 已赔付 ¥100.00")
+    assert not [i for i in first.outbox if i.kind == "send_text"]
     again = await produced(svc, press(svc, token, PICC_ADJUSTER))
     assert again.result.text == t("claims.already", "zh") and again.audit == []
     payments = await rows(svc, InsurerPayment, InsurerPayment.case_id == case.id)

@@ -1,0 +1,165 @@
+"""The message budget of a standard case: what the bot costs a township group.
+
+A group is a shared room: every new message notifies every member, and Telegram allows
+about 20 calls a minute into one group, edits, topics and pins included. The standard case
+(two cars, one album, two insurers of which one pays under 无责代赔, one payout, a forum
+group) is played here as people would, and the bot's calls are counted from the sandbox's
+call log, the group and the private chats apart. The figures are asserted exactly enough
+that a new message, edit or topic call fails the test.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.app import Runtime
+from bot.kernel import outbox
+from sandbox.photos import scene_photo
+from tests.e2e.conftest import World, eventually
+from tests.e2e.helpers import (
+    all_handled,
+    becomes,
+    bot_messages,
+    card_has,
+    card_shows,
+    cases_in,
+    register,
+    tap,
+    text_of,
+)
+from tests.e2e.insurer_support import (
+    claims,
+    mentioned_ids,
+    ping_of,
+    routed_case,
+    say,
+    status_is,
+)
+
+NEW = ("sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup")
+EDITS = ("editMessageText", "editMessageCaption", "editMessageReplyMarkup")
+TOPIC_PIN = (
+    "createForumTopic",
+    "editForumTopic",
+    "closeForumTopic",
+    "reopenForumTopic",
+    "pinChatMessage",
+    "unpinChatMessage",
+)
+
+# The budget of the standard case in its group (docs/architecture.md, "Quiet threads").
+GROUP_NEW = 6
+GROUP_EDITS = 22
+GROUP_TOPIC_PIN = 4
+# The driver who confirms from Telegram: the summary, the contact button, the thanks.
+PRIVATE_NEW = 3
+
+
+def tally(calls: list[dict[str, Any]], chat: int) -> dict[str, Any]:
+    """Count the bot's successful calls into `chat` and into private chats, by kind."""
+    group: Counter[str] = Counter()
+    private: Counter[str] = Counter()
+    texts: list[str] = []
+    edits: list[str] = []
+    for call in calls:
+        if call.get("status") not in (200, None) or call.get("fault"):
+            continue
+        target = str(call["params"].get("chat_id", ""))
+        method = call["method"]
+        kind = (
+            "new"
+            if method in NEW
+            else "edit"
+            if method in EDITS
+            else "topic/pin"
+            if method in TOPIC_PIN
+            else None
+        )
+        if kind is None:
+            continue
+        if target == str(chat):
+            group[kind] += 1
+            body = call["params"].get("text") or call["params"].get("caption") or ""
+            line = f"{method} {call['params'].get('message_id', '')}: {' '.join(str(body).split())[:60]}"
+            if kind == "new":
+                texts.append(line)
+            elif kind == "edit":
+                edits.append(line)
+        elif target.lstrip("-") == target and target:
+            private[kind] += 1
+    return {"group": group, "private": private, "texts": texts, "edits": edits}
+
+
+async def test_a_standard_case_stays_within_its_message_budget(world: World, standard: Runtime):
+    sb, bot, chat, staff = world.sb, standard, world.forum, world.staff  # type: ignore[attr-defined]
+    case = await routed_case(world, bot, 1)
+    assert case.id is not None
+    assert set(await claims(bot, case.id)) == {"PINGAN"}
+    ping = ping_of(world, chat, "平安产险")
+    # The one ping notifies the insurer's on-duty adjusters.
+    assert mentioned_ids(ping) == {staff.pingan1, staff.pingan2}
+    approved = await tap(sb, chat, staff.pingan1, ping, "同意")
+    assert "平安产险 已同意 ¥5,500.00" in approved["text"]
+    await becomes(sb, chat, ping["message_id"], "请回复报案号")
+    say(world, chat, staff.pingan1, case, "报案号 RDAA2026009 定损 5400")
+    await eventually(lambda: card_has(sb, chat, "RDAA2026009"))
+    done = await becomes(sb, chat, ping["message_id"], "报案号 RDAA2026009，定损 ¥5,400.00")
+    assert "所有赔付方已同意" in text_of(done) and "就近定损" in text_of(done)
+    paid = await tap(sb, chat, staff.pingan1, done, "已全额赔付")
+    assert "平安产险 已赔付 ¥5,500.00" in paid["text"]
+    await status_is(bot, case.id, "closed")
+    await sb.wait_for(lambda: any(t["closed"] for t in sb.topics(chat)), timeout=10)
+    await eventually(lambda: card_has(sb, chat, "状态：已结案"))
+    await sb.wait_for(lambda: bool(sb.calls_to("closeForumTopic")), timeout=10)
+
+    # The group's registration (/setup) is no part of the case.
+    registered = next(
+        i for i, c in enumerate(sb.calls) if "已登记" in str(c["params"].get("text", ""))
+    )
+    counted = tally(sb.calls[registered + 1 :], chat)
+    group, private = counted["group"], counted["private"]
+    sys.stdout.write(
+        f"\nSTANDARD CASE, group: new {group['new']}, edits {group['edit']}, "
+        f"topic/pin {group['topic/pin']}; private: new {private['new']}, "
+        f"edits {private['edit']}\n  " + "\n  ".join(counted["texts"] + counted["edits"]) + "\n"
+    )
+    closing = sb.calls_to("sendDocument")[-1]["params"]["caption"]
+    assert "已结案" in closing and "RDAA2026009" in closing and "协议书" in closing
+    assert group["new"] <= GROUP_NEW, counted["texts"]
+    assert private["new"] <= PRIVATE_NEW
+    assert group["edit"] <= GROUP_EDITS
+    assert group["topic/pin"] <= GROUP_TOPIC_PIN
+
+
+async def test_an_edit_by_ref_sends_only_the_newest_and_posts_a_missing_message_anew(
+    world: World, bot: Runtime
+):
+    """`edit_ref` (bot/transport/deliveries.py): of a burst only the newest text goes out; a
+    ref whose message was never sent is sent anew once, and later edits edit that message."""
+    sb, chat = world.sb, world.plain
+    await register(world, chat, "射埠镇")
+    sb.send_photo(chat, world.assistant, scene_photo(1))
+    await eventually(lambda: card_shows(sb, chat, 1))
+    case = (await cases_in(bot, chat))[0]
+    before = len(bot_messages(sb, chat))
+
+    async def edits(*texts: str) -> None:
+        async def work(session: AsyncSession) -> None:
+            for text in texts:
+                outbox.edit_ref(session, bot.services, case, "ask:test", text)
+
+        await bot.services.in_transaction(work)
+
+    await edits("第一稿", "第二稿")
+    await sb.wait_for(lambda: len(bot_messages(sb, chat)) == before + 1, timeout=10)
+    prompt = bot_messages(sb, chat)[-1]
+    assert text_of(prompt) == "第二稿"
+    assert not [c for c in sb.calls_to("sendMessage") if c["params"].get("text") == "第一稿"]
+    await edits("第三稿")
+    await becomes(sb, chat, prompt["message_id"], "第三稿")
+    await eventually(lambda: all_handled(bot))
+    assert len(bot_messages(sb, chat)) == before + 1
