@@ -327,6 +327,17 @@ class CaseScript:
 
         return await _wait(found, f"case {self.i}: {containing!r}")
 
+    async def became(self, message_id: int, containing: str) -> dict[str, Any]:
+        """The bot's message `message_id` once an edit made it show `containing`."""
+
+        async def found() -> dict[str, Any] | None:
+            for m in bot_messages(self.sb, self.group.chat):
+                if m["message_id"] == message_id and containing in text_of(m):
+                    return m
+            return None
+
+        return await _wait(found, f"case {self.i}: message {message_id} shows {containing!r}")
+
     def newest(self, chat: int | None = None) -> int:
         return max(
             (m["message_id"] for m in self.sb.transcript(chat or self.group.chat)), default=0
@@ -403,9 +414,11 @@ class CaseScript:
         mark = self.newest()
         await _press(sb, chat, day.pingan, ping, "同意")
         await day.chaos.at("decision")
-        ask = await self.said("请回复报案号", mark)
+        # The ping is edited in place through the decision (docs/architecture.md, "Quiet
+        # threads"): it asks for the claim number, then shows all approved and the payout.
+        ask = await self.became(ping["message_id"], "请回复报案号")
         self.say(day.pingan, f"报案号 RDAA{n:07d} 定损 5400", reply_to=ask["message_id"])
-        done = await self.said("所有赔付方已同意", mark)
+        done = await self.became(ping["message_id"], "所有赔付方已同意")
         await _press(sb, chat, day.pingan, done, "已全额赔付")
         await day.chaos.at("decision")
 
@@ -414,7 +427,7 @@ class CaseScript:
 
         await _wait(closed, f"case {self.i} closed")
         day.expected[number] = "closed"
-        day.owed[number] = ["请审核", "请各方驾驶人点击", "所有赔付方已同意", "已结案"]
+        day.owed[number] = ["请各方驾驶人点击", "所有赔付方已同意", "已结案"]
 
     async def confirm(self, links: dict[str, Any], n: int) -> None:
         sb = self.sb

@@ -26,7 +26,7 @@ from bot.config.deployment import EXAMPLE_FILE, load_deployment
 from storage.models import AuditEvent, Party
 from tests.e2e.conftest import TOKEN, World, bot_settings, eventually
 from tests.e2e.flows import drive_to_ready
-from tests.e2e.helpers import all_handled, card_has, card_of, cases_in, press, tap
+from tests.e2e.helpers import all_handled, becomes, card_has, card_of, cases_in, press, tap
 from tests.e2e.insurer_support import (
     ping_of,
     pings,
@@ -161,7 +161,8 @@ async def test_a_case_day_at_debug_logs_nothing_personal(
     await tap(sb, chat, staff.picc, picc, "同意")
     await status_is(bot, case.id, "approved")
     say(world, chat, staff.pingan1, case, "/paid 5400 REF-1")
-    done = await wait_said(world, chat, "所有赔付方已同意")
+    # The pings are edited in place (docs/architecture.md, "Quiet threads").
+    done = await becomes(sb, chat, picc["message_id"], "所有赔付方已同意")
     await tap(sb, chat, staff.picc, done, "人保财险 已全额赔付")
     await status_is(bot, case.id, "closed")
     await wait_said(world, chat, "已结案")
