@@ -14,8 +14,10 @@ from bot.parties.labels import parse_label
 from bot.rules.cleaning import clean_text
 from bot.rules.plates import normalize_plate
 
-_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
-_LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})$")
+# ASCII digits only: `\d` alone also matches Arabic-Indic or Devanagari digits, which no
+# one dials and which would never match the number Telegram shares (bot/rules/phones.py).
+_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$", re.ASCII)
+_LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})$", re.ASCII)
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,6}$")
 _POLICY = re.compile(r"^[A-Z0-9-]{8,32}$")
 
