@@ -280,7 +280,9 @@ def test_a_claim_reply_is_refused_with_a_code_or_checked(text: str, ceiling: int
 @given(_CLAIM, st.integers(min_value=1, max_value=HARD_MAX_FEN), st.booleans())
 def test_a_claim_reply_reads_back(claim_no: str, fen: int, labelled: bool):
     text = (
-        f"报案号：{claim_no} 定损 {format_fen(fen)}" if labelled else f"{claim_no} {format_fen(fen)}"
+        f"报案号：{claim_no} 定损 {format_fen(fen)}"
+        if labelled
+        else f"{claim_no} {format_fen(fen)}"
     )
     reply = parse_claim_reply(text, ceiling_fen=None)
     assert (reply.claim_no, reply.assessed_fen, reply.error) == (claim_no, fen, None)
