@@ -73,7 +73,9 @@ def week(d: date, zone: str) -> Period:
     differs from the calendar year around New Year (2025-12-31 is in 2026-W01)."""
     monday = d - timedelta(days=d.weekday())
     iso = d.isocalendar()
-    return _days("week", monday, monday + timedelta(days=7), zone, f"{iso.year:04d}-W{iso.week:02d}")
+    return _days(
+        "week", monday, monday + timedelta(days=7), zone, f"{iso.year:04d}-W{iso.week:02d}"
+    )
 
 
 def month(year: int, month: int, zone: str) -> Period:

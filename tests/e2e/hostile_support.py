@@ -85,14 +85,33 @@ async def settle(sb: Sandbox, bot: Runtime, timeout: float = 30.0) -> None:
     await eventually(lambda: settled(sb, bot), timeout=timeout)
 
 
+# Columns that follow the work of the bot itself (the card as last sent, while photos
+# are still being stored), not what people entered.
+VOLATILE = {"card_text", "card_signature", "card_message_id", "card_pinned", "updated_at"}
+
+
 async def snapshot(bot: Runtime, tables: tuple[str, ...] = DOMAIN_TABLES) -> dict[str, list]:
     """Every row of the domain tables, in a stable order."""
     out: dict[str, list] = {}
     async with bot.services.db.session() as s:
         for table in tables:
-            rows = (await s.exec(text(f"SELECT * FROM {table}"))).all()  # type: ignore[call-overload]
-            out[table] = sorted((tuple(map(repr, row)) for row in rows), key=repr)
+            result = await s.exec(text(f"SELECT * FROM {table}"))  # type: ignore[call-overload]
+            keep = [i for i, name in enumerate(result.keys()) if name not in VOLATILE]
+            rows = [tuple(repr(row[i]) for i in keep) for row in result.all()]
+            out[table] = sorted(rows, key=repr)
     return out
+
+
+async def changes(bot: Runtime, before: dict[str, list], what: str) -> list[str]:
+    """The domain rows a batch changed (it should have changed none)."""
+    after = await snapshot(bot, tuple(before))
+    wrong = []
+    for table, rows in before.items():
+        if after[table] != rows:
+            gone = [r for r in rows if r not in after[table]]
+            new = [r for r in after[table] if r not in rows]
+            wrong.append(f"{what} changed {table}: {gone} -> {new}")
+    return wrong
 
 
 def replies_to(sb: Sandbox, chat: int, message_id: int) -> list[str]:

@@ -7,37 +7,33 @@ no ERROR record, no refused or unescaped text, and no change of the domain table
 
 from __future__ import annotations
 
-import io
 import logging
-import struct
-import zlib
 
 import pytest
-from PIL import Image
 
 from bot.app import Runtime
 from sandbox.photos import scene_photo
 from tests.e2e.conftest import World, eventually
 from tests.e2e.helpers import (
     bot_messages,
-    button_data_of,
     card_of,
     card_shows,
     cases_in,
-    photos_of,
     press,
     register,
     said,
     text_of,
 )
 from tests.e2e.hostile_support import (
+    DOMAIN_TABLES,
     MARK,
     Input,
+    changes,
     check_answers,
-    one_by_one,
     errors_logged,
     escaping_problems,
     failed_outbox_problems,
+    one_by_one,
     settle,
     snapshot,
 )
@@ -152,4 +148,145 @@ async def test_commands_in_the_wrong_place_or_with_nonsense(
     problems += escaping_problems(sb) + failed_outbox_problems(sb.calls)
     problems += errors_logged(caplog.records)
     assert await snapshot(bot) == before
+    assert not problems, "\n".join(problems)
+
+
+# --- inside a case: quick-form lines, a pending amount, forged buttons, edits ----------
+
+NOT_NUMBER = "不是金额"
+QUICK_LINES = [
+    *(Input(f"甲 {bad}", "未能识别", f"quick injection {i}") for i, bad in enumerate(INJECTIONS)),
+    Input("甲 湘C1234", "未能识别", "plate too short"),
+    Input("甲 湘I12345", "未能识别", "plate with I"),
+    Input("甲 湘O00000", "未能识别", "plate with O"),
+    Input("甲 京A·1234５6", "未能识别", "plate too long"),
+    Input("甲 使12345", "未能识别", "embassy too short"),
+    Input("甲 粤Z1234港港", "未能识别", "hk twice"),
+    Input("甲 湘C12345" * 8, "未能识别", "plate repeated in one token"),
+    Input("甲 1٣٨00001111", "未能识别", "phone arabic digits"),
+    Input("甲 +8613800001111999", "未能识别", "phone too long"),
+    Input("甲 " + "张" * 7, "未能识别", "name too long"),
+    Input("甲 " + COMBINING, "未能识别", "combining marks"),
+    Input("甲 " + HUGE[:200], "未能识别", "emoji token"),
+    Input("甲 " + "x" * 4000, "未能识别", "one huge token"),
+    Input("癸 湘C12345", "最多", "label beyond the party limit"),
+    Input("子 湘C12345", None, "not a party label"),
+    Input(ZW + RTL, None, "invisible only"),
+    Input(LONG, None, "4096 chars of chatter"),
+    Input(INJECTIONS[1], None, "script chatter"),
+]
+AMOUNTS = [
+    Input("abc", NOT_NUMBER, "letters"),
+    Input("-100", "不能为负数", "negative"),
+    Input("¥-5", "不能为负数", "negative after prefix"),
+    Input("0", "不能为 0", "zero"),
+    Input("0.00", "不能为 0", "zero with decimals"),
+    Input("0.001", "两位小数", "three decimals"),
+    Input("1e5", NOT_NUMBER, "exponent"),
+    Input("inf", NOT_NUMBER, "inf"),
+    Input("NaN", NOT_NUMBER, "nan"),
+    Input("一千八", NOT_NUMBER, "chinese numerals"),
+    Input("1,80,0", NOT_NUMBER, "bad grouping"),
+    Input("18,00", NOT_NUMBER, "european decimal"),
+    Input("9" * 40, "金额过大", "forty digits"),
+    Input("9" * 4000, "金额过大", "four thousand digits"),
+    Input("1500" + ZW, NOT_NUMBER, "zero-width after digits"),
+    Input("1500.5.5", NOT_NUMBER, "two points"),
+    Input("$1500", NOT_NUMBER, "dollar sign"),
+    Input("١٥٠٠", NOT_NUMBER, "arabic-indic digits"),
+    Input("20000", "超过快处快赔上限", "above the ceiling"),
+    Input("1500 " + INJECTIONS[0], NOT_NUMBER, "amount and injection"),
+    Input(INJECTIONS[6], NOT_NUMBER, "entities as amount"),
+    Input(INJECTIONS[7], NOT_NUMBER, "ampersand as amount"),
+    Input(RTL + "1500", NOT_NUMBER, "rtl before digits"),
+    Input("🚗", NOT_NUMBER, "emoji amount"),
+]
+FORGED = [
+    "b:AAAAAAAAAAAA",  # the right shape, never issued
+    "b:short",
+    "b:" + "A" * 62,
+    "x" * 64,
+    "😀" * 16,  # 64 bytes of emoji
+    "b:AAAAAAAAAAA\x00",
+    "b:<b>zqx</b>",
+    "../../etc/passwd",
+    "b:' OR 1=1 --",
+    "b:%00%0a",
+    "b:" + "\u202e" * 4,
+    "v1:ack:1:x",
+]
+UNKNOWN_BUTTON = "这个按钮已失效"
+
+
+async def _open_case(world: World, bot: Runtime) -> tuple[int, int]:
+    """A case in the forum opened by the assistant: (its topic, its card's message id)."""
+    sb = world.sb
+    await register(world, world.forum, "花石镇")
+    sb.send_album(world.forum, world.assistant, [scene_photo(i) for i in range(3)])
+    await eventually(lambda: card_shows(sb, world.forum, 3))
+    case = (await cases_in(bot, world.forum))[0]
+    assert case.message_thread_id is not None
+    return case.message_thread_id, card_of(sb, world.forum)["message_id"]
+
+
+async def test_a_case_thread_takes_no_hostile_line_amount_button_or_edit(
+    world: World, bot: Runtime, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.INFO)
+    sb, chat, who = world.sb, world.forum, world.assistant
+    thread, _ = await _open_case(world, bot)
+    await settle(sb, bot)
+    before = await snapshot(bot)
+    problems: list[str] = []
+
+    def say(text: str, reply_to: int | None = None) -> int:
+        return sb.send_text(chat, who, text, thread_id=thread, reply_to=reply_to)["message_id"]
+
+    lines = [(case, say(case.text)) for case in QUICK_LINES]
+    await settle(sb, bot)
+    problems += check_answers(sb, chat, lines)
+    problems += await changes(bot, before, "quick-form lines")
+
+    # The amount question stays open while every reply to it is refused.
+    await press(sb, chat, who, card_of(sb, chat), "录入估损")
+    question = await said(sb, chat, "甲方车损估价")
+    await settle(sb, bot)
+    asked = await snapshot(bot, ("pending_input", *DOMAIN_TABLES))
+    amounts = [(case, say(case.text, question["message_id"])) for case in AMOUNTS]
+    await settle(sb, bot)
+    problems += check_answers(sb, chat, amounts)
+    problems += await changes(bot, asked, "refused amounts")
+
+    # Forged callback data, on the card and on a person's message.
+    card = card_of(sb, chat)
+    for data in FORGED:
+        for target in (card["message_id"], lines[0][1]):
+            qid = sb.press_button(chat, who, target, data, strict=False)
+            await sb.wait_for(lambda q=qid: sb.callback_answer(q) is not None, timeout=10)
+            answer = sb.callback_answer(qid)
+            if UNKNOWN_BUTTON not in (answer.get("text") or "") or not answer.get("show_alert"):
+                problems.append(f"forged {data!r} answered {answer}")
+
+    # Edits: a refused line edited into another injection, chatter edited into a wall of text,
+    # a refused amount edited into markup — none is taken as new input.
+    edits = [
+        (Input(INJECTIONS[3], "不会当作新的回答", "edit quick line"), lines[0][1]),
+        (Input("甲 " + INJECTIONS[4], "不会当作新的回答", "edit plate line"), lines[10][1]),
+        (Input(HUGE, "不会当作新的回答", "edit chatter to huge"), lines[-2][1]),
+        (Input(INJECTIONS[0], "不会当作新的回答", "edit refused amount"), amounts[0][1]),
+    ]
+    mark = max(m["message_id"] for m in sb.transcript(chat))
+    for case, message_id in edits:
+        sb.edit_text(chat, who, message_id, case.text)
+        await settle(sb, bot)
+        new = [text_of(m) for m in bot_messages(sb, chat) if m["message_id"] > mark]
+        mark = max(m["message_id"] for m in sb.transcript(chat))
+        if case.answer is None and new:
+            problems.append(f"{case.note}: expected silence, got {new}")
+        elif case.answer is not None and not any(case.answer in n for n in new):
+            problems.append(f"{case.note}: expected {case.answer!r}, got {new}")
+
+    problems += escaping_problems(sb) + failed_outbox_problems(sb.calls)
+    problems += errors_logged(caplog.records)
+    problems += await changes(bot, asked, "forged buttons and edits")
     assert not problems, "\n".join(problems)
