@@ -7,18 +7,27 @@ no ERROR record, no refused or unescaped text, and no change of the domain table
 
 from __future__ import annotations
 
+import io
 import logging
+import struct
+import zlib
 
 import pytest
+from PIL import Image
+from sqlalchemy import func
+from sqlmodel import select
 
 from bot.app import Runtime
 from sandbox.photos import scene_photo
+from storage.models import Photo
+from storage.types import PhotoStatus
 from tests.e2e.conftest import World, eventually
 from tests.e2e.helpers import (
     bot_messages,
     card_of,
     card_shows,
     cases_in,
+    photos_of,
     press,
     register,
     said,
@@ -75,6 +84,14 @@ def _commands() -> dict[str, list[Input]]:
         Input("/start <b>x</b>", "快处快赔助手", "start with html"),
         Input("/help " + RTL + "x", "快处快赔助手", "help with rtl"),
         Input(LONG, None, "4096 chars"),
+        Input("随便说点 " + INJECTIONS[0], None, "private chatter"),
+        Input("/start", "快处快赔助手", "plain start"),
+        Input("/start cf_" + "-" * 20, "确认链接无效或已过期", "deep link of dashes"),
+        Input("/whoami " + INJECTIONS[3], "请在事故处理群里使用这个命令", "whoami in private"),
+        Input("/team", "请在事故处理群里使用这个命令", "team in private"),
+        Input("/queue", "请在已登记的事故处理群里发送 /queue", "queue in private"),
+        Input("/overdue", "请在案件所在的群里使用 /overdue", "overdue in private"),
+        Input("/agreement " + INJECTIONS[0], "里发送 /agreement", "agreement in private"),
         Input(ZW + RTL, None, "only invisible"),
     ]
     stray = [
@@ -119,10 +136,26 @@ def _commands() -> dict[str, list[Input]]:
         Input(INJECTIONS[1], None, "chatter script"),
         Input(LONG, None, "chatter 4096"),
     ]
-    return {"private": private, "stray": stray, "forum": forum}
+    admin = [  # the stray group's administrator: registration and roles with nonsense
+        Input("/setup " + INJECTIONS[0], '未找到乡镇“<b id="zqx">粗</b>”', "setup injection"),
+        Input("/setup " + "镇" * 500, "未找到乡镇“镇镇", "setup huge township"),
+        Input("/setup " + RTL + "不存在镇", "未找到乡镇“不存在镇”", "setup rtl township"),
+        Input(
+            "/setup 花石镇 射埠镇 " + INJECTIONS[1],
+            "未找到乡镇“花石镇 射埠镇 <script>",
+            "setup two townships",
+        ),
+        Input("/setup " + ZW, "/setup", "setup invisible"),
+        Input("/setup 🚗", "未找到乡镇“🚗”", "setup emoji"),
+        Input("/role " + INJECTIONS[2], "本群尚未登记", "admin role injection"),
+        Input("/role @zhao_sf " + INJECTIONS[0], "本群尚未登记", "admin role html"),
+        Input("/role " + "@" + "a" * 40 + " 协理员", "本群尚未登记", "admin role long name"),
+        Input("/team " + LONG[:100], "本群尚未登记", "admin team long"),
+    ]
+    return {"private": private, "stray": stray, "forum": forum, "admin": admin}
 
 
-@pytest.mark.parametrize("where", ["private", "stray", "forum"])
+@pytest.mark.parametrize("where", ["private", "stray", "forum", "admin"])
 async def test_commands_in_the_wrong_place_or_with_nonsense(
     world: World, bot: Runtime, where: str, caplog: pytest.LogCaptureFixture
 ):
@@ -131,7 +164,7 @@ async def test_commands_in_the_wrong_place_or_with_nonsense(
     if where == "private":
         chat = sb.create_chat("private", members=[world.villager])
     else:
-        chat = world.stray if where == "stray" else world.forum
+        chat = world.forum if where == "forum" else world.stray
         if where == "forum":
             await register(world, chat, "花石镇")
     await settle(sb, bot)
@@ -139,10 +172,8 @@ async def test_commands_in_the_wrong_place_or_with_nonsense(
     if where == "private":  # answers in a private chat quote nothing: one input at a time
         problems = await one_by_one(sb, bot, chat, world.villager, _commands()[where])
     else:
-        sent = [
-            (c, sb.send_text(chat, world.villager, c.text)["message_id"])
-            for c in _commands()[where]
-        ]
+        who = world.admin if where == "admin" else world.villager
+        sent = [(c, sb.send_text(chat, who, c.text)["message_id"]) for c in _commands()[where]]
         await settle(sb, bot)
         problems = check_answers(sb, chat, sent)
     problems += escaping_problems(sb) + failed_outbox_problems(sb.calls)
@@ -169,6 +200,13 @@ QUICK_LINES = [
     Input("甲 " + COMBINING, "未能识别", "combining marks"),
     Input("甲 " + HUGE[:200], "未能识别", "emoji token"),
     Input("甲 " + "x" * 4000, "未能识别", "one huge token"),
+    *(Input(f"乙 {bad} {bad}", "未能识别", f"quick twice {i}") for i, bad in enumerate(INJECTIONS)),
+    Input("甲 " + RTL + "湘C12345" + RTL + "x", "未能识别", "rtl around a plate"),
+    Input("甲 湘C12345港", "未能识别", "hk suffix outside 粤Z"),
+    Input("甲 WJ12345", "未能识别", "armed police plate"),
+    Input("甲 湘C１２３４５６７", "未能识别", "full-width too long"),
+    Input("甲 " + "\u0000\u0007" + "x", "未能识别", "control characters"),
+    Input("甲 " + "ǅ" * 10, "未能识别", "titlecase digraphs"),
     Input("癸 湘C12345", "最多", "label beyond the party limit"),
     Input("子 湘C12345", None, "not a party label"),
     Input(ZW + RTL, None, "invisible only"),
@@ -200,6 +238,17 @@ AMOUNTS = [
     Input(INJECTIONS[7], NOT_NUMBER, "ampersand as amount"),
     Input(RTL + "1500", NOT_NUMBER, "rtl before digits"),
     Input("🚗", NOT_NUMBER, "emoji amount"),
+]
+PAID_BY = "/paid 只能由本案赔付保险公司的定损员或主管"
+PAID = [  # the case is still collecting: nothing to pay yet, whatever the arguments
+    Input("/paid", PAID_BY, "paid no amount"),
+    Input("/paid abc", PAID_BY, "paid letters"),
+    Input("/paid -1800 REF", PAID_BY, "paid negative"),
+    Input("/paid 1800 " + INJECTIONS[0], PAID_BY, "paid injection reference"),
+    Input("/paid 1800 " + "R" * 500, PAID_BY, "paid huge reference"),
+    Input("/paid " + "9" * 50, PAID_BY, "paid huge amount"),
+    Input("/paid 1800 " + RTL + ZW, PAID_BY, "paid invisible reference"),
+    Input("/paid 0.001", PAID_BY, "paid three decimals"),
 ]
 FORGED = [
     "b:AAAAAAAAAAAA",  # the right shape, never issued
@@ -257,6 +306,11 @@ async def test_a_case_thread_takes_no_hostile_line_amount_button_or_edit(
     problems += check_answers(sb, chat, amounts)
     problems += await changes(bot, asked, "refused amounts")
 
+    paid = [(case, say(case.text)) for case in PAID]
+    await settle(sb, bot)
+    problems += check_answers(sb, chat, paid)
+    problems += await changes(bot, asked, "/paid in a collecting case")
+
     # Forged callback data, on the card and on a person's message.
     card = card_of(sb, chat)
     for data in FORGED:
@@ -290,3 +344,105 @@ async def test_a_case_thread_takes_no_hostile_line_amount_button_or_edit(
     problems += errors_logged(caplog.records)
     problems += await changes(bot, asked, "forged buttons and edits")
     assert not problems, "\n".join(problems)
+
+
+# --- files that are no photos: bombs, truncated, disguised, empty ----------------------
+
+
+def _png(width: int, height: int) -> bytes:
+    """A PNG whose header declares `width`×`height` pixels over a few bytes of data."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _jpeg_declaring(width: int, height: int) -> bytes:
+    """A real JPEG with its frame header rewritten to declare another size."""
+    data = bytearray(scene_photo(1))
+    sof = data.find(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def _gif() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buf, "GIF")
+    return buf.getvalue()
+
+
+BOMB = "图片尺寸异常"
+NOT_PHOTO = "这不是照片"
+DAMAGED = "不完整或已损坏"
+EMPTY = "文件是空的"
+FORMAT = "不支持这种图片格式"
+# (how it is sent, the bytes, the file name, the answer, the note)
+FILES: list[tuple[str, bytes, str, str, str]] = [
+    ("photo", _png(30_000, 30_000), "", BOMB, "png bomb as photo"),
+    ("document", _png(30_000, 30_000), "IMG_1.png", BOMB, "png bomb as file"),
+    ("document", _png(8_000, 8_000), "IMG_2.png", BOMB, "png over the pixel budget"),
+    ("document", _jpeg_declaring(65_000, 65_000), "IMG_3.jpg", BOMB, "jpeg bomb as file"),
+    ("photo", _jpeg_declaring(65_000, 65_000), "", BOMB, "jpeg bomb as photo"),
+    ("document", scene_photo(2)[:2000], "IMG_4.jpg", DAMAGED, "truncated jpeg file"),
+    ("photo", scene_photo(3)[:2000], "", DAMAGED, "truncated jpeg photo"),
+    (
+        "document",
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n",
+        "IMG_5.jpg",
+        NOT_PHOTO,
+        "pdf",
+    ),
+    ("document", b"just some text, not a photo\n" * 10, "IMG_6.jpg", NOT_PHOTO, "text as jpg"),
+    ("document", b"<html><script>alert(1)</script>", "<b>zqx</b>.jpg", NOT_PHOTO, "html file"),
+    ("document", b"", "IMG_7.jpg", EMPTY, "zero bytes file"),
+    ("photo", b"", "", EMPTY, "zero bytes photo"),
+    ("document", _gif(), "IMG_8.gif", FORMAT, "gif file"),
+    ("photo", b"\xff\xd8\xff" + b"\x00" * 500, "", NOT_PHOTO, "jpeg magic then nothing"),
+]
+
+
+async def test_files_that_are_no_photos_are_refused_and_nothing_is_kept(
+    world: World, bot: Runtime, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.INFO)
+    sb, chat, who = world.sb, world.forum, world.assistant
+    thread, _ = await _open_case(world, bot)
+    case = (await cases_in(bot, chat))[0]
+    assert case.id is not None
+    await settle(sb, bot)
+    before = await snapshot(bot)
+    sent = []
+    # Two batches: files still being stored count against the case's photo limit.
+    for batch in (FILES[:7], FILES[7:]):
+        for i, (how, data, name, answer, note) in enumerate(batch):
+            caption = INJECTIONS[i % len(INJECTIONS)]
+            if how == "photo":
+                msg = sb.send_photo(chat, who, data, caption=caption, thread_id=thread)
+            else:
+                msg = sb.send_document(
+                    chat, who, data, file_name=name, caption=caption, thread_id=thread
+                )
+            sent.append((Input(note, answer, note), msg["message_id"]))
+        await settle(sb, bot)
+        await eventually(lambda: _downloads_done(bot), timeout=30)
+        await settle(sb, bot)
+    problems = check_answers(sb, chat, sent)
+    problems += escaping_problems(sb) + failed_outbox_problems(sb.calls)
+    problems += errors_logged(caplog.records)
+    problems += await changes(bot, before, "refused files")
+    assert await photos_of(bot, case.id) == 3
+    assert not problems, "\n".join(problems)
+
+
+async def _downloads_done(bot: Runtime) -> bool:
+    async with bot.services.db.session() as s:
+        stmt = select(func.count()).select_from(Photo).where(Photo.status == PhotoStatus.PENDING)
+        return int((await s.exec(stmt)).one()) == 0
