@@ -24,6 +24,7 @@ from storage.types import PhotoStatus
 from tests.e2e.conftest import World, eventually
 from tests.e2e.helpers import (
     bot_messages,
+    button_data_of,
     card_of,
     card_shows,
     cases_in,
@@ -238,6 +239,11 @@ AMOUNTS = [
     Input(INJECTIONS[7], NOT_NUMBER, "ampersand as amount"),
     Input(RTL + "1500", NOT_NUMBER, "rtl before digits"),
     Input("🚗", NOT_NUMBER, "emoji amount"),
+    Input("1800元元", NOT_NUMBER, "two currency marks"),
+    Input("RMB RMB 1800", NOT_NUMBER, "two prefixes"),
+    Input("1800.", NOT_NUMBER, "trailing point"),
+    Input(".5", NOT_NUMBER, "no integer part"),
+    Input("1 800", NOT_NUMBER, "space inside"),
 ]
 PAID_BY = "/paid 只能由本案赔付保险公司的定损员或主管"
 PAID = [  # the case is still collecting: nothing to pay yet, whatever the arguments
@@ -263,6 +269,12 @@ FORGED = [
     "b:%00%0a",
     "b:" + "\u202e" * 4,
     "v1:ack:1:x",
+    "x" * 65,  # past Telegram's 64 bytes
+    "b:" + "A" * 4094,
+    "b:AAAAAAAAAAAA\n",
+    "B:AAAAAAAAAAAA",
+    "b:湘湘湘湘",
+    "",
 ]
 UNKNOWN_BUTTON = "这个按钮已失效"
 
@@ -320,6 +332,18 @@ async def test_a_case_thread_takes_no_hostile_line_amount_button_or_edit(
             answer = sb.callback_answer(qid)
             if UNKNOWN_BUTTON not in (answer.get("text") or "") or not answer.get("show_alert"):
                 problems.append(f"forged {data!r} answered {answer}")
+
+    # A real answer pressed again and again (a replay): taken once, then nothing changes.
+    replayed = button_data_of(card_of(sb, chat), "无人受伤")
+    await press(sb, chat, who, card_of(sb, chat), "无人受伤")
+    await settle(sb, bot)
+    answered = await snapshot(bot)
+    for _ in range(3):
+        qid = sb.press_button(chat, who, card["message_id"], replayed, strict=False)
+        await sb.wait_for(lambda q=qid: sb.callback_answer(q) is not None, timeout=10)
+    await settle(sb, bot)
+    problems += await changes(bot, answered, "replayed answer")
+    asked = await snapshot(bot, ("pending_input", *DOMAIN_TABLES))
 
     # Edits: a refused line edited into another injection, chatter edited into a wall of text,
     # a refused amount edited into markup — none is taken as new input.
