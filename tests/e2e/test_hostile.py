@@ -22,6 +22,7 @@ from sandbox.photos import scene_photo
 from storage.models import Photo
 from storage.types import PhotoStatus
 from tests.e2e.conftest import World, eventually
+from tests.e2e.flows import drive_to_ready
 from tests.e2e.helpers import (
     bot_messages,
     button_data_of,
@@ -47,6 +48,7 @@ from tests.e2e.hostile_support import (
     settle,
     snapshot,
 )
+from tests.e2e.insurer_support import ping_of, pings
 
 LONG = "长" * 4096
 HUGE = "🚗" * 5000  # 10 000 UTF-16 units, past Telegram's 4096
@@ -470,3 +472,60 @@ async def _downloads_done(bot: Runtime) -> bool:
     async with bot.services.db.session() as s:
         stmt = select(func.count()).select_from(Photo).where(Photo.status == PhotoStatus.PENDING)
         return int((await s.exec(stmt)).one()) == 0
+
+
+# --- the insurer's side: claim-number replies and /paid on an approved claim -----------
+
+CLAIM_BAD = "没有看懂"
+CLAIM_REPLIES = [
+    Input("报案号", CLAIM_BAD, "label only"),
+    Input("报案号 " + INJECTIONS[0], CLAIM_BAD, "claim injection"),
+    Input("报案号 " + INJECTIONS[1], CLAIM_BAD, "claim script"),
+    Input("定损 -5200", CLAIM_BAD, "negative assessed"),
+    Input("定损 5200 5300", CLAIM_BAD, "two amounts"),
+    Input("定损 " + "9" * 40, CLAIM_BAD, "huge assessed"),
+    Input("RDAA2026001 一千八", CLAIM_BAD, "chinese numerals assessed"),
+    Input("RDAA" + ZW + "2026001", CLAIM_BAD, "zero-width in the number"),
+    Input(RTL + "RDAA2026001 abc", CLAIM_BAD, "rtl and letters"),
+    Input(INJECTIONS[6], CLAIM_BAD, "entities"),
+    Input(LONG, CLAIM_BAD, "4096 chars"),
+    Input("🚗🚗🚗", CLAIM_BAD, "emoji"),
+]
+PAID_BAD = [
+    Input("/paid", "请回复金额", "no amount"),
+    Input("/paid abc REF-1", "“abc”不是金额", "letters"),
+    Input("/paid -100 REF-1", "金额不能为负数", "negative"),
+    Input("/paid 0 REF-1", "金额不能为 0", "zero"),
+    Input("/paid 1e3 REF-1", "“1e3”不是金额", "exponent"),
+    Input("/paid " + "9" * 50, "金额过大", "huge"),
+    Input("/paid 0.001 REF-1", "金额最多两位小数", "three decimals"),
+    Input("/paid " + INJECTIONS[0], "“<b”不是金额", "injection as amount"),
+]
+
+
+async def test_an_adjusters_bad_replies_and_payments_change_no_claim(
+    world: World, standard: Runtime, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.INFO)
+    sb, chat, bot = world.sb, world.forum, standard
+    staff = world.staff  # type: ignore[attr-defined]
+    case = await drive_to_ready(world, bot, chat)
+    await sb.wait_for(lambda: len(pings(world, chat)) >= 1, timeout=10)
+    ping = ping_of(world, chat, "平安")
+    await press(sb, chat, staff.pingan1, ping, "同意")
+    await said(sb, chat, "请回复报案号")
+    await settle(sb, bot)
+    before = await snapshot(bot, ("pending_input", *DOMAIN_TABLES))
+
+    def say(text: str) -> int:
+        return sb.send_text(chat, staff.pingan1, text, thread_id=case.message_thread_id)[
+            "message_id"
+        ]
+
+    sent = [(c, say(c.text)) for c in CLAIM_REPLIES + PAID_BAD]
+    await settle(sb, bot)
+    problems = check_answers(sb, chat, sent)
+    problems += escaping_problems(sb) + failed_outbox_problems(sb.calls)
+    problems += errors_logged(caplog.records)
+    problems += await changes(bot, before, "bad claim replies and /paid")
+    assert not problems, "\n".join(problems)

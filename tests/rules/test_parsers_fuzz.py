@@ -289,6 +289,17 @@ def test_a_claim_reply_reads_back(claim_no: str, fen: int, labelled: bool):
 
 
 @FUZZ
+@given(
+    st.from_regex(r"[0-9]{8,40}", fullmatch=True),
+    st.sampled_from(["定损", "定损金额：", "assessed "]),
+)
+def test_the_word_after_an_amount_label_is_never_a_claim_number(digits: str, label: str):
+    reply = parse_claim_reply(f"{label}{digits}", ceiling_fen=None)
+    assert reply.claim_no is None
+    assert reply.error is not None or reply.assessed_fen == int(digits) * 100
+
+
+@FUZZ
 @given(typed)
 def test_paid_arguments_are_refused_with_a_code_or_checked(text: str):
     try:
