@@ -73,8 +73,8 @@ INJECTIONS = (
 def _commands() -> dict[str, list[Input]]:
     """Per chat kind: what is sent and the piece of the answer a person must get."""
     private = [
-        Input("/foo", None, "unknown command"),
-        Input("/" + "a" * 32, None, "longest command name"),
+        Input("/foo", "快处快赔助手", "unknown command"),
+        Input("/" + "a" * 32, "快处快赔助手", "longest command name"),
         Input("/setup 花石镇", "群", "setup in private"),
         Input("/role @nobody 协理员", "群", "role in private"),
         Input("/stats 2026-13", "请在联席办群或乡镇群里使用此命令", "stats bad month"),
