@@ -12,9 +12,10 @@ import string
 import unicodedata
 from datetime import date, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.case.numbering import parse_case_number
 from bot.claims.rules import parse_claim_reply, parse_paid
 from bot.kernel.buttons import DATA_PATTERN, PREFIX
 from bot.parties.labels import LABELS
@@ -257,6 +258,28 @@ def test_a_period_is_none_or_a_span_that_reads_back(words: list[str]):
         assert parse_period([period.label], TODAY, "Asia/Shanghai") == period
     elif period.kind == "range":
         assert parse_period(period.label.split("~"), TODAY, "Asia/Shanghai") == period
+
+
+# --- case numbers (/case) ----------------------------------------------------------------
+case_number_like = st.builds(
+    lambda prefix, day, seq: f"{prefix}-{day}-{seq}",
+    st.text(st.sampled_from("HSXYhsß"), min_size=0, max_size=7),
+    st.one_of(st.dates().map(lambda d: f"{d:%Y%m%d}"), st.text(st.sampled_from("0123456789١"))),
+    st.one_of(st.text(st.sampled_from("0123456789０"), max_size=12), st.just("9" * 4400)),
+)
+
+
+@FUZZ
+@given(st.one_of(typed, case_number_like))
+@example("HS-20260101-" + "9" * 4400)  # past int()'s 4300-digit limit
+@example("HS-20260101-００１")
+def test_a_case_number_is_none_or_reads_back(text: str):
+    parsed = parse_case_number(text)
+    if parsed is None:
+        return
+    prefix, day, seq = parsed
+    assert prefix.isascii() and prefix.isupper() and 0 <= seq < 10**9
+    assert parse_case_number(f"{prefix}-{day:%Y%m%d}-{seq:03d}") == parsed
 
 
 # --- the adjuster's claim-number reply and /paid -----------------------------------------
