@@ -502,6 +502,22 @@ PAID_BAD = [
     Input("/paid " + INJECTIONS[0], "“<b”不是金额", "injection as amount"),
 ]
 
+# An adjuster may read the figures: their period and township words reach the parser.
+STATS_USAGE = "请写明时段"
+EXPORT_HERE = "导出只在联席办群里提供"
+STATS_BAD = [
+    Input("/stats 2026-13", STATS_USAGE, "stats month 13"),
+    Input("/stats 2026-02-30", STATS_USAGE, "stats february 30"),
+    Input("/stats 2026-03-01 2026-02-01", STATS_USAGE, "stats reversed"),
+    Input("/stats 0000-01-01 9999-12-31", STATS_USAGE, "stats the whole calendar"),
+    Input("/stats 本月 " + INJECTIONS[0], STATS_USAGE, "stats injection"),
+    Input("/stats " + "9" * 3000, STATS_USAGE, "stats huge"),
+    Input("/stats 本周 花石镇 平安", STATS_USAGE, "stats three words"),
+    Input("/export 2026-13 xlsx", EXPORT_HERE, "export month 13"),
+    Input("/export month " + INJECTIONS[1], EXPORT_HERE, "export injection"),
+    Input("/export " + RTL + "2026-11", EXPORT_HERE, "export rtl"),
+]
+
 
 async def test_an_adjusters_bad_replies_and_payments_change_no_claim(
     world: World, standard: Runtime, caplog: pytest.LogCaptureFixture
@@ -523,6 +539,7 @@ async def test_an_adjusters_bad_replies_and_payments_change_no_claim(
         ]
 
     sent = [(c, say(c.text)) for c in CLAIM_REPLIES + PAID_BAD]
+    sent += [(c, sb.send_text(chat, staff.pingan1, c.text)["message_id"]) for c in STATS_BAD]
     await settle(sb, bot)
     problems = check_answers(sb, chat, sent)
     problems += escaping_problems(sb) + failed_outbox_problems(sb.calls)
