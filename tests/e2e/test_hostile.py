@@ -126,7 +126,7 @@ def _commands() -> dict[str, list[Input]]:
         Input("/role @zhao_sf 上帝", "只有群管理员可以设置角色", "role unknown name"),
         Input("/join " + INJECTIONS[2], "未知角色“<a”", "join injection"),
         Input("/join 定损员 " + "保" * 300, "未找到保险公司", "join long insurer"),
-        Input("/join 协理员 " + ZW, "用法：/join", "join invisible"),
+        Input("/join 定损员 " + ZW, "定损员需要写明保险公司", "join invisible insurer"),
         Input("/case " + INJECTIONS[6], "“&lt;i&gt;”不是案件编号", "case entities"),
         Input("/case HS-20260101-001" + RTL, "“HS-20260101-001”不是案件编号", "case rtl"),
         Input("/paid " + INJECTIONS[0], "请在案件话题", "paid outside case"),
