@@ -198,6 +198,8 @@ QUICK_LINES = [
     Input("甲 粤Z1234港港", "未能识别", "hk twice"),
     Input("甲 湘C12345" * 8, "未能识别", "plate repeated in one token"),
     Input("甲 1٣٨00001111", "未能识别", "phone arabic digits"),
+    Input("甲 1380000111", "未能识别", "phone with a digit missing"),
+    Input("甲 138-0000-111", "未能识别", "short phone with hyphens"),
     Input("甲 +8613800001111999", "未能识别", "phone too long"),
     Input("甲 " + "张" * 7, "未能识别", "name too long"),
     Input("甲 " + COMBINING, "未能识别", "combining marks"),

@@ -212,6 +212,14 @@ def test_a_complete_quick_form_line_is_read_in_any_order(
     assert form.unknown == ()
 
 
+@FUZZ
+@given(st.from_regex(r"1[0-9]{7,9}", fullmatch=True), st.sampled_from(LABELS))
+def test_a_phone_with_digits_missing_is_no_policy_number(digits: str, label: str):
+    form = parse_quick_form(f"{label} {digits}", find_insurer=_find_insurer, vehicle_types=VEHICLES)
+    assert form is not None and form.policy_number is None and form.phone is None
+    assert form.unknown == (digits,)
+
+
 # --- text cleaning -----------------------------------------------------------------------
 @FUZZ
 @given(typed, st.booleans())
