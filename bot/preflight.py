@@ -18,7 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.config.checks import problems, sla_warnings
-from bot.config.deployment import Deployment, resolve_path
+from bot.config.deployment import Deployment, one_line, resolve_path
 from bot.config.settings import Settings, SettingsError, load_settings
 from storage.db import DatabaseUnreachable, probe
 
@@ -52,27 +52,32 @@ def deployment_problems(path: Path) -> tuple[list[str], Deployment | None]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         return [f"{path}: cannot read the deployment file: {exc.strerror}"], None
+    except UnicodeDecodeError as exc:
+        return [f"{path}: not UTF-8 text (byte {exc.start} cannot be read)"], None
     try:
         raw = yaml.safe_load(text)
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        return [f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"], None
+        what = one_line(getattr(exc, "problem", None) or str(exc).split("\n")[0])
+        return [f"{where}: not valid YAML: {what}"], None
+    except RecursionError:
+        return [f"{path}: nested too deeply to be read"], None
     try:
         deployment = Deployment.model_validate(raw)
     except ValidationError as exc:
         out = []
         for error in exc.errors(include_url=False):
             loc = tuple(error["loc"])
-            place = ".".join(str(p) for p in loc)
+            place = one_line(".".join(str(p) for p in loc))
             line = _line_of(root, loc)
             where = f"{path}:{line}" if line else str(path)
-            for message in error["msg"].removeprefix("Value error, ").splitlines():
+            for message in map(one_line, error["msg"].removeprefix("Value error, ").split("\n")):
                 # The file-wide consistency check has no single place: it names its own.
                 out.append(f"{where}: {place}: {message}" if place else f"{path}: {message}")
         return out, None
-    return [f"{path}: {p}" for p in problems(deployment)], deployment
+    return [f"{path}: {one_line(p)}" for p in problems(deployment)], deployment
 
 
 def settings_problems(settings: Settings) -> list[str]:

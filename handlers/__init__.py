@@ -65,6 +65,12 @@ def register(app: Application) -> None:
         group=MAIN_GROUP,
     )
     app.add_handler(CommandHandler(["start", "help"], help_command, filters=NEW), group=MAIN_GROUP)
+    # A command the bot does not know, typed to the bot itself, gets the help; in a group
+    # it may be another bot's, so there it gets nothing. Registered after every command.
+    app.add_handler(
+        MessageHandler(NEW & filters.COMMAND & filters.ChatType.PRIVATE, help_command),
+        group=MAIN_GROUP,
+    )
     app.add_handler(
         MessageHandler(NEW & filters.CONTACT & filters.ChatType.PRIVATE, contact_message),
         group=MAIN_GROUP,

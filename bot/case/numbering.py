@@ -6,7 +6,9 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-_NUMBER = re.compile(r"^(?P<prefix>[A-Z]{1,6})-(?P<day>\d{8})-(?P<seq>\d{3,})$")
+# ASCII digits, and a bounded sequence: int() refuses strings of more than 4300 digits,
+# and no township numbers a billion cases a day.
+_NUMBER = re.compile(r"^(?P<prefix>[A-Z]{1,6})-(?P<day>[0-9]{8})-(?P<seq>[0-9]{3,9})$")
 
 
 def local_day(at: datetime, timezone: str) -> date:

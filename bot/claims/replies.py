@@ -13,6 +13,7 @@ from bot.kernel.incoming import IncomingText
 from bot.kernel.services import Services
 from bot.kernel.texts import t
 from bot.rules.amounts import AmountError, format_fen, parse_amount
+from bot.rules.cleaning import clean_text, clip
 from storage import queries as q
 from storage.models import Case, InsurerClaim, PendingInput
 
@@ -96,7 +97,7 @@ async def answer_pending(
                 t(
                     "claims.amount_bad",
                     lang,
-                    text=m.text[:20],
+                    text=clip(clean_text(m.text), 20),
                     ceiling=format_fen(svc.deployment.rules.fast_path_ceiling_fen),
                 ),
                 reply_to=m.message_id,
@@ -107,7 +108,9 @@ async def answer_pending(
             return await _adjusted(session, svc, case, claim, fen, m)
         return await _surveyed(session, svc, case, claim, fen, m)
     if question == "reject_reason":
-        claim.reason = m.text.strip()[:200]
+        # Stored as people's text is (bot/rules/cleaning.py): no control or bidi characters
+        # reach the card, the timeline or the agreement.
+        claim.reason = clean_text(m.text, multiline=True)[:200]
         session.add(claim)
         await questions.clear_pending(session, case_id=case.id or 0, user_id=m.user_id)
         decide.audit_claim(

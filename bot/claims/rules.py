@@ -204,23 +204,26 @@ def parse_claim_reply(text: str, *, ceiling_fen: int | None) -> ClaimReply:
     token must be the assessed amount (parse_amount rules). The first amount refused is
     reported in `error` (and then nothing is taken from the reply).
     """
-    s = _LABEL.sub(" ", unicodedata.normalize("NFKC", text or ""))
+    parts = _LABEL.split(unicodedata.normalize("NFKC", text or ""))
+    # (label, text after it): the word after 定损 is the amount however it looks, so that
+    # `定损 99999999` is refused as too large rather than taken as a claim number.
+    chunks = [("", parts[0]), *((parts[i].lower(), parts[i + 1]) for i in range(1, len(parts), 2))]
     claim_no: str | None = None
     assessed: int | None = None
-    for tok in re.split(r"[\s、;；]+", s.strip()):
-        if not tok:
-            continue
-        upper = tok.upper()
-        if claim_no is None and _is_claim_no(upper):
-            claim_no = upper
-            continue
-        try:
-            fen = parse_amount(tok, ceiling_fen=ceiling_fen)
-        except AmountError as exc:
-            return ClaimReply(error=exc)
-        if assessed is not None:
-            return ClaimReply(error=AmountError(AmountErrorCode.NOT_A_NUMBER))
-        assessed = fen
+    for label, chunk in chunks:
+        after_amount_label = label.startswith(("定损", "assessed"))
+        for i, tok in enumerate(t for t in re.split(r"[\s、;；]+", chunk.strip()) if t):
+            upper = tok.upper()
+            if claim_no is None and not (after_amount_label and i == 0) and _is_claim_no(upper):
+                claim_no = upper
+                continue
+            try:
+                fen = parse_amount(tok, ceiling_fen=ceiling_fen)
+            except AmountError as exc:
+                return ClaimReply(error=exc)
+            if assessed is not None:
+                return ClaimReply(error=AmountError(AmountErrorCode.NOT_A_NUMBER))
+            assessed = fen
     return ClaimReply(claim_no=claim_no, assessed_fen=assessed)
 
 

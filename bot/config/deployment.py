@@ -274,13 +274,21 @@ class DeploymentError(RuntimeError):
         super().__init__("\n".join((message, *self.problems)))
 
 
+def one_line(text: str) -> str:
+    """A value from the file quoted in a problem line: line breaks and other invisible
+    characters of a key (U+2028, U+001E, NUL...) written as escapes, so that a problem
+    stays one line and says what is really in the file."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+
+
 def _problem_lines(exc: ValidationError) -> list[str]:
     """Pydantic's errors as `place: what is wrong`, without its URLs and input dumps."""
     lines = []
     for error in exc.errors(include_url=False):
-        place = ".".join(str(part) for part in error["loc"])
+        place = one_line(".".join(str(part) for part in error["loc"]))
         message = error["msg"].removeprefix("Value error, ")
-        for line in message.splitlines():
+        for line in message.split("\n"):
+            line = one_line(line)
             lines.append(f"{place}: {line}" if place else line)
     return lines
 
@@ -293,14 +301,38 @@ def resolve_path(configured: Path | None) -> Path:
     return local if local.exists() else EXAMPLE_FILE
 
 
-def load_deployment(path: Path) -> Deployment:
-    """Read and validate a deployment file."""
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's complaint in one line with its line number (its own text spans several
+    lines and quotes the file)."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    what = one_line(getattr(exc, "problem", None) or str(exc).split("\n")[0])
+    return f"line {mark.line + 1}: {what}" if mark is not None else what
+
+
+def read_yaml(path: Path) -> tuple[str, object]:
+    """The file's text and its YAML; DeploymentError (one line) for whatever is wrong with it."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DeploymentError(f"cannot read deployment file {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise DeploymentError(
+            f"deployment file {path} is not UTF-8 text (byte {exc.start} cannot be read)"
+        ) from exc
+    try:
+        return text, yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise DeploymentError(f"deployment file {path} is not valid YAML: {exc}") from exc
+        raise DeploymentError(
+            f"deployment file {path} is not valid YAML: {yaml_problem(exc)}"
+        ) from exc
+    except RecursionError:
+        # PyYAML builds nested collections recursively; no deployment nests this deep.
+        raise DeploymentError(f"deployment file {path} is nested too deeply to be read") from None
+
+
+def load_deployment(path: Path) -> Deployment:
+    """Read and validate a deployment file."""
+    _, raw = read_yaml(path)
     try:
         return Deployment.model_validate(raw)
     except ValidationError as exc:

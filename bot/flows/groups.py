@@ -11,6 +11,7 @@ from bot.kernel.incoming import SetupRequest
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
 from bot.roles.offices import LIAISON_KIND, is_liaison, liaison_townships
+from bot.rules.cleaning import clean_text, clip
 from storage import queries as q
 from storage.models import ChatGroup
 
@@ -42,18 +43,21 @@ async def setup_group(svc: Services, req: SetupRequest) -> SetupOutcome:
         now = svc.clock.now()
         lang = svc.language
         choices = "、".join(town.name for town in svc.deployment.townships)
-        township = svc.deployment.find_township(req.argument) if req.argument else None
-        if req.argument and req.argument.strip().lower() in LIAISON_WORDS:
+        # Cleaned like every typed value: zero-width characters alone are no township, and a
+        # bidi override around a name must not make a known township unknown.
+        argument = clean_text(req.argument)
+        township = svc.deployment.find_township(argument) if argument else None
+        if argument and argument.lower() in LIAISON_WORDS:
             return await _setup_liaison(session, svc, req)
         if req.chat_type == "private":
             outcome, text = SetupOutcome.PRIVATE, t("setup.private", lang)
         elif not (req.user_is_admin or _file_admin(svc, req.user_id, township)):
             outcome, text = SetupOutcome.NOT_ADMIN, t("setup.not_admin", lang)
-        elif not req.argument:
+        elif not argument:
             outcome, text = SetupOutcome.USAGE, t("setup.usage", lang, townships=choices)
         elif township is None:
             outcome = SetupOutcome.UNKNOWN_TOWNSHIP
-            text = t("setup.unknown_township", lang, text=req.argument[:40], townships=choices)
+            text = t("setup.unknown_township", lang, text=clip(argument, 40), townships=choices)
         elif (
             row := await q.get_registration(session, chat_id=req.chat_id)
         ) and row.kind != "township":

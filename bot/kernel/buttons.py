@@ -30,6 +30,13 @@ T = TypeVar("T")
 
 PREFIX = "b:"
 DATA_PATTERN = re.compile(r"^b:[A-Za-z0-9_-]{12}$")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{12}")
+
+
+def well_formed(token: str) -> bool:
+    """Whether a token has the shape the bot issues. Anything else is forged and is refused
+    before it reaches the database (PostgreSQL refuses a NUL in a text parameter)."""
+    return _TOKEN.fullmatch(token) is not None
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,7 @@ ButtonAction = Callable[[AsyncSession, Services, Press, Button], Awaitable[Press
 async def needs_chat_admin(svc: Services, token: str) -> bool:
     """Whether the button behind a token needs the presser's admin status from Telegram."""
     admin_actions = svc.registry.chat_admin_buttons
-    if not admin_actions:
+    if not admin_actions or not well_formed(token):
         return False
     async with svc.db.session() as session:
         button = await session.get(Button, token)
@@ -106,6 +113,18 @@ async def press_button(svc: Services, press: Press, *, texts: dict[str, str]) ->
 
     async def work(session: AsyncSession) -> PressResult:
         now = svc.clock.now()
+        if not well_formed(press.token):
+            q.audit(
+                session,
+                at=now,
+                kind="button.refused",
+                chat_id=press.chat_id,
+                actor=press.user_id,
+                reason="malformed",
+                # Escaped and cut: forged data may hold NUL or be of any length.
+                token=press.token.encode("unicode_escape").decode("ascii")[:80],
+            )
+            return PressResult(texts["unknown"], alert=True)
         button = await session.get(Button, press.token)
         fn = svc.registry.buttons.get(button.action) if button else None
         if button is None or fn is None or button.chat_id != press.chat_id:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel import questions
 from bot.kernel.services import Services
-from bot.kernel.texts import Raw, t
+from bot.kernel.texts import Raw, plain, t
 from storage import queries as q
 from storage.models import Case
 
@@ -35,7 +34,7 @@ async def reply(
 
 def mention(user_id: int, name: str) -> Raw:
     """An HTML mention that notifies the person."""
-    return Raw(f'<a href="tg://user?id={user_id}">{escape(name or str(user_id))}</a>')
+    return Raw(f'<a href="tg://user?id={user_id}">{plain(name or str(user_id))}</a>')
 
 
 async def ask(

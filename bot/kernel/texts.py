@@ -6,6 +6,7 @@ both languages side by side, and no compile step is needed to run the bot.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -110,11 +111,22 @@ TEXTS: dict[str, dict[str, str]] = {
 CATALOG: dict[str, dict[str, str]] = dict(TEXTS)
 
 
+# Bidi embeddings, overrides and isolates. A value quoted back (a refused amount, a
+# Telegram name) holding one would reverse the rest of the bot's line; the bot's own
+# texts use none, so they go wherever a value is rendered, whatever parsed it before.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(value: object) -> str:
+    """A value as safe HTML: bidi controls dropped, then escaped."""
+    return escape(_BIDI.sub("", str(value)))
+
+
 def t(key: str, lang: str = "zh", **values: Any) -> str:
     """Render a text; string values are HTML-escaped unless wrapped in `Raw`."""
     entry = CATALOG[key]
     template = entry.get(lang) or entry["zh"]
-    safe = {k: v if isinstance(v, Raw) else escape(str(v)) for k, v in values.items()}
+    safe = {k: v if isinstance(v, Raw) else plain(v) for k, v in values.items()}
     return template.format(**safe)
 
 

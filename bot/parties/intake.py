@@ -181,9 +181,14 @@ async def answer(
     if pending.question == "other":
         return await answer_other(session, svc, case, m, expected=None)
     label = pending.party_label or "甲"
+    existed = await store.has_party(session, case_id=case.id, label=label)
     party = await store.party(session, case_id=case.id, label=label)
     refused = await take_answer(session, svc, case, party, pending.question, m, source="reply")
     if refused is not None:
+        if not existed:
+            # A refused reply leaves the case as it was: no empty party on the card,
+            # asking for that party's details and confirmation.
+            await session.delete(party)
         return refused
     remember(session, svc, case, m, question=pending.question, label=label)
     if pending.question == "estimate":

@@ -14,10 +14,15 @@ from bot.parties.labels import parse_label
 from bot.rules.cleaning import clean_text
 from bot.rules.plates import normalize_plate
 
-_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
-_LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})$")
+# ASCII digits only: `\d` alone also matches Arabic-Indic or Devanagari digits, which no
+# one dials and which would never match the number Telegram shares (bot/rules/phones.py).
+_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$", re.ASCII)
+_LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})$", re.ASCII)
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,6}$")
 _POLICY = re.compile(r"^[A-Z0-9-]{8,32}$")
+# Digits alone, as long as a phone number or shorter, are a mistyped phone far more often
+# than a policy number (those carry letters or run longer): not taken as either.
+_PHONE_LIKE = re.compile(r"^\+?(?:[0-9]-?){7,10}[0-9]$")
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,6 @@ def _recognise(
         return "vehicle_type", token
     if _NAME.match(token):
         return "driver_name", token
-    if _POLICY.match(token.upper()):
+    if _POLICY.match(token.upper()) and not _PHONE_LIKE.match(token):
         return "policy_number", token.upper()
     return None, token

@@ -18,6 +18,12 @@ async def parties_of(session: AsyncSession, *, case_id: int) -> list[Party]:
     return sorted(rows, key=lambda p: labels.order(p.label))
 
 
+async def has_party(session: AsyncSession, *, case_id: int, label: str) -> bool:
+    """Whether the case has a party with this label."""
+    stmt = select(Party.id).where(Party.case_id == case_id, Party.label == label)
+    return (await session.exec(stmt)).first() is not None
+
+
 async def party(session: AsyncSession, *, case_id: int, label: str) -> Party:
     """The party with this label, created empty if it does not exist yet."""
     stmt = select(Party).where(Party.case_id == case_id, Party.label == label)

@@ -12,6 +12,7 @@ from bot.kernel.incoming import Command
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
 from bot.rules.access import GRANTABLE_ROLES, INSURER_ROLES, Grant, Role, parse_role
+from bot.rules.cleaning import clean_text, clip
 from storage import queries as q
 from storage.models import ChatGroup, Member
 
@@ -90,13 +91,15 @@ def insurer_choices(svc: Services) -> str:
 def parse_grant(svc: Services, words: tuple[str, ...]) -> tuple[Role, str | None] | str:
     """`定损员 平安` -> (adjuster, PINGAN); an explanation (safe HTML) when it does not parse."""
     lang = svc.language
+    # Cleaned like every typed value: zero-width characters are no insurer's name.
+    words = tuple(clean_text(w) for w in words)
     role = parse_role(words[0])
     if role is None:
         choices = "、".join(role_label(r, lang) for r in GRANTABLE_ROLES)
-        return t("roles.bad_role", lang, text=words[0][:30], choices=choices)
+        return t("roles.bad_role", lang, text=clip(words[0], 30), choices=choices)
     if role is Role.ADMIN:
         return t("roles.admin_not_grantable", lang)
-    rest = " ".join(words[1:]).strip()
+    rest = " ".join(w for w in words[1:] if w)
     if role not in INSURER_ROLES:
         return t("roles.no_insurer", lang, role=role_label(role, lang)) if rest else (role, None)
     if not rest:
@@ -110,7 +113,7 @@ def parse_grant(svc: Services, words: tuple[str, ...]) -> tuple[Role, str | None
         )
     insurer: Insurer | None = svc.deployment.find_insurer(rest)
     if insurer is None:
-        return t("roles.bad_insurer", lang, text=rest[:30], choices=insurer_choices(svc))
+        return t("roles.bad_insurer", lang, text=clip(rest, 30), choices=insurer_choices(svc))
     return role, insurer.code
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from html import escape
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.kernel.incoming import Command
 from bot.kernel.outbox import mention
 from bot.kernel.services import Services
-from bot.kernel.texts import t
+from bot.kernel.texts import plain, t
 from bot.roles.common import answer, insurer_suffix, registered_group, role_label
 from bot.roles.lookup import ROLE_ORDER, grants_of, local_time
 from bot.rules.access import GRANTABLE_ROLES, INSURER_ROLES, Grant, Role, on_duty
@@ -55,7 +54,7 @@ async def whoami(svc: Services, cmd: Command) -> list[Grant]:
             parts.append(t(f"roles.source.{g.source}", lang))
             if g.role is not Role.ADMIN:
                 parts.append(_duty(svc, g.on_duty, now))
-            lines.append("• " + " · ".join(escape(p) for p in parts))
+            lines.append("• " + " · ".join(plain(p) for p in parts))
         answer(session, svc, cmd, "\n".join(lines))
         return grants
 
@@ -90,7 +89,7 @@ async def team(svc: Services, cmd: Command) -> int:
         def names(found: dict[int, tuple[str, tuple[str, ...]]]) -> str:
             out = []
             for name, hours in found.values():
-                label = escape(name)
+                label = plain(name)
                 if hours:
                     state = "on" if on_duty(hours, local_time(svc, now).time()) else "off"
                     label += f"（{t(f'roles.duty.{state}', lang)}）"
@@ -102,16 +101,16 @@ async def team(svc: Services, cmd: Command) -> int:
         for role in sorted(Role, key=lambda r: ROLE_ORDER[r]):
             if role not in INSURER_ROLES and (role.value, None) in people:
                 lines.append(
-                    f"{escape(role_label(role, lang))}：{names(people[(role.value, None)])}"
+                    f"{plain(role_label(role, lang))}：{names(people[(role.value, None)])}"
                 )
         for insurer in svc.deployment.insurers:
             block = [
-                f"　{escape(role_label(role, lang))}：{names(people[(role.value, insurer.code)])}"
+                f"　{plain(role_label(role, lang))}：{names(people[(role.value, insurer.code)])}"
                 for role in (Role.ADJUSTER, Role.SUPERVISOR)
                 if (role.value, insurer.code) in people
             ]
             if block:
-                lines.append(f"<b>{escape(insurer.short_name)}</b>")
+                lines.append(f"<b>{plain(insurer.short_name)}</b>")
                 lines.extend(block)
         kept: list[str] = []
         for i, line in enumerate(lines):

@@ -73,14 +73,16 @@ def week(d: date, zone: str) -> Period:
     differs from the calendar year around New Year (2025-12-31 is in 2026-W01)."""
     monday = d - timedelta(days=d.weekday())
     iso = d.isocalendar()
-    return _days("week", monday, monday + timedelta(days=7), zone, f"{iso.year}-W{iso.week:02d}")
+    return _days(
+        "week", monday, monday + timedelta(days=7), zone, f"{iso.year:04d}-W{iso.week:02d}"
+    )
 
 
 def month(year: int, month: int, zone: str) -> Period:
     """One calendar month."""
     first = date(year, month, 1)
     after = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return _days("month", first, after, zone, f"{year}-{month:02d}")
+    return _days("month", first, after, zone, f"{year:04d}-{month:02d}")
 
 
 def between(first: date, last: date, zone: str) -> Period:

@@ -18,6 +18,7 @@ from bot.kernel.outbox import mention
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
 from bot.roles.offices import is_liaison, office_of
+from bot.rules.cleaning import clean_text, clip
 from bot.timeline.access import may_view
 from bot.timeline.format import Entry, event_lines, fit, step_lines
 from storage import queries as q
@@ -125,7 +126,10 @@ async def show_timeline(svc: Services, cmd: Command) -> str:
         text = cmd.args[0]
         parsed = parse_case_number(text)
         if parsed is None:
-            _answer(session, svc, cmd, t("timeline.bad_number", lang, text=text[:40]))
+            # Quoted back cleaned: a bidi override typed after the number would turn the
+            # rest of the bot's line around (bot/rules/cleaning.py).
+            quoted = clip(clean_text(text), 40)
+            _answer(session, svc, cmd, t("timeline.bad_number", lang, text=quoted))
             return "bad_number"
         number = text.strip().upper()
         case = (await session.exec(select(Case).where(Case.number == number))).first()

@@ -268,7 +268,10 @@ async def test_reject_asks_a_reason_and_mentions_assistant_and_police(
     await status_is(bot, case.id, "disputed")
     msg = await wait_said(world, chat, "拒绝赔付")
     assert {world.assistant, staff.police} <= mentioned_ids(msg)
-    world.sb.send_text(chat, staff.picc_sup, "无责方不承担", thread_id=case.message_thread_id)
+    # Typed with a bidi override, a zero-width space and a bell: stored and shown cleaned.
+    world.sb.send_text(
+        chat, staff.picc_sup, "无责方\u202e不承担\u200b\x07", thread_id=case.message_thread_id
+    )
     await wait_said(world, chat, "拒绝理由：无责方不承担")
     claim = (await claims(bot, case.id))["PICC"]
     assert claim.status == "rejected" and claim.reason == "无责方不承担"
