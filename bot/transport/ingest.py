@@ -23,7 +23,7 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
-from bot.kernel.services import Services
+from bot.kernel.services import HANDLING, Handling, Services
 from bot.transport.errors import retry_after_seconds
 from storage import queries as q
 from storage.models import InboxUpdate
@@ -210,6 +210,7 @@ async def claim_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     if update.update_id in state.claimed:  # claimed when it was stored
         state.claimed.discard(update.update_id)
         svc.metrics.claimed(update.update_id)
+        HANDLING.set(Handling(update.update_id))
         return
     async with svc.db.transaction() as session:
         row = await session.get(InboxUpdate, update.update_id)
@@ -223,14 +224,26 @@ async def claim_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
         row.claimed_at = svc.clock.now()
         session.add(row)
     svc.metrics.claimed(update.update_id)
+    # The handlers run in this task from here: their use case's transaction writes the
+    # done-mark with its effects (Services.in_transaction).
+    HANDLING.set(Handling(update.update_id))
 
 
 async def mark_handled(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Last group: the update's handlers have run (or failed and were logged); the mark is
-    written with the next batch or shortly after (InboxState)."""
+    """Last group: the update's handlers have run (or failed and were logged).
+
+    An update whose use case committed was marked in that transaction; one that opened
+    none (ignored, refused before any change) is marked with the next batch or shortly
+    after (InboxState): replaying such an update repeats nothing.
+    """
     if not isinstance(update, Update):
         return
     svc: Services = context.bot_data["services"]
+    handling = HANDLING.get()
+    HANDLING.set(None)
+    if handling is not None and handling.update_id == update.update_id and handling.marked:
+        svc.metrics.handled(update.update_id)
+        return
     inbox_state(context.bot_data).mark(svc, update.update_id)
 
 
