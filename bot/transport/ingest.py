@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 # the ids anywhere), not a redelivery. Handled rows are kept this long, then purged.
 REDELIVERY_WINDOW = timedelta(hours=48)
 RETENTION = timedelta(days=7)
-# How long a handled update's done-mark may wait to share a transaction with the next
-# batch's storing (or with the other updates handled meanwhile) before it is written alone.
+# How long the done-mark of an update that opened no transaction may wait to share one with
+# the next batch's storing (or with the other updates handled meanwhile).
 DONE_DELAY = 0.2  # seconds
 
 
@@ -46,10 +46,11 @@ class InboxState:
 
     `claimed`: updates this process stored and claimed in the storing transaction, so the
     claim step lets them through without a transaction of its own. `done`: updates whose
-    handlers have run and whose done-mark is not written yet; it goes into the next
-    transaction that stores updates, or a flush DONE_DELAY later. Until then the row is
-    merely unhandled, which is what a crash between a use case's commit and its done-mark
-    always left (replayed at start; the handlers are idempotent: docs/architecture.md).
+    handlers have run without a transaction of their own (an update with a use case is
+    marked in its transaction: Services.in_transaction) and whose done-mark is not written
+    yet; it goes into the next transaction that stores updates, or a flush DONE_DELAY
+    later. Until then the row is merely unhandled: a crash replays it at start, which
+    repeats nothing, since nothing of it was recorded (docs/architecture.md).
     """
 
     def __init__(self) -> None:
