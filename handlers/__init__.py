@@ -31,9 +31,13 @@ from handlers.photos import photo_message
 from handlers.roles import join_command, role_command, team_command, whoami_command
 from handlers.setup import setup_command
 
-INGEST_GROUP = -1
+INGEST_GROUP = -2
+# Closed-topic reopening sees every topic message, before the main group: it is
+# idempotent and never marks the update handled, so the main handler's transaction is
+# the update's last and carries the done-mark (a crash between the two replays the
+# update, and the reopening finds nothing left to do).
+TOPIC_GROUP = -1
 MAIN_GROUP = 0
-TOPIC_GROUP = 1  # also sees messages the main group handled (closed-topic reopening)
 DONE_GROUP = 100
 # Telegram sends an edit as the message again. Only /paid and case-thread texts know how to
 # correct what their message did; every other handler would do it a second time.

@@ -69,4 +69,5 @@ async def reopen_topic_if_closed(
         )
         return True
 
-    return await svc.in_transaction(work)
+    # Runs before the main handler (handlers/__init__.py): its commit is not the update's.
+    return await svc.in_transaction(work, marks_update=False)

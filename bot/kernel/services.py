@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config.deployment import Deployment
@@ -16,6 +19,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.metrics import Metrics
 from bot.kernel.registry import Registry
 from storage.db import OUTBOX_CHATS, Database
+from storage.models import InboxUpdate
 
 T = TypeVar("T")
 
@@ -33,6 +37,27 @@ def mark_changed(session: AsyncSession, case_id: int | None, *, actor: int | Non
     re-checks it once, however many changes the transaction made."""
     if case_id is not None:
         session.info.setdefault(_CHANGED, {})[case_id] = actor
+
+
+@dataclass
+class Handling:
+    """The inbox update whose handlers run in this task (set when it is claimed).
+
+    Its done-mark is written by the use case's own transaction, so the update's effects
+    and "handled" commit together: a crash after that commit replays nothing, a crash
+    before it replays the update with nothing of it recorded. `marked`: a committed
+    transaction wrote the mark; the end-of-update step then has nothing left to write.
+    """
+
+    update_id: int
+    marked: bool = False
+    # Transactions that marked it, for the check that an update has one
+    # (tests/e2e/test_reply_path.py).
+    transactions: int = 0
+
+
+# Set by the inbox's claim step (bot/transport/ingest.py) for the task handling the update.
+HANDLING: ContextVar[Handling | None] = ContextVar("kuaipei_handling", default=None)
 
 
 AfterChange = Callable[[AsyncSession, "Services", int, int | None], Awaitable[None]]
@@ -102,14 +127,29 @@ class Services:
         return code
 
     async def in_transaction(
-        self, work: Callable[[AsyncSession], Awaitable[T]], *, attempts: int = 4
+        self,
+        work: Callable[[AsyncSession], Awaitable[T]],
+        *,
+        attempts: int = 4,
+        marks_update: bool = True,
     ) -> T:
-        """Run `work` in one transaction, retrying races (unique keys, SQLite busy)."""
+        """Run `work` in one transaction, retrying races (unique keys, SQLite busy).
+
+        Inside an update's handlers the transaction also marks the update handled (see
+        `Handling`); `marks_update=False` for a step that runs before the update's own use
+        case and is idempotent, whose commit must not count as the update's.
+        """
+        handling = HANDLING.get() if marks_update else None
         for attempt in range(attempts):
             try:
                 async with self.db.transaction() as session:
                     result = await work(session)
                     await self._after_change(session)
+                    if handling is not None:
+                        await self._mark_handled(session, handling.update_id)
+                if handling is not None:
+                    handling.marked = True
+                    handling.transactions += 1
                 # The chats this transaction queued for (storage/db.py notes them at flush):
                 # their lanes start now, without the sender searching the outbox.
                 self.outbox_changed(session.info.get(OUTBOX_CHATS, set()))
@@ -119,6 +159,14 @@ class Services:
                     raise
                 await asyncio.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
+
+    async def _mark_handled(self, session: AsyncSession, update_id: int) -> None:
+        conn = await session.connection()
+        await conn.execute(
+            sql_update(InboxUpdate)
+            .where(col(InboxUpdate.update_id) == update_id)
+            .values(handled_at=self.clock.now())
+        )
 
     async def _after_change(self, session: AsyncSession) -> None:
         # A step may change another case (or the same one again); run until nothing is left.

@@ -23,7 +23,7 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
-from bot.kernel.services import Services
+from bot.kernel.services import HANDLING, Handling, Services
 from bot.transport.errors import retry_after_seconds
 from storage import queries as q
 from storage.models import InboxUpdate
@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 # the ids anywhere), not a redelivery. Handled rows are kept this long, then purged.
 REDELIVERY_WINDOW = timedelta(hours=48)
 RETENTION = timedelta(days=7)
-# How long a handled update's done-mark may wait to share a transaction with the next
-# batch's storing (or with the other updates handled meanwhile) before it is written alone.
+# How long the done-mark of an update that opened no transaction may wait to share one with
+# the next batch's storing (or with the other updates handled meanwhile).
 DONE_DELAY = 0.2  # seconds
 
 
@@ -46,10 +46,11 @@ class InboxState:
 
     `claimed`: updates this process stored and claimed in the storing transaction, so the
     claim step lets them through without a transaction of its own. `done`: updates whose
-    handlers have run and whose done-mark is not written yet; it goes into the next
-    transaction that stores updates, or a flush DONE_DELAY later. Until then the row is
-    merely unhandled, which is what a crash between a use case's commit and its done-mark
-    always left (replayed at start; the handlers are idempotent: docs/architecture.md).
+    handlers have run without a transaction of their own (an update with a use case is
+    marked in its transaction: Services.in_transaction) and whose done-mark is not written
+    yet; it goes into the next transaction that stores updates, or a flush DONE_DELAY
+    later. Until then the row is merely unhandled: a crash replays it at start, which
+    repeats nothing, since nothing of it was recorded (docs/architecture.md).
     """
 
     def __init__(self) -> None:
@@ -210,6 +211,7 @@ async def claim_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     if update.update_id in state.claimed:  # claimed when it was stored
         state.claimed.discard(update.update_id)
         svc.metrics.claimed(update.update_id)
+        HANDLING.set(Handling(update.update_id))
         return
     async with svc.db.transaction() as session:
         row = await session.get(InboxUpdate, update.update_id)
@@ -223,14 +225,26 @@ async def claim_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
         row.claimed_at = svc.clock.now()
         session.add(row)
     svc.metrics.claimed(update.update_id)
+    # The handlers run in this task from here: their use case's transaction writes the
+    # done-mark with its effects (Services.in_transaction).
+    HANDLING.set(Handling(update.update_id))
 
 
 async def mark_handled(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Last group: the update's handlers have run (or failed and were logged); the mark is
-    written with the next batch or shortly after (InboxState)."""
+    """Last group: the update's handlers have run (or failed and were logged).
+
+    An update whose use case committed was marked in that transaction; one that opened
+    none (ignored, refused before any change) is marked with the next batch or shortly
+    after (InboxState): replaying such an update repeats nothing.
+    """
     if not isinstance(update, Update):
         return
     svc: Services = context.bot_data["services"]
+    handling = HANDLING.get()
+    HANDLING.set(None)
+    if handling is not None and handling.update_id == update.update_id and handling.marked:
+        svc.metrics.handled(update.update_id)
+        return
     inbox_state(context.bot_data).mark(svc, update.update_id)
 
 

@@ -17,6 +17,7 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -101,6 +102,21 @@ def may_overtake(later: OutboxItem, waiting: OutboxItem) -> bool:
     if later.case_id != waiting.case_id:
         return True
     return later.kind in ORDER_FREE and waiting.kind in ORDER_FREE
+
+
+@dataclass
+class _Outcome:
+    """How a sent item ended, not yet written: the lane's next transaction records it."""
+
+    item: OutboxItem
+    status: OutboxStatus
+    error: str | None
+    at: datetime
+
+
+# What the lane's take step found instead of an item (Sender._take_next).
+_NOTHING = object()
+_BUSY = object()
 
 
 class _Retry(Exception):
@@ -235,42 +251,118 @@ class Sender(Deliveries):
             self._wake(chat_id)
 
     async def _lane(self, chat_id: int) -> None:
+        let_go = False
         try:
-            await self._run_lane(chat_id)
+            let_go = await self._run_lane(chat_id)
         finally:
-            await self._let_go(chat_id)
+            if not let_go:
+                await self._let_go(chat_id)
             if chat_id in self._dirty and not self._stopping:
                 # Woken while letting go: what was queued meanwhile goes out now.
                 self._dirty.discard(chat_id)
                 self._lanes[chat_id] = asyncio.create_task(self._lane(chat_id))
 
-    async def _run_lane(self, chat_id: int) -> None:
-        while not self._stopping:
-            self._dirty.discard(chat_id)
-            async with self.svc.db.session() as session:
-                stmt = (
-                    select(OutboxItem)
-                    .where(OutboxItem.chat_id == chat_id, OutboxItem.status == OutboxStatus.PENDING)
-                    .order_by(col(OutboxItem.id))
-                    .limit(LOOKAHEAD)
-                )
-                items = list((await session.exec(stmt)).all())
-            item = self._next_due(items, self.svc.clock.now(), self.bulk_kinds)
-            if item is None:
-                if chat_id in self._dirty:
-                    continue  # queued while this lane looked
-                return  # the poll starts the lane again when something is due
-            if item.kind in self.bulk_kinds:
-                wait = self.throttle.bulk_wait(chat_id, leave=BULK_LEAVES)
-                if wait > 0:
-                    # Look again soon: the chat's own traffic, arriving meanwhile, goes first.
-                    await asyncio.sleep(min(wait, BULK_LOOK_AGAIN))
+    async def _run_lane(self, chat_id: int) -> bool:
+        """Deliver the chat's due items; True when the chat was let go of (or never held)
+        on the way out.
+
+        The outcome of the item just sent is written by the transaction that takes the
+        next one (and lets go of the chat when nothing is left): per item one transaction
+        before the call and none after it, instead of a read, a claim, a finish and a
+        let-go (docs/architecture.md, "How an update flows").
+        """
+        finished: _Outcome | None = None
+        try:
+            while not self._stopping:
+                self._dirty.discard(chat_id)
+                taken, finished = await self._take_next(chat_id, finished), None
+                if taken is _BUSY:
+                    return True  # another process delivers this chat now
+                if taken is _NOTHING:
+                    if chat_id in self._dirty:
+                        continue  # queued while this lane looked
+                    return True  # the poll starts the lane again when something is due
+                if isinstance(taken, float):  # a bulk item waits for the chat's own traffic
+                    await asyncio.sleep(taken)
                     continue
-            claimed = await self._claim(chat_id, item)
-            if claimed is None:
-                return  # another process delivers this chat now
-            if claimed:
-                await self._deliver(item)
+                assert isinstance(taken, OutboxItem)
+                finished = await self._attempt(taken)
+        finally:
+            if finished is not None:  # stopping, or the take failed: write it on its own
+                await self._finish(finished.item, finished.status, finished.error)
+        return False
+
+    async def _take_next(
+        self, chat_id: int, finished: _Outcome | None
+    ) -> OutboxItem | float | object:
+        """In one transaction: write the outcome of the item just sent, then hold the chat
+        and claim its next due item (returned). `_NOTHING` when none is due (the chat is
+        let go of), `_BUSY` when another sender holds it, or seconds to wait when only a
+        bulk item is due and the chat's own traffic has the limit."""
+        now = self.svc.clock.now()
+        try:
+            async with self.svc.db.transaction() as session:
+                if finished is not None:
+                    await self._write_outcome(session, finished)
+                lease = await session.get(ChatLease, chat_id, with_for_update=True)
+                ours = lease is not None and lease.holder == self.holder
+                if lease is not None and not ours:
+                    if lease.until > now and not holder_is_dead(lease.holder):
+                        return _BUSY
+                item = self._next_due(await self._pending(session, chat_id), now, self.bulk_kinds)
+                if item is None:
+                    if ours:
+                        await session.delete(lease)  # let go at once: nothing left to send
+                    return _NOTHING
+                if item.kind in self.bulk_kinds:
+                    wait = self.throttle.bulk_wait(chat_id, leave=BULK_LEAVES)
+                    if wait > 0:
+                        # Look again soon: the chat's own traffic, arriving meanwhile, goes first.
+                        return min(wait, BULK_LOOK_AGAIN)
+                if not ours:
+                    # Taking the chat over: what a stopped sender left `sending` comes
+                    # back first, and may now be the next item.
+                    fresh = None
+                    if lease is None:
+                        fresh = ChatLease(chat_id=chat_id, holder=self.holder, until=now + LEASE)
+                        session.add(fresh)
+                    if await self._reclaim(session, chat_id, lease.holder if lease else None):
+                        item = self._next_due(
+                            await self._pending(session, chat_id), now, self.bulk_kinds
+                        )
+                        if item is None:
+                            if fresh is not None:
+                                await session.delete(fresh)
+                            return _NOTHING
+                if lease is not None:
+                    lease.holder, lease.until = self.holder, now + LEASE
+                    session.add(lease)
+                conn = await session.connection()
+                result = await conn.execute(
+                    update(OutboxItem)
+                    .where(
+                        col(OutboxItem.id) == item.id,
+                        col(OutboxItem.status) == OutboxStatus.PENDING.value,
+                    )
+                    .values(status=OutboxStatus.SENDING.value, claimed_by=self.holder)
+                )
+                if result.rowcount != 1:
+                    return 0.0  # taken meanwhile: look again
+                return item
+        except IntegrityError:  # another sender leased the chat first
+            if finished is not None:
+                await self._finish(finished.item, finished.status, finished.error)
+            return _BUSY
+
+    @staticmethod
+    async def _pending(session: AsyncSession, chat_id: int) -> list[OutboxItem]:
+        stmt = (
+            select(OutboxItem)
+            .where(OutboxItem.chat_id == chat_id, OutboxItem.status == OutboxStatus.PENDING)
+            .order_by(col(OutboxItem.id))
+            .limit(LOOKAHEAD)
+        )
+        return list((await session.exec(stmt)).all())
 
     async def _claim(self, chat_id: int, item: OutboxItem) -> bool | None:
         """Hold the chat's lease and claim the item, in one transaction: None when another
@@ -304,8 +396,9 @@ class Sender(Deliveries):
         except IntegrityError:  # another sender leased the chat first
             return None
 
-    async def _reclaim(self, session: AsyncSession, chat_id: int, holder: str | None) -> None:
-        """Take over what a sender that stopped (`holder`; None: any other) left `sending`.
+    async def _reclaim(self, session: AsyncSession, chat_id: int, holder: str | None) -> int:
+        """Take over what a sender that stopped (`holder`; None: any other) left `sending`;
+        how many items that was.
 
         Whether its last call reached Telegram is unknown: an idempotent kind is sent again,
         any other is an ambiguous failure of an unknown call (docs/architecture.md).
@@ -317,7 +410,8 @@ class Sender(Deliveries):
             stmt = stmt.where(col(OutboxItem.claimed_by) != self.holder)
         else:
             stmt = stmt.where(OutboxItem.claimed_by == holder)
-        for row in (await session.exec(stmt)).all():
+        rows = (await session.exec(stmt)).all()
+        for row in rows:
             if row.kind in IDEMPOTENT_KINDS:
                 row.status, row.claimed_by = OutboxStatus.PENDING, None
                 session.add(row)
@@ -325,7 +419,9 @@ class Sender(Deliveries):
                 self.settle_ambiguity(
                     session, row, UNKNOWN_CALL, f"sender {row.claimed_by} stopped"
                 )
-        await session.flush()
+        if rows:
+            await session.flush()
+        return len(rows)
 
     async def _let_go(self, chat_id: int) -> None:
         """Give the chat back at once when the lane has nothing left to send."""
@@ -356,6 +452,15 @@ class Sender(Deliveries):
         return first_bulk
 
     async def _deliver(self, item: OutboxItem) -> None:
+        """Send a claimed item and record how it ended."""
+        outcome = await self._attempt(item)
+        if outcome is not None:
+            await self._finish(outcome.item, outcome.status, outcome.error)
+
+    async def _attempt(self, item: OutboxItem) -> _Outcome | None:
+        """Send a claimed item. A retry or an ambiguity is recorded at once; an item that
+        ended (done, or failed for good) is returned for the caller to record, so the
+        lane can write it with the claim of the next item."""
         handler = self.handlers.get(item.kind)
         try:
             if handler is None:
@@ -363,26 +468,33 @@ class Sender(Deliveries):
             await handler(item)
         except _Ambiguous as exc:
             await self._ambiguous(item, exc.method, str(exc))
-            return
+            return None
         except _Retry as exc:
             await self._postpone(item, str(exc))
-            return
+            return None
         except (BadRequest, Forbidden, ValueError) as exc:
             log.warning("outbox item %s (%s) failed for good: %s", item.id, item.kind, exc)
-            await self._finish(item, OutboxStatus.FAILED, str(exc))
-            return
+            return _Outcome(item, OutboxStatus.FAILED, str(exc), self.svc.clock.now())
         except Exception as exc:
             log.exception("outbox item %s (%s) raised", item.id, item.kind)
             await self._postpone(item, repr(exc))
-            return
-        await self._finish(item, OutboxStatus.DONE, None)
+            return None
+        return _Outcome(item, OutboxStatus.DONE, None, self.svc.clock.now())
 
     async def _finish(self, item: OutboxItem, status: OutboxStatus, error: str | None) -> None:
         async with self.svc.db.transaction() as session:
-            row = await session.get(OutboxItem, item.id)
-            if row is not None:
-                row.status, row.error, row.done_at = status, error, self.svc.clock.now()
-                session.add(row)
+            await self._write_outcome(
+                session, _Outcome(item, status, error, self.svc.clock.now())
+            )
+
+    @staticmethod
+    async def _write_outcome(session: AsyncSession, outcome: _Outcome) -> None:
+        conn = await session.connection()
+        await conn.execute(
+            update(OutboxItem)
+            .where(col(OutboxItem.id) == outcome.item.id)
+            .values(status=outcome.status.value, error=outcome.error, done_at=outcome.at)
+        )
 
     async def _postpone(self, item: OutboxItem, error: str) -> None:
         async with self.svc.db.transaction() as session:
