@@ -202,10 +202,24 @@ class Player:
         )
 
 
-async def bench(cases: int, rate: float, database_url: str | None, workdir: Path) -> None:
+async def bench(
+    cases: int,
+    rate: float,
+    database_url: str | None,
+    workdir: Path,
+    *,
+    group_rate: tuple[int, float] = (20, 60.0),
+    quiet: bool = False,
+) -> dict[str, Any]:
+    """Play the cases; print the figures (unless `quiet`) and return them.
+
+    `group_rate` is the group's limit (calls, seconds): Telegram's 20 a minute, or a
+    shorter window with the same count when only the calls per case are wanted (the bot
+    is told the same limit, as tests/e2e/conftest.py does).
+    """
     url = database_url or f"sqlite:///{workdir / 'bench.db'}"
     await upgrade_async(url)
-    async with Sandbox(token=TOKEN, bot_username="kuaipei_bot") as sb:
+    async with Sandbox(token=TOKEN, bot_username="kuaipei_bot", group_rate=group_rate) as sb:
         admin = sb.create_user("李队长")
         adjuster = sb.create_user("平安定损")
         players_people = [
@@ -237,6 +251,8 @@ async def bench(cases: int, rate: float, database_url: str | None, workdir: Path
             TELEGRAM_FILE_BASE_URL=sb.file_base_url,
             DATABASE_URL=url,
             MEDIA_DIR=workdir / "media",
+            SEND_GROUP_MAX_RATE=group_rate[0],
+            SEND_GROUP_PERIOD_SECONDS=group_rate[1],
         )
         runtime = build_runtime(
             settings, base.model_copy(update={"people": people}), poll_timeout=1
@@ -281,24 +297,43 @@ async def bench(cases: int, rate: float, database_url: str | None, workdir: Path
     waits = [w for p in players for _, w in p.waits]
     worst = max(((w, what, p.n) for p in players for what, w in p.waits), default=(0.0, "", 0))
     over = sum(1 for w in waits if w > 2.0)
+    per_case = sum(group.values()) / cases
+    figures: dict[str, Any] = {
+        "cases": cases,
+        "rate": rate,
+        "elapsed_s": elapsed,
+        "cases_per_min": cases / elapsed * 60,
+        "group": {k: group[k] / cases for k in ("new", "edit", "topic/pin")},
+        "private": {k: private[k] / cases for k in ("new", "edit")},
+        "limited": limited,
+        "waits": len(waits),
+        "median_wait_s": statistics.median(waits),
+        "p90_wait_s": sorted(waits)[int(0.9 * (len(waits) - 1))],
+        "max_wait": worst,
+        "over_2s": over,
+    }
+    if quiet:
+        return figures
     print(
         f"cases: {cases}, one every {60.0 / rate:.0f} s ({rate:g}/min), one forum group, "
-        f"database: {url.split(':', 1)[0]}, Telegram limits: 20/min per group, 30/s overall"
+        f"database: {url.split(':', 1)[0]}, Telegram limits: {group_rate[0]} per "
+        f"{group_rate[1]:g} s per group, 30/s overall"
     )
-    print(f"played in {elapsed:.0f} s ({cases / elapsed * 60:.2f} cases/min achieved)")
+    print(f"played in {elapsed:.0f} s ({figures['cases_per_min']:.2f} cases/min achieved)")
     print(
         f"per case, group: new {group['new'] / cases:.1f}, edits {group['edit'] / cases:.1f}, "
         f"topic/pin {group['topic/pin'] / cases:.1f} "
-        f"(= {sum(group.values()) / cases:.1f} of the group's 20 calls/min); "
+        f"(= {per_case:.1f} of the group's {group_rate[0]} calls per window); "
         f"private: new {private['new'] / cases:.1f}"
     )
-    print(f"group's limit allows at most {20 / (sum(group.values()) / cases):.2f} such cases/min")
+    print(f"group's limit allows at most {group_rate[0] / per_case:.2f} such cases per window")
     print(f"429s drawn by the bot: {limited}")
     print(
         f"waits for the bot: {len(waits)} steps, median {statistics.median(waits) * 1000:.0f} ms, "
-        f"p90 {sorted(waits)[int(0.9 * (len(waits) - 1))] * 1000:.0f} ms, "
+        f"p90 {figures['p90_wait_s'] * 1000:.0f} ms, "
         f"max {worst[0]:.1f} s ({worst[1]!r} of case {worst[2] + 1}), over 2 s: {over}"
     )
+    return figures
 
 
 def main() -> None:

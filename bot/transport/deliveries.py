@@ -8,6 +8,7 @@ returns (topic ids, the card's message id, every bot message of a case).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -34,6 +35,14 @@ class Deliveries:
 
     bot: Bot
     svc: Services
+    # When each case's card last reached the chat (time.monotonic(), this process): the
+    # sender holds a card edit back until the card has shown for a moment, so a burst of
+    # changes costs one edit (Sender.card_settle).
+    card_shown: dict[int, float]
+
+    def _note_card_shown(self, case_id: int | None) -> None:
+        if case_id is not None:
+            self.card_shown[case_id] = time.monotonic()
 
     async def call(self, chat_id: int, fn: Callable[..., Awaitable[T]], **kwargs: Any) -> T:
         """One Bot API call into a chat (the Sender's, with its limits and retries)."""
@@ -146,6 +155,7 @@ class Deliveries:
             card_signature=signature,
             card_pinned=False,
         )
+        self._note_card_shown(case.id)
 
     async def _edit_card(self, item: OutboxItem) -> None:
         case = await self._load_case(item.case_id)
@@ -181,6 +191,7 @@ class Deliveries:
                 return
             else:
                 raise
+        self._note_card_shown(case.id)
         await self._save_case(case, card_text=text, card_signature=signature)
 
     async def _photos_on_first_try(self, case: Case) -> bool:

@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,6 +60,11 @@ LEASE = timedelta(seconds=20)
 IDEMPOTENT_KINDS = frozenset(
     {"edit_card", "edit_text", "edit_topic", "close_topic", "reopen_topic"}
 )
+# How long a card stays as it is after it reached the chat before the next edit of it goes
+# out: the changes of a burst (six checks tapped, several people answering at once) then
+# cost one edit, and the card is never more than this behind. An edit after a quiet moment
+# goes out at once. Edits count against the group's 20 calls a minute like new messages.
+CARD_SETTLE = 1.0  # seconds
 # The call cut off when a sender died mid-item: unknown, so it counts as any of them.
 UNKNOWN_CALL = "*"
 
@@ -157,6 +163,7 @@ class Sender(Deliveries):
         throttle: Throttle,
         poll_interval: float = 1.0,
         bulk_kinds: frozenset[str] = frozenset(),
+        card_settle: float = CARD_SETTLE,
     ):
         self.bot = bot
         self.svc = svc
@@ -164,6 +171,10 @@ class Sender(Deliveries):
         self.poll_interval = poll_interval
         # Kinds sent only when nothing else of the chat is due, within a share of its limit.
         self.bulk_kinds = bulk_kinds
+        self.card_settle = card_settle
+        self.card_shown = {}
+        # A lane that holds a card edit back wakes itself when the card has settled.
+        self._wakeups: dict[int, asyncio.TimerHandle] = {}
         # Who this sender is among the processes sharing the database (chat leases).
         self.holder = f"{HERE}:{os.getpid()}:{secrets.token_hex(4)}"
         self._lanes: dict[int, asyncio.Task[None]] = {}
@@ -197,6 +208,9 @@ class Sender(Deliveries):
     async def stop(self, timeout: float = 10.0) -> None:
         """Finish the items in flight and stop."""
         self._stopping = True
+        for handle in self._wakeups.values():
+            handle.cancel()
+        self._wakeups.clear()
         self.svc.outbox_changed()
         tasks = [t for t in (self._main, *self._lanes.values()) if t is not None]
         if tasks:
@@ -309,8 +323,12 @@ class Sender(Deliveries):
                 if lease is not None and not ours:
                     if lease.until > now and not holder_is_dead(lease.holder):
                         return _BUSY
-                item = self._next_due(await self._pending(session, chat_id), now, self.bulk_kinds)
+                items = await self._pending(session, chat_id)
+                settling = self._settling(items)
+                item = self._next_due(items, now, self.bulk_kinds, set(settling))
                 if item is None:
+                    if settling:  # a card edit held to coalesce a burst: come back for it
+                        self._wake_later(chat_id, min(settling.values()))
                     if ours:
                         await session.delete(lease)  # let go at once: nothing left to send
                     return _NOTHING
@@ -327,8 +345,9 @@ class Sender(Deliveries):
                         fresh = ChatLease(chat_id=chat_id, holder=self.holder, until=now + LEASE)
                         session.add(fresh)
                     if await self._reclaim(session, chat_id, lease.holder if lease else None):
+                        items = await self._pending(session, chat_id)
                         item = self._next_due(
-                            await self._pending(session, chat_id), now, self.bulk_kinds
+                            items, now, self.bulk_kinds, set(self._settling(items))
                         )
                         if item is None:
                             if fresh is not None:
@@ -363,6 +382,40 @@ class Sender(Deliveries):
             .limit(LOOKAHEAD)
         )
         return list((await session.exec(stmt)).all())
+
+    def _settling(self, items: list[OutboxItem]) -> dict[int, float]:
+        """The card edits held back because their card reached the chat less than
+        `card_settle` ago: item id → seconds left."""
+        now = time.monotonic()
+        left: dict[int, float] = {}
+        for item in items:
+            if item.kind != "edit_card" or item.case_id is None or item.id is None:
+                continue
+            shown = self.card_shown.get(item.case_id)
+            if shown is None:
+                continue
+            wait = shown + self.card_settle - now
+            if wait > 0:
+                left[item.id] = wait
+            else:
+                del self.card_shown[item.case_id]  # settled: forget it
+        return left
+
+    def _wake_later(self, chat_id: int, delay: float) -> None:
+        """Start the chat's lane again in `delay` seconds (sooner if already planned)."""
+        loop = asyncio.get_running_loop()
+        planned = self._wakeups.get(chat_id)
+        if planned is not None and planned.when() <= loop.time() + delay:
+            return
+        if planned is not None:
+            planned.cancel()
+
+        def wake() -> None:
+            self._wakeups.pop(chat_id, None)
+            if not self._stopping:
+                self._wake(chat_id)
+
+        self._wakeups[chat_id] = loop.call_later(delay, wake)
 
     async def _claim(self, chat_id: int, item: OutboxItem) -> bool | None:
         """Hold the chat's lease and claim the item, in one transaction: None when another
@@ -433,14 +486,21 @@ class Sender(Deliveries):
 
     @staticmethod
     def _next_due(
-        items: list[OutboxItem], now: datetime, bulk: frozenset[str] = frozenset()
+        items: list[OutboxItem],
+        now: datetime,
+        bulk: frozenset[str] = frozenset(),
+        settling: set[int] | frozenset[int] = frozenset(),
     ) -> OutboxItem | None:
         """The oldest item that is due and that no earlier waiting item holds back; bulk
-        kinds only when no other item is."""
+        kinds only when no other item is; never a `settling` card edit."""
         # An item held back holds its place too: what follows it must not overtake it either.
         waiting: list[OutboxItem] = []
         first_bulk: OutboxItem | None = None
         for item in items:
+            if item.id in settling:
+                # A card edit renders the case as it is when it goes out, so nothing after
+                # it needs it first: a settling card holds back no reply, prompt or topic.
+                continue
             due = item.not_before is None or item.not_before <= now
             if due and all(may_overtake(item, w) for w in waiting):
                 if item.kind not in bulk:

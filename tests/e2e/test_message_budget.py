@@ -10,6 +10,7 @@ that a new message, edit or topic call fails the test.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections import Counter
 from typing import Any
@@ -25,6 +26,7 @@ from tests.e2e.helpers import (
     becomes,
     bot_messages,
     card_has,
+    card_of,
     card_shows,
     cases_in,
     register,
@@ -53,7 +55,7 @@ TOPIC_PIN = (
 
 # The budget of the standard case in its group (docs/architecture.md, "Quiet threads").
 GROUP_NEW = 6
-GROUP_EDITS = 22
+GROUP_EDITS = 19
 GROUP_TOPIC_PIN = 4
 # The driver who confirms from Telegram: the summary, the contact button, the thanks.
 PRIVATE_NEW = 3
@@ -163,3 +165,46 @@ async def test_an_edit_by_ref_sends_only_the_newest_and_posts_a_missing_message_
     await becomes(sb, chat, prompt["message_id"], "第三稿")
     await eventually(lambda: all_handled(bot))
     assert len(bot_messages(sb, chat)) == before + 1
+
+
+async def test_a_burst_of_changes_costs_the_card_one_edit(world: World, bot: Runtime):
+    """A card edit waits until the card has shown for a moment (bot/transport/sender.py
+    CARD_SETTLE): changes arriving meanwhile go out as one edit, replies are not held."""
+    sb, chat = world.sb, world.plain
+    await register(world, chat, "射埠镇")
+    sb.send_photo(chat, world.assistant, scene_photo(1))
+    await eventually(lambda: card_shows(sb, chat, 1))
+    card = card_of(sb, chat)["message_id"]
+
+    def say_line(text: str) -> None:
+        sb.send_text(chat, world.assistant, text, reply_to=card)
+
+    def card_edits() -> int:
+        return sum(
+            1
+            for c in sb.calls_to("editMessageText")
+            if str(c["params"].get("message_id")) == str(card)
+        )
+
+    say_line("甲 湘C12345 平安 13800001111 张三 小型轿车")
+    await eventually(lambda: card_has(sb, chat, "湘C12345"))
+    shown = card_edits()
+    # Three more parties while the card has just changed: one edit shows them all.
+    # (a quarter of a second apart: each would be an edit of its own without the wait).
+    for line in (
+        "乙 湘C67890 人保 13900002222 李四 小型普通客车",
+        "丙 湘C24680 人保 13700003333 王五 小型轿车",
+        "丁 湘C13579 平安 13600004444 赵六 小型轿车",
+    ):
+        say_line(line)
+        await asyncio.sleep(0.25)
+
+    async def all_three() -> bool:
+        return all(
+            [await card_has(sb, chat, plate) for plate in ("湘C67890", "湘C24680", "湘C13579")]
+        )
+
+    await eventually(all_three, timeout=5)
+    await eventually(lambda: all_handled(bot))
+    await asyncio.sleep(1.5)  # a second edit, were one coming, would be out by now
+    assert card_edits() == shown + 1

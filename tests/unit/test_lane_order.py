@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from bot.transport.sender import Sender
@@ -56,3 +57,29 @@ def test_a_topic_call_keeps_its_place_in_its_case():
 def test_nothing_waits_means_strict_order():
     assert _next(_item(1, "open_thread", 7), _item(2, "send_text", 7)) == 1
     assert _next(_item(1, "send_text", 7, waits=True)) is None
+
+
+def test_a_settling_card_edit_waits_and_holds_nothing_back():
+    # The card renders the case as it is when it goes out: the topic's closing, a reply or
+    # a prompt of its case need not wait for it (bot/transport/sender.py CARD_SETTLE).
+    edit = _item(1, "edit_card", 7)
+    assert Sender._next_due([edit, _item(2, "close_topic", 7)], NOW, settling={1}).id == 2  # type: ignore[union-attr]
+    assert Sender._next_due([edit, _item(2, "edit_ref", 7)], NOW, settling={1}).id == 2  # type: ignore[union-attr]
+    assert Sender._next_due([edit], NOW, settling={1}) is None
+    assert Sender._next_due([edit], NOW) is edit
+
+
+def _sender() -> Sender:
+    return Sender(None, None, None, card_settle=1.0)  # type: ignore[arg-type]
+
+
+def test_a_card_edit_settles_for_a_second_after_its_card_reached_the_chat():
+    sender = _sender()
+    edits = [_item(1, "edit_card", 7), _item(2, "edit_card", 7), _item(3, "edit_card", 8)]
+    assert sender._settling(edits) == {}  # nothing shown yet: at once
+    sender.card_shown[7] = time.monotonic()
+    left = sender._settling(edits)
+    assert set(left) == {1, 2} and all(0.5 < s <= 1.0 for s in left.values())
+    sender.card_shown[7] = time.monotonic() - 1.5  # settled: at once, and forgotten
+    assert sender._settling(edits) == {}
+    assert 7 not in sender.card_shown
