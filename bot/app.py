@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,7 +29,10 @@ from bot.kernel.texts import t
 from bot.liaison.schedule import send_due_digests
 from bot.sla.sweep import sweep
 from bot.transport.downloader import Downloader
+from bot.transport.election import PollerElection
+from bot.transport.fleet import Fleet
 from bot.transport.health import HealthServer
+from bot.transport.inbox_lease import InboxLeases
 from bot.transport.ingest import Poller, purge_handled
 from bot.transport.ordering import PerChatUpdateProcessor
 from bot.transport.retry import connect
@@ -48,7 +53,7 @@ class Runtime:
     services: Services
     sender: Sender
     # Where updates come in: long polling, or Telegram's pushes (WEBHOOK_URL).
-    ingress: Poller | WebhookServer
+    ingress: Poller | WebhookServer | PollerElection
     downloader: Downloader | None = None
     # Seconds between two SLA sweeps (the JobQueue job that fires due ladder steps).
     sweep_seconds: float = 5.0
@@ -58,6 +63,10 @@ class Runtime:
     deployment_path: Path | None = None
     # /healthz and /metrics, when HEALTH_PORT is set.
     health: HealthServer | None = None
+    # Several processes on one database (MULTI_PROCESS): this one's heartbeat and its
+    # per-chat inbox leases (docs/architecture.md).
+    fleet: Fleet | None = None
+    inbox: InboxLeases | None = None
 
     async def start(self) -> None:
         """Connect to Telegram, register commands, start handling, sending and polling."""
@@ -82,6 +91,8 @@ class Runtime:
         self.app.job_queue.run_repeating(
             _purge_job, interval=PURGE_SECONDS, first=60.0, name="inbox-purge"
         )
+        if self.fleet is not None:
+            await self.fleet.start()
         await self.sender.start()
         if self.downloader is not None:
             await self.downloader.start()
@@ -102,6 +113,10 @@ class Runtime:
         if self.health is not None:
             await self.health.stop()
         await self.ingress.stop()
+        if self.inbox is not None:
+            await self.inbox.stop()
+        if self.fleet is not None:
+            await self.fleet.stop()
         for _ in range(100):  # give queued updates a moment to be handled
             if self.app.update_queue.empty():
                 break
@@ -177,15 +192,32 @@ def build_runtime(
     app.bot_data["services"] = svc
     handlers.register(app)
     app.add_error_handler(_log_error)
+    multi = settings.multi_process
+    lease = timedelta(seconds=settings.process_lease_seconds)
     throttle = Throttle(
         group_max_rate=settings.send_group_max_rate,
         group_period=settings.send_group_period_seconds,
         overall_max_rate=settings.send_overall_max_rate,
         overall_period=settings.send_overall_period_seconds,
+        # Send times go to other processes through the database: one clock for all.
+        monotonic=time.time if multi else time.monotonic,
     )
-    sender = Sender(app.bot, svc, throttle, bulk_kinds=wiring.BULK_KINDS)
+    fleet = Fleet(svc, throttle, lease=lease) if multi else None
+    inbox = None
+    if fleet is not None:
+        inbox = InboxLeases(app, svc, holder=fleet.holder, lease=lease)
+        fleet.on_beat.append(inbox.pick_up)
+    sender = Sender(
+        app.bot,
+        svc,
+        throttle,
+        bulk_kinds=wiring.BULK_KINDS,
+        lease=lease,
+        holder=fleet.holder if fleet else None,
+        shared_limits=multi,
+    )
     sender.handlers.update(wiring.sender_kinds(sender.handlers, svc))
-    ingress: Poller | WebhookServer
+    ingress: Poller | WebhookServer | PollerElection
     if settings.webhook_url:
         secret = settings.webhook_secret
         assert secret is not None  # `kuaipei run` and `kuaipei check` refuse a webhook without
@@ -196,6 +228,13 @@ def build_runtime(
             secret=secret.get_secret_value(),
             host=settings.webhook_listen,
             port=settings.webhook_port,
+            intake=inbox,
+        )
+    elif fleet is not None:
+        ingress = PollerElection(
+            Poller(app, svc, timeout=poll_timeout, intake=inbox),
+            svc.db,
+            retry=fleet.interval,
         )
     else:
         ingress = Poller(app, svc, timeout=poll_timeout)
@@ -214,6 +253,8 @@ def build_runtime(
         downloader=downloader,
         sweep_seconds=settings.sla_sweep_seconds,
         deployment_path=resolve_path(settings.kuaipei_config),
+        fleet=fleet,
+        inbox=inbox,
     )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     health_host: str = Field(default="127.0.0.1", alias="HEALTH_HOST")
     # How often the SLA sweep asks the database for due ladder steps (docs/domain.md §6.1).
     sla_sweep_seconds: float = Field(default=5.0, gt=0, alias="SLA_SWEEP_SECONDS")
+    # Several bot processes on one PostgreSQL database (docs/architecture.md): per-chat
+    # inbox leases, one elected poller, the flood limits shared through the database.
+    multi_process: bool = Field(default=False, alias="MULTI_PROCESS")
+    # How long a process's chat leases (handling a chat's updates, sending into a chat)
+    # outlive it when it dies: another process takes the chat over after this.
+    process_lease_seconds: float = Field(default=20.0, gt=0, alias="PROCESS_LEASE_SECONDS")
 
     @field_validator(
         "kuaipei_config", "agreement_font", "webhook_url", "webhook_secret", mode="before"
@@ -76,6 +82,14 @@ class Settings(BaseSettings):
             return value
         if backend not in DATABASES:
             raise ValueError(f"unsupported database {backend!r}; use sqlite or postgresql")
+        return value
+
+    @field_validator("multi_process")
+    @classmethod
+    def _shared_database(cls, value: bool, info: ValidationInfo) -> bool:
+        url = info.data.get("database_url")
+        if value and url and make_url(url).get_backend_name() == "sqlite":
+            raise ValueError("needs a PostgreSQL DATABASE_URL (SQLite serves one process)")
         return value
 
     @field_validator("timezone")

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy import delete
 from sqlmodel import col, select
@@ -35,6 +37,40 @@ REDELIVERY_WINDOW = timedelta(hours=48)
 RETENTION = timedelta(days=7)
 
 
+def chat_of(update: Update) -> int:
+    """The chat whose order an update keeps (0 for updates of no chat)."""
+    chat = update.effective_chat
+    return chat.id if chat is not None else 0
+
+
+class Intake(Protocol):
+    """Where stored updates go to be handled: PTB's queue in one process (QueueIntake),
+    per-chat leases with several (bot/transport/inbox_lease.py)."""
+
+    async def replay(self) -> None:
+        """Hand on what a previous run left unhandled."""
+
+    async def deliver(self, updates: Sequence[Update]) -> None:
+        """Hand on updates just stored."""
+
+
+class QueueIntake:
+    """One process: straight into the application's queue (per-chat order in-process)."""
+
+    def __init__(self, app: Application, svc: Services) -> None:
+        self.app, self.svc = app, svc
+
+    async def replay(self) -> None:
+        """Queue the stored updates a previous run did not finish, oldest first."""
+        for update in await unhandled_updates(self.svc, self.app):
+            await self.app.update_queue.put(update)
+
+    async def deliver(self, updates: Sequence[Update]) -> None:
+        """Queue updates just stored."""
+        for update in updates:
+            await self.app.update_queue.put(update)
+
+
 async def store_updates(svc: Services, updates: list[Update]) -> None:
     """Put updates in the inbox; an update_id seen within the redelivery window is a
     redelivery and left as it is, one seen before it is a new update and replaces it."""
@@ -48,7 +84,10 @@ async def store_updates(svc: Services, updates: list[Update]) -> None:
             if row is None:
                 session.add(
                     InboxUpdate(
-                        update_id=update.update_id, payload=update.to_dict(), received_at=now
+                        update_id=update.update_id,
+                        payload=update.to_dict(),
+                        received_at=now,
+                        chat_id=chat_of(update),
                     )
                 )
             elif row.handled_at is not None and row.received_at < now - REDELIVERY_WINDOW:
@@ -109,7 +148,10 @@ async def claim_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
         row = await session.get(InboxUpdate, update.update_id)
         if row is None:  # came in another way (webhook, tests): store it now
             row = InboxUpdate(
-                update_id=update.update_id, payload=update.to_dict(), received_at=svc.clock.now()
+                update_id=update.update_id,
+                payload=update.to_dict(),
+                received_at=svc.clock.now(),
+                chat_id=chat_of(update),
             )
         elif row.claimed_at is not None or row.handled_at is not None:
             log.info("update %s delivered again: ignored", update.update_id)
@@ -135,17 +177,19 @@ async def mark_handled(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
 class Poller:
     """Long polling that stores each batch before confirming it."""
 
-    def __init__(self, app: Application, svc: Services, *, timeout: int = 10) -> None:
+    def __init__(
+        self, app: Application, svc: Services, *, timeout: int = 10, intake: Intake | None = None
+    ) -> None:
         self.app = app
         self.svc = svc
         self.timeout = timeout
+        self.intake: Intake = intake or QueueIntake(app, svc)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Replay what the last run left unhandled, then poll in the background."""
         await self.app.bot.delete_webhook(drop_pending_updates=False)
-        for update in await unhandled_updates(self.svc, self.app):
-            await self.app.update_queue.put(update)
+        await self.intake.replay()
         self._task = asyncio.create_task(self._run(), name="kuaipei-poller")
 
     async def stop(self) -> None:
@@ -178,7 +222,6 @@ class Poller:
                 backoff = min(backoff * 2, 30.0)
                 continue
             backoff = 1.0
-            for update in updates:
-                await self.app.update_queue.put(update)
+            await self.intake.deliver(updates)
             if updates:
                 offset = updates[-1].update_id + 1

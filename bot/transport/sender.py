@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -81,6 +82,10 @@ class Sender(Deliveries):
         throttle: Throttle,
         poll_interval: float = 1.0,
         bulk_kinds: frozenset[str] = frozenset(),
+        *,
+        lease: timedelta = LEASE,
+        holder: str | None = None,
+        shared_limits: bool = False,
     ):
         self.bot = bot
         self.svc = svc
@@ -89,7 +94,11 @@ class Sender(Deliveries):
         # Kinds sent only when nothing else of the chat is due, within a share of its limit.
         self.bulk_kinds = bulk_kinds
         # Who this sender is among the processes sharing the database (chat leases).
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.lease = lease
+        # Several processes (MULTI_PROCESS): a group's recent send times travel with its
+        # lease, so whoever sends into it next keeps the group's flood limit.
+        self.shared_limits = shared_limits
         self._lanes: dict[int, asyncio.Task[None]] = {}
         self._main: asyncio.Task[None] | None = None
         self._stopping = False
@@ -191,14 +200,17 @@ class Sender(Deliveries):
             async with self.svc.db.transaction() as session:
                 lease = await session.get(ChatLease, chat_id, with_for_update=True)
                 if lease is None:
-                    session.add(ChatLease(chat_id=chat_id, holder=self.holder, until=now + LEASE))
+                    lease = ChatLease(chat_id=chat_id, holder=self.holder, until=now + self.lease)
                 elif lease.holder != self.holder:
                     if lease.until > now:
                         return None
-                    await self._reclaim(session, chat_id, lease.holder)
-                if lease is not None:
-                    lease.holder, lease.until = self.holder, now + LEASE
-                    session.add(lease)
+                    cut_off = await self._reclaim(session, chat_id, lease.holder)
+                    if self.shared_limits:
+                        self._take_window(chat_id, lease.sent or [], cut_off)
+                lease.holder, lease.until = self.holder, now + self.lease
+                if self.shared_limits and chat_id < 0:
+                    lease.sent = self.throttle.group_times(chat_id)
+                session.add(lease)
                 conn = await session.connection()
                 result = await conn.execute(
                     update(OutboxItem)
@@ -212,12 +224,20 @@ class Sender(Deliveries):
         except IntegrityError:  # another sender leased the chat first
             return None
 
+    def _take_window(self, chat_id: int, sent: list[float], cut_off: int) -> None:
+        # The sends of the process that held the group before; one it was making when it
+        # died was never written down, so count it as made just now.
+        times = list(sent)
+        if cut_off:
+            times.extend([time.time()] * min(cut_off, 1))
+        self.throttle.seed_group(chat_id, times)
+
     @staticmethod
-    async def _reclaim(session: AsyncSession, chat_id: int, holder: str) -> None:
+    async def _reclaim(session: AsyncSession, chat_id: int, holder: str) -> int:
         # The sender that held the chat stopped without finishing these: send them again
         # (the one repeat a send cut off mid-call can cause; docs/architecture.md).
         conn = await session.connection()
-        await conn.execute(
+        result = await conn.execute(
             update(OutboxItem)
             .where(
                 col(OutboxItem.chat_id) == chat_id,
@@ -226,6 +246,7 @@ class Sender(Deliveries):
             )
             .values(status=OutboxStatus.PENDING.value, claimed_by=None)
         )
+        return int(result.rowcount or 0)
 
     async def _let_go(self, chat_id: int) -> None:
         """Give the chat back at once when the lane has nothing left to send."""
@@ -233,7 +254,13 @@ class Sender(Deliveries):
             async with self.svc.db.transaction() as session:
                 lease = await session.get(ChatLease, chat_id)
                 if lease is not None and lease.holder == self.holder:
-                    await session.delete(lease)
+                    if self.shared_limits and chat_id < 0:
+                        # Keep the row (run out at once) for the send times it carries.
+                        lease.until = self.svc.clock.now()
+                        lease.sent = self.throttle.group_times(chat_id)
+                        session.add(lease)
+                    else:
+                        await session.delete(lease)
 
     @staticmethod
     def _next_due(
