@@ -100,9 +100,13 @@ class Runtime:
         if self.health is not None:
             await self.health.start()
         deployment = self.services.deployment
+        mode = "webhook" if isinstance(self.ingress, WebhookServer) else "long polling"
+        if self.fleet is not None:  # the poller is elected: this one may only stand by
+            mode += "; one of several processes (MULTI_PROCESS)"
         log.info(
-            "bot @%s is running (long polling; deployment file %s: %d township(s), %d insurer(s))",
+            "bot @%s is running (%s; deployment file %s: %d township(s), %d insurer(s))",
             self.app.bot.username,
+            mode,
             self.deployment_path,
             len(deployment.townships),
             len(deployment.insurers),
