@@ -78,17 +78,20 @@ class InboxLeases:
 
     # --- leases -------------------------------------------------------------------------
     async def offer(self, chat_id: int) -> None:
-        """Handle the chat here if nobody else does; otherwise its holder will."""
+        """Handle the chat here if nobody else does; otherwise its holder will.
+
+        No database work here (a webhook answers Telegram right after it): the chat's lane
+        takes the lease first. One lane per chat in this process, however many pushes of
+        the chat arrive at once."""
         if self._stopping:
             return
         lane = self._lanes.get(chat_id)
         if lane is not None and not lane.done():
             self._poked.add(chat_id)
             return
-        if await self.acquire(chat_id):
-            self._lanes[chat_id] = asyncio.create_task(
-                self._lane(chat_id), name=f"kuaipei-inbox-{chat_id}"
-            )
+        self._lanes[chat_id] = asyncio.create_task(
+            self._lane(chat_id), name=f"kuaipei-inbox-{chat_id}"
+        )
 
     async def acquire(self, chat_id: int) -> bool:
         """Take the chat's lease if it is free, ours or run out. Taking it over clears the
@@ -196,6 +199,8 @@ class InboxLeases:
         tried: set[int] = set()
         try:
             async with self._slots:
+                if not await self.acquire(chat_id):
+                    return  # another process holds the chat and will see what we stored
                 while not self._stopping:
                     updates = await self._next(chat_id, tried)
                     for update in updates:

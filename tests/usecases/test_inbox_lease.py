@@ -104,13 +104,13 @@ async def test_a_held_chat_is_left_to_its_holder_who_handles_what_came_meanwhile
     async def b_stores_one() -> None:  # B got the next push while A handles update 1
         await store_updates(svc, [_update(2)])
         await b.deliver([_update(2)])
-        assert not b._lanes, "B must not handle a chat A holds"
+        await _idle(b)  # B's lane finds the chat held and ends without handling it
 
     assert isinstance(a.app, FakeApp)
     a.app.during = b_stores_one
     await a.offer(CHAT)
     await _idle(a, b)
-    assert log == [("A", 1), ("A", 2)]
+    assert log == [("A", 1), ("A", 2)]  # B handled nothing
     assert all(r.handled_at is not None for r in await rows(svc, InboxUpdate))
     assert await rows(svc, InboxLease) == []
 
@@ -173,3 +173,37 @@ async def test_the_heartbeat_renews_leases_and_splits_the_overall_budget(svc: Se
 @pytest.mark.parametrize(("budget", "live", "share"), [(30, 1, 30), (30, 2, 15), (30, 4, 7), (30, 40, 1)])
 def test_overall_share(budget: int, live: int, share: int):
     assert overall_share(budget, live) == share
+
+
+async def test_a_row_stored_as_the_holder_lets_go_is_not_stranded(svc: Services):
+    log: list[tuple[str, int]] = []
+    a, b = _leases(svc, log)
+    await store_updates(svc, [_update(1)])
+    real_release = a.release
+    stored = False
+
+    async def release_after_a_late_push(chat_id: int, tried: set[int]) -> bool:
+        nonlocal stored
+        if not stored:  # B stores one after A's last look, before A lets go
+            stored = True
+            await store_updates(svc, [_update(2)])
+            await b.deliver([_update(2)])
+            await _idle(b)  # B found the chat held by A and left it to A
+        return await real_release(chat_id, tried)
+
+    a.release = release_after_a_late_push  # type: ignore[method-assign]
+    await a.offer(CHAT)
+    await _idle(a, b)
+    assert log == [("A", 1), ("A", 2)]  # A looked again before letting go
+    assert all(r.handled_at is not None for r in await rows(svc, InboxUpdate))
+
+
+async def test_pushes_of_one_chat_at_once_make_one_lane(svc: Services):
+    log: list[tuple[str, int]] = []
+    a, _b = _leases(svc, log)
+    updates = [_update(i) for i in range(1, 9)]
+    await store_updates(svc, updates)
+    await asyncio.gather(*(a.deliver([u]) for u in updates))
+    assert len(a._lanes) == 1
+    await _idle(a)
+    assert log == [("A", i) for i in range(1, 9)]
