@@ -57,6 +57,8 @@ settings read:
                                Telegram's flood limits as the sender honours them
   SLA_SWEEP_SECONDS            how often due reminders and escalations are looked for
   HEALTH_PORT, HEALTH_HOST     /healthz and /metrics (Prometheus) on this port (0: off)
+  MULTI_PROCESS                several processes on one PostgreSQL database (true/false)
+  PROCESS_LEASE_SECONDS        how long a dead process's chats wait for another
 """
 MIGRATE_SETTINGS = """\
 settings read:

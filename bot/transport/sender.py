@@ -16,7 +16,6 @@ import logging
 import os
 import secrets
 import socket
-import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -207,6 +206,12 @@ class Sender(Deliveries):
                     cut_off = await self._reclaim(session, chat_id, lease.holder)
                     if self.shared_limits:
                         self._take_window(chat_id, lease.sent or [], cut_off)
+                    if cut_off:
+                        # What the last holder left is older than `item`: the lane looks
+                        # again (holding the chat now), so the chat's order is kept.
+                        lease.holder, lease.until = self.holder, now + self.lease
+                        session.add(lease)
+                        return False
                 lease.holder, lease.until = self.holder, now + self.lease
                 if self.shared_limits and chat_id < 0:
                     lease.sent = self.throttle.group_times(chat_id)
@@ -227,10 +232,7 @@ class Sender(Deliveries):
     def _take_window(self, chat_id: int, sent: list[float], cut_off: int) -> None:
         # The sends of the process that held the group before; one it was making when it
         # died was never written down, so count it as made just now.
-        times = list(sent)
-        if cut_off:
-            times.extend([time.time()] * min(cut_off, 1))
-        self.throttle.seed_group(chat_id, times)
+        self.throttle.seed_group(chat_id, sent, now=min(cut_off, 1))
 
     @staticmethod
     async def _reclaim(session: AsyncSession, chat_id: int, holder: str) -> int:

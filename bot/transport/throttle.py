@@ -90,11 +90,14 @@ class Throttle:
         group = self._groups.get(chat_id)
         return group.times() if group is not None else []
 
-    def seed_group(self, chat_id: int, times: list[float]) -> None:
-        """Count the sends another process made into a group it held before us."""
+    def seed_group(self, chat_id: int, times: list[float], *, now: int = 0) -> None:
+        """Count the sends another process made into a group it held before us, and `now`
+        more as made just now (sends it was making when it died)."""
         group = self._group(chat_id)
         if group is not None:
             group.merge(times)
+            for _ in range(now):
+                group.record()
 
     def bulk_wait(self, chat_id: int, *, leave: float) -> float:
         """Seconds until a bulk message may go: it may use a chat's window only while at
