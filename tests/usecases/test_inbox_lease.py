@@ -170,7 +170,9 @@ async def test_the_heartbeat_renews_leases_and_splits_the_overall_budget(svc: Se
     await fleet_b.stop()
 
 
-@pytest.mark.parametrize(("budget", "live", "share"), [(30, 1, 30), (30, 2, 15), (30, 4, 7), (30, 40, 1)])
+@pytest.mark.parametrize(
+    ("budget", "live", "share"), [(30, 1, 30), (30, 2, 15), (30, 4, 7), (30, 40, 1)]
+)
 def test_overall_share(budget: int, live: int, share: int):
     assert overall_share(budget, live) == share
 
