@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,7 +31,10 @@ from bot.retention.purge import purge
 from bot.retention.rules import Policy
 from bot.sla.sweep import sweep
 from bot.transport.downloader import Downloader
+from bot.transport.election import PollerElection
+from bot.transport.fleet import Fleet
 from bot.transport.health import HealthServer
+from bot.transport.inbox_lease import InboxLeases
 from bot.transport.ingest import Poller, inbox_state, purge_handled
 from bot.transport.ordering import PerChatUpdateProcessor
 from bot.transport.retry import connect
@@ -50,7 +55,7 @@ class Runtime:
     services: Services
     sender: Sender
     # Where updates come in: long polling, or Telegram's pushes (WEBHOOK_URL).
-    ingress: Poller | WebhookServer
+    ingress: Poller | WebhookServer | PollerElection
     downloader: Downloader | None = None
     # Seconds between two SLA sweeps (the JobQueue job that fires due ladder steps).
     sweep_seconds: float = 5.0
@@ -64,6 +69,10 @@ class Runtime:
     # start, so that a bot restarted every night still purges).
     retention: Policy = field(default_factory=lambda: Policy.days(1095, 30))
     retention_seconds: float = 24 * 3600.0
+    # Several processes on one database (MULTI_PROCESS): this one's heartbeat and its
+    # per-chat inbox leases (docs/architecture.md).
+    fleet: Fleet | None = None
+    inbox: InboxLeases | None = None
 
     async def start(self) -> None:
         """Connect to Telegram, register commands, start handling, sending and polling."""
@@ -95,6 +104,8 @@ class Runtime:
             name="retention",
             data=self.retention,
         )
+        if self.fleet is not None:
+            await self.fleet.start()
         await self.sender.start()
         if self.downloader is not None:
             await self.downloader.start()
@@ -102,9 +113,13 @@ class Runtime:
         if self.health is not None:
             await self.health.start()
         deployment = self.services.deployment
+        mode = "webhook" if isinstance(self.ingress, WebhookServer) else "long polling"
+        if self.fleet is not None:  # the poller is elected: this one may only stand by
+            mode += "; one of several processes (MULTI_PROCESS)"
         log.info(
-            "bot @%s is running (long polling; deployment file %s: %d township(s), %d insurer(s))",
+            "bot @%s is running (%s; deployment file %s: %d township(s), %d insurer(s))",
             self.app.bot.username,
+            mode,
             self.deployment_path,
             len(deployment.townships),
             len(deployment.insurers),
@@ -115,6 +130,10 @@ class Runtime:
         if self.health is not None:
             await self.health.stop()
         await self.ingress.stop()
+        if self.inbox is not None:
+            await self.inbox.stop()
+        if self.fleet is not None:
+            await self.fleet.stop()
         for _ in range(100):  # give queued updates a moment to be handled
             if self.app.update_queue.empty():
                 break
@@ -191,15 +210,32 @@ def build_runtime(
     app.bot_data["services"] = svc
     handlers.register(app)
     app.add_error_handler(_log_error)
+    multi = settings.multi_process
+    lease = timedelta(seconds=settings.process_lease_seconds)
     throttle = Throttle(
         group_max_rate=settings.send_group_max_rate,
         group_period=settings.send_group_period_seconds,
         overall_max_rate=settings.send_overall_max_rate,
         overall_period=settings.send_overall_period_seconds,
+        # Send times go to other processes through the database: one clock for all.
+        monotonic=time.time if multi else time.monotonic,
     )
-    sender = Sender(app.bot, svc, throttle, bulk_kinds=wiring.BULK_KINDS)
+    fleet = Fleet(svc, throttle, lease=lease) if multi else None
+    inbox = None
+    if fleet is not None:
+        inbox = InboxLeases(app, svc, holder=fleet.holder, lease=lease)
+        fleet.on_beat.append(inbox.pick_up)
+    sender = Sender(
+        app.bot,
+        svc,
+        throttle,
+        bulk_kinds=wiring.BULK_KINDS,
+        lease=lease,
+        holder=fleet.holder if fleet else None,
+        shared_limits=multi,
+    )
     sender.handlers.update(wiring.sender_kinds(sender.handlers, svc))
-    ingress: Poller | WebhookServer
+    ingress: Poller | WebhookServer | PollerElection
     if settings.webhook_url:
         secret = settings.webhook_secret
         assert secret is not None  # `kuaipei run` and `kuaipei check` refuse a webhook without
@@ -210,6 +246,13 @@ def build_runtime(
             secret=secret.get_secret_value(),
             host=settings.webhook_listen,
             port=settings.webhook_port,
+            intake=inbox,
+        )
+    elif fleet is not None:
+        ingress = PollerElection(
+            Poller(app, svc, timeout=poll_timeout, intake=inbox),
+            svc.db,
+            retry=fleet.interval,
         )
     else:
         ingress = Poller(app, svc, timeout=poll_timeout)
@@ -229,6 +272,8 @@ def build_runtime(
         sweep_seconds=settings.sla_sweep_seconds,
         deployment_path=resolve_path(settings.kuaipei_config),
         retention=Policy.days(settings.retention_evidence_days, settings.retention_messages_days),
+        fleet=fleet,
+        inbox=inbox,
     )
 
 

@@ -60,6 +60,8 @@ settings read:
                                days evidence of finished cases, and delivered messages,
                                are kept (the daily purge)
   HEALTH_PORT, HEALTH_HOST     /healthz and /metrics (Prometheus) on this port (0: off)
+  MULTI_PROCESS                several processes on one PostgreSQL database (true/false)
+  PROCESS_LEASE_SECONDS        how long a dead process's chats wait for another
 """
 MIGRATE_SETTINGS = """\
 settings read:

@@ -210,6 +210,9 @@ class InboxUpdate(SQLModel, table=True):
     __tablename__ = "inbox_update"
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # The update's chat (0: none), so one process at a time handles a chat's updates in
+    # order (bot/transport/inbox_lease.py); NULL only on rows handled before it existed.
+    chat_id: int | None = tg_id_column(nullable=True, index=True)
     received_at: datetime = ts_column()
     claimed_at: datetime | None = ts_column(nullable=True)
     handled_at: datetime | None = ts_column(nullable=True, index=True)
@@ -441,6 +444,29 @@ class ChatLease(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     holder: str
     until: datetime = ts_column()
+    # A group's recent send times (epoch seconds) within its flood window: they travel with
+    # the lease, so the next process to send into the group keeps the limit (MULTI_PROCESS).
+    sent: list[float] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class InboxLease(SQLModel, table=True):
+    """Which process handles a chat's stored updates now, until when (MULTI_PROCESS): one
+    at a time per chat keeps them in update_id order (bot/transport/inbox_lease.py)."""
+
+    __tablename__ = "inbox_lease"
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    holder: str = Field(index=True)
+    until: datetime = ts_column()
+
+
+class BotProcess(SQLModel, table=True):
+    """A running bot process and its last heartbeat (MULTI_PROCESS): the live ones share
+    Telegram's overall send budget (bot/transport/fleet.py)."""
+
+    __tablename__ = "bot_process"
+    holder: str = Field(primary_key=True)
+    started_at: datetime = ts_column()
+    seen_at: datetime = ts_column()
 
 
 class DigestSent(SQLModel, table=True):

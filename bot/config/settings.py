@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     # the database and the media live: one policy for the whole installation.
     retention_evidence_days: int = Field(default=1095, ge=1, alias="RETENTION_EVIDENCE_DAYS")
     retention_messages_days: int = Field(default=30, ge=1, alias="RETENTION_MESSAGES_DAYS")
+    # Several bot processes on one PostgreSQL database (docs/architecture.md): per-chat
+    # inbox leases, one elected poller, the flood limits shared through the database.
+    multi_process: bool = Field(default=False, alias="MULTI_PROCESS")
+    # How long a process's chat leases (handling a chat's updates, sending into a chat)
+    # outlive it when it dies: another process takes the chat over after this.
+    process_lease_seconds: float = Field(default=20.0, gt=0, alias="PROCESS_LEASE_SECONDS")
 
     @field_validator(
         "kuaipei_config", "agreement_font", "webhook_url", "webhook_secret", mode="before"
@@ -82,6 +88,14 @@ class Settings(BaseSettings):
             return value
         if backend not in DATABASES:
             raise ValueError(f"unsupported database {backend!r}; use sqlite or postgresql")
+        return value
+
+    @field_validator("multi_process")
+    @classmethod
+    def _shared_database(cls, value: bool, info: ValidationInfo) -> bool:
+        url = info.data.get("database_url")
+        if value and url and make_url(url).get_backend_name() == "sqlite":
+            raise ValueError("needs a PostgreSQL DATABASE_URL (SQLite serves one process)")
         return value
 
     @field_validator("timezone")

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete
 from sqlalchemy import update as sql_update
@@ -39,6 +39,46 @@ RETENTION = timedelta(days=7)
 # How long the done-mark of an update that opened no transaction may wait to share one with
 # the next batch's storing (or with the other updates handled meanwhile).
 DONE_DELAY = 0.2  # seconds
+
+
+def chat_of(update: Update) -> int:
+    """The chat whose order an update keeps (0 for updates of no chat)."""
+    chat = update.effective_chat
+    return chat.id if chat is not None else 0
+
+
+class Intake(Protocol):
+    """Where stored updates go to be handled: PTB's queue in one process (QueueIntake),
+    per-chat leases with several (bot/transport/inbox_lease.py)."""
+
+    # Whether the storing transaction may claim the updates for this process. Not with
+    # several processes: the chat's lease holder, maybe another process, claims them.
+    claims_at_store: bool
+
+    async def replay(self) -> None:
+        """Hand on what a previous run left unhandled."""
+
+    async def deliver(self, updates: Sequence[Update]) -> None:
+        """Hand on updates just stored."""
+
+
+class QueueIntake:
+    """One process: straight into the application's queue (per-chat order in-process)."""
+
+    claims_at_store = True
+
+    def __init__(self, app: Application, svc: Services) -> None:
+        self.app, self.svc = app, svc
+
+    async def replay(self) -> None:
+        """Queue the stored updates a previous run did not finish, oldest first."""
+        for update in await unhandled_updates(self.svc, self.app):
+            await self.app.update_queue.put(update)
+
+    async def deliver(self, updates: Sequence[Update]) -> None:
+        """Queue updates just stored."""
+        for update in updates:
+            await self.app.update_queue.put(update)
 
 
 class InboxState:
@@ -141,13 +181,14 @@ async def store_updates(
                             payload=upd.to_dict(),
                             received_at=now,
                             claimed_at=claimed_at,
+                            chat_id=chat_of(upd),
                         )
                     )
                 elif row.handled_at is not None and row.received_at < now - REDELIVERY_WINDOW:
                     log.info("update id %s reused by Telegram: a new update", upd.update_id)
                     row.payload, row.received_at = upd.to_dict(), now
                     row.handled_at = row.error = None
-                    row.claimed_at = claimed_at
+                    row.claimed_at, row.chat_id = claimed_at, chat_of(upd)
                     session.add(row)
                 else:
                     continue
@@ -217,7 +258,10 @@ async def claim_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
         row = await session.get(InboxUpdate, update.update_id)
         if row is None:  # came in another way (webhook, tests): store it now
             row = InboxUpdate(
-                update_id=update.update_id, payload=update.to_dict(), received_at=svc.clock.now()
+                update_id=update.update_id,
+                payload=update.to_dict(),
+                received_at=svc.clock.now(),
+                chat_id=chat_of(update),
             )
         elif row.claimed_at is not None or row.handled_at is not None:
             log.info("update %s delivered again: ignored", update.update_id)
@@ -251,17 +295,22 @@ async def mark_handled(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
 class Poller:
     """Long polling that stores each batch before confirming it."""
 
-    def __init__(self, app: Application, svc: Services, *, timeout: int = 10) -> None:
+    def __init__(
+        self, app: Application, svc: Services, *, timeout: int = 10, intake: Intake | None = None
+    ) -> None:
         self.app = app
         self.svc = svc
         self.timeout = timeout
+        self.intake: Intake = intake or QueueIntake(app, svc)
         self._task: asyncio.Task[None] | None = None
+
+    def _state(self) -> InboxState | None:
+        return inbox_state(self.app.bot_data) if self.intake.claims_at_store else None
 
     async def start(self) -> None:
         """Replay what the last run left unhandled, then poll in the background."""
         await self.app.bot.delete_webhook(drop_pending_updates=False)
-        for update in await unhandled_updates(self.svc, self.app):
-            await self.app.update_queue.put(update)
+        await self.intake.replay()
         self._task = asyncio.create_task(self._run(), name="kuaipei-poller")
 
     async def stop(self) -> None:
@@ -279,7 +328,7 @@ class Poller:
                 updates = await self.app.bot.get_updates(
                     offset=offset, timeout=self.timeout, allowed_updates=Update.ALL_TYPES
                 )
-                await store_updates(self.svc, list(updates), state=inbox_state(self.app.bot_data))
+                await store_updates(self.svc, list(updates), state=self._state())
             except RetryAfter as exc:
                 await asyncio.sleep(retry_after_seconds(exc))
                 continue
@@ -294,7 +343,6 @@ class Poller:
                 backoff = min(backoff * 2, 30.0)
                 continue
             backoff = 1.0
-            for update in updates:
-                await self.app.update_queue.put(update)
+            await self.intake.deliver(updates)
             if updates:
                 offset = updates[-1].update_id + 1

@@ -164,6 +164,10 @@ class Sender(Deliveries):
         poll_interval: float = 1.0,
         bulk_kinds: frozenset[str] = frozenset(),
         card_settle: float = CARD_SETTLE,
+        *,
+        lease: timedelta = LEASE,
+        holder: str | None = None,
+        shared_limits: bool = False,
     ):
         self.bot = bot
         self.svc = svc
@@ -176,7 +180,11 @@ class Sender(Deliveries):
         # A lane that holds a card edit back wakes itself when the card has settled.
         self._wakeups: dict[int, asyncio.TimerHandle] = {}
         # Who this sender is among the processes sharing the database (chat leases).
-        self.holder = f"{HERE}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.holder = holder or f"{HERE}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.lease = lease
+        # Several processes (MULTI_PROCESS): a group's recent send times travel with its
+        # lease, so whoever sends into it next keeps the group's flood limit.
+        self.shared_limits = shared_limits
         self._lanes: dict[int, asyncio.Task[None]] = {}
         # Chats woken while their lane was running: the lane looks again before it ends.
         self._dirty: set[int] = set()
@@ -329,22 +337,27 @@ class Sender(Deliveries):
                 if item is None:
                     if settling:  # a card edit held to coalesce a burst: come back for it
                         self._wake_later(chat_id, min(settling.values()))
-                    if ours:
-                        await session.delete(lease)  # let go at once: nothing left to send
+                    if ours and lease is not None:
+                        await self._give_back(session, lease)  # nothing left to send
                     return _NOTHING
                 if item.kind in self.bulk_kinds:
                     wait = self.throttle.bulk_wait(chat_id, leave=BULK_LEAVES)
                     if wait > 0:
                         # Look again soon: the chat's own traffic, arriving meanwhile, goes first.
                         return min(wait, BULK_LOOK_AGAIN)
+                fresh: ChatLease | None = None
                 if not ours:
                     # Taking the chat over: what a stopped sender left `sending` comes
                     # back first, and may now be the next item.
-                    fresh = None
                     if lease is None:
-                        fresh = ChatLease(chat_id=chat_id, holder=self.holder, until=now + LEASE)
+                        fresh = ChatLease(
+                            chat_id=chat_id, holder=self.holder, until=now + self.lease
+                        )
                         session.add(fresh)
-                    if await self._reclaim(session, chat_id, lease.holder if lease else None):
+                    cut_off = await self._reclaim(session, chat_id, lease.holder if lease else None)
+                    if self.shared_limits and lease is not None:
+                        self._take_window(chat_id, lease.sent or [], cut_off)
+                    if cut_off:
                         items = await self._pending(session, chat_id)
                         item = self._next_due(
                             items, now, self.bulk_kinds, set(self._settling(items))
@@ -353,9 +366,12 @@ class Sender(Deliveries):
                             if fresh is not None:
                                 await session.delete(fresh)
                             return _NOTHING
-                if lease is not None:
-                    lease.holder, lease.until = self.holder, now + LEASE
-                    session.add(lease)
+                held = lease if lease is not None else fresh
+                if held is not None:
+                    held.holder, held.until = self.holder, now + self.lease
+                    if self.shared_limits and chat_id < 0:
+                        held.sent = self.throttle.group_times(chat_id)
+                    session.add(held)
                 conn = await session.connection()
                 result = await conn.execute(
                     update(OutboxItem)
@@ -372,6 +388,16 @@ class Sender(Deliveries):
             if finished is not None:
                 await self._finish(finished.item, finished.status, finished.error)
             return _BUSY
+
+    async def _give_back(self, session: AsyncSession, lease: ChatLease) -> None:
+        """Let go of a chat at once. With limits shared between processes the row stays,
+        run out, for the group's send times it carries to whoever sends there next."""
+        if self.shared_limits and lease.chat_id < 0:
+            lease.until = self.svc.clock.now()
+            lease.sent = self.throttle.group_times(lease.chat_id)
+            session.add(lease)
+        else:
+            await session.delete(lease)
 
     @staticmethod
     async def _pending(session: AsyncSession, chat_id: int) -> list[OutboxItem]:
@@ -425,17 +451,26 @@ class Sender(Deliveries):
             async with self.svc.db.transaction() as session:
                 lease = await session.get(ChatLease, chat_id, with_for_update=True)
                 if lease is None:
-                    session.add(ChatLease(chat_id=chat_id, holder=self.holder, until=now + LEASE))
+                    lease = ChatLease(chat_id=chat_id, holder=self.holder, until=now + self.lease)
                     # A sender stopped mid-item lets go of its chats too (stop() cancels a
                     # lane stuck in a long wait): what it left `sending` is orphaned.
                     await self._reclaim(session, chat_id, None)
                 elif lease.holder != self.holder:
                     if lease.until > now and not holder_is_dead(lease.holder):
                         return None
-                    await self._reclaim(session, chat_id, lease.holder)
-                if lease is not None:
-                    lease.holder, lease.until = self.holder, now + LEASE
-                    session.add(lease)
+                    cut_off = await self._reclaim(session, chat_id, lease.holder)
+                    if self.shared_limits:
+                        self._take_window(chat_id, lease.sent or [], cut_off)
+                    if cut_off:
+                        # What the last holder left is older than `item`: the lane looks
+                        # again (holding the chat now), so the chat's order is kept.
+                        lease.holder, lease.until = self.holder, now + self.lease
+                        session.add(lease)
+                        return False
+                lease.holder, lease.until = self.holder, now + self.lease
+                if self.shared_limits and chat_id < 0:
+                    lease.sent = self.throttle.group_times(chat_id)
+                session.add(lease)
                 conn = await session.connection()
                 result = await conn.execute(
                     update(OutboxItem)
@@ -448,6 +483,11 @@ class Sender(Deliveries):
                 return result.rowcount == 1
         except IntegrityError:  # another sender leased the chat first
             return None
+
+    def _take_window(self, chat_id: int, sent: list[float], cut_off: int) -> None:
+        # The sends of the process that held the group before; one it was making when it
+        # died was never written down, so count it as made just now.
+        self.throttle.seed_group(chat_id, sent, now=min(cut_off, 1))
 
     async def _reclaim(self, session: AsyncSession, chat_id: int, holder: str | None) -> int:
         """Take over what a sender that stopped (`holder`; None: any other) left `sending`;
@@ -482,7 +522,7 @@ class Sender(Deliveries):
             async with self.svc.db.transaction() as session:
                 lease = await session.get(ChatLease, chat_id)
                 if lease is not None and lease.holder == self.holder:
-                    await session.delete(lease)
+                    await self._give_back(session, lease)
 
     @staticmethod
     def _next_due(
@@ -543,9 +583,7 @@ class Sender(Deliveries):
 
     async def _finish(self, item: OutboxItem, status: OutboxStatus, error: str | None) -> None:
         async with self.svc.db.transaction() as session:
-            await self._write_outcome(
-                session, _Outcome(item, status, error, self.svc.clock.now())
-            )
+            await self._write_outcome(session, _Outcome(item, status, error, self.svc.clock.now()))
 
     @staticmethod
     async def _write_outcome(session: AsyncSession, outcome: _Outcome) -> None:

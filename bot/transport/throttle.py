@@ -36,6 +36,19 @@ class SlidingWindow:
         """Count one event now."""
         self._events.append(self._monotonic())
 
+    def times(self) -> list[float]:
+        """The events still inside the window, oldest first."""
+        now = self._monotonic()
+        return [t for t in self._events if t > now - self.period]
+
+    def merge(self, times: list[float]) -> None:
+        """Count events another process recorded (same clock), keeping the window sorted."""
+        now = self._monotonic()
+        known = set(self._events)
+        fresh = [t for t in times if t > now - self.period and t not in known]
+        if fresh:
+            self._events = deque(sorted([*self._events, *fresh]))
+
 
 class Throttle:
     """Per-group and overall windows shared by every send of one bot."""
@@ -51,6 +64,8 @@ class Throttle:
         margin: float = 0.05,
     ) -> None:
         self._group_args = (group_max_rate, group_period)
+        # The whole overall budget; with several processes each gets a share of it.
+        self.overall_budget = overall_max_rate
         self._monotonic = monotonic
         self._overall = SlidingWindow(overall_max_rate, overall_period, monotonic)
         self._groups: dict[int, SlidingWindow] = {}
@@ -65,6 +80,24 @@ class Throttle:
         if window is None:
             window = self._groups[chat_id] = SlidingWindow(*self._group_args, self._monotonic)
         return window
+
+    def share_overall(self, rate: int) -> None:
+        """This process's part of the overall budget (several processes split it)."""
+        self._overall.max_rate = max(1, rate)
+
+    def group_times(self, chat_id: int) -> list[float]:
+        """A group's recent send times, for the next process that sends into it."""
+        group = self._groups.get(chat_id)
+        return group.times() if group is not None else []
+
+    def seed_group(self, chat_id: int, times: list[float], *, now: int = 0) -> None:
+        """Count the sends another process made into a group it held before us, and `now`
+        more as made just now (sends it was making when it died)."""
+        group = self._group(chat_id)
+        if group is not None:
+            group.merge(times)
+            for _ in range(now):
+                group.record()
 
     def bulk_wait(self, chat_id: int, *, leave: float) -> float:
         """Seconds until a bulk message may go: it may use a chat's window only while at

@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.kernel.services import Services
-from bot.transport.ingest import inbox_state, store_updates, unhandled_updates
+from bot.transport.ingest import Intake, QueueIntake, inbox_state, store_updates
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,10 @@ class WebhookServer:
         secret: str,
         host: str,
         port: int,
+        intake: Intake | None = None,
     ) -> None:
         self.app, self.svc = app, svc
+        self.intake: Intake = intake or QueueIntake(app, svc)
         self.url, self.host, self.port = url, host, port
         self._secret = secret.encode()
         self.path = urlsplit(url).path or "/"
@@ -48,8 +50,7 @@ class WebhookServer:
 
     async def start(self) -> None:
         """Replay what the last run left unhandled, listen, then tell Telegram where."""
-        for update in await unhandled_updates(self.svc, self.app):
-            await self.app.update_queue.put(update)
+        await self.intake.replay()
         server = web.Application(client_max_size=10 * 1024 * 1024)
         server.router.add_post(self.path, self._receive)
         self._runner = web.AppRunner(server, access_log=None)
@@ -83,9 +84,10 @@ class WebhookServer:
         if update is None:
             return web.Response(status=400, text="not an update")
         try:
-            await store_updates(self.svc, [update], state=inbox_state(self.app.bot_data))
+            state = inbox_state(self.app.bot_data) if self.intake.claims_at_store else None
+            await store_updates(self.svc, [update], state=state)
         except Exception:
             log.exception("update %s could not be stored; Telegram will retry", update.update_id)
             return web.Response(status=500, text="not stored")
-        await self.app.update_queue.put(update)
+        await self.intake.deliver([update])
         return web.Response(status=200)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
@@ -10,7 +14,38 @@ from sqlmodel import select
 from bot.app import Runtime
 from sandbox import Sandbox
 from storage.models import Case, InboxUpdate, Photo
-from tests.e2e.conftest import World
+from tests.e2e.conftest import GROUP_RATE, TOKEN, World
+
+
+def bot_env(world: World, database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `kuaipei run` OS process against the local Telegram."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KUAIPEI_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=world.sb.base_url,
+        TELEGRAM_FILE_BASE_URL=world.sb.file_base_url,
+        DATABASE_URL=database_url,
+        MEDIA_DIR=str(tmp_path / "media"),
+        SEND_GROUP_MAX_RATE=str(GROUP_RATE[0]),
+        SEND_GROUP_PERIOD_SECONDS=str(GROUP_RATE[1]),
+        LOG_LEVEL="DEBUG",
+    )
+    env.update(extra)
+    return env
+
+
+async def start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    """`kuaipei run` as its own OS process, its log appended to `log`."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=log.open("ab"),
+        cwd=str(Path(__file__).resolve().parents[2]),
+    )
 
 
 def bot_messages(sb: Sandbox, chat_id: int, thread_id: int | None = None) -> list[dict[str, Any]]:

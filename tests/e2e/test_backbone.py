@@ -20,6 +20,7 @@ from storage.models import Case, InboxUpdate, OutboxItem, Photo
 from tests.e2e.conftest import GROUP_RATE, TOKEN, World, eventually
 from tests.e2e.helpers import (
     all_handled,
+    bot_env,
     bot_messages,
     calls,
     card_shows,
@@ -28,6 +29,7 @@ from tests.e2e.helpers import (
     photos_of,
     register,
     service_messages,
+    start_bot,
     text_of,
 )
 
@@ -123,39 +125,11 @@ async def test_token_never_logged_at_debug(
     assert TOKEN not in caplog.text
 
 
-def _bot_env(world: World, database_url: str, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KUAIPEI_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=world.sb.base_url,
-        TELEGRAM_FILE_BASE_URL=world.sb.file_base_url,
-        DATABASE_URL=database_url,
-        MEDIA_DIR=str(tmp_path / "media"),
-        SEND_GROUP_MAX_RATE=str(GROUP_RATE[0]),
-        SEND_GROUP_PERIOD_SECONDS=str(GROUP_RATE[1]),
-        LOG_LEVEL="DEBUG",
-    )
-    return env
-
-
-async def _start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=log.open("ab"),
-        cwd=str(Path(__file__).resolve().parents[2]),
-    )
-
-
 async def test_sigkill_mid_album_then_restart_loses_and_repeats_nothing(
     world: World, database_url: str, tmp_path: Path
 ):
     sb = world.sb
-    env = _bot_env(world, database_url, tmp_path)
+    env = bot_env(world, database_url, tmp_path)
     log = tmp_path / "bot.log"
     db = Database(database_url)
 
@@ -163,7 +137,7 @@ async def test_sigkill_mid_album_then_restart_loses_and_repeats_nothing(
         async with db.session() as s:
             return len((await s.exec(select(Photo))).all())
 
-    proc = await _start_bot(env, log)
+    proc = await start_bot(env, log)
     album = sb.new_media_group_id()
     try:
         await register(world, world.forum, "花石镇")
@@ -179,7 +153,7 @@ async def test_sigkill_mid_album_then_restart_loses_and_repeats_nothing(
         for i in range(3, 6):
             sb.send_album_part(world.forum, world.assistant, scene_photo(i), album)
 
-        proc = await _start_bot(env, log)
+        proc = await start_bot(env, log)
         await eventually(lambda: card_shows(sb, world.forum, 6), timeout=30)
         sb.send_text(
             world.forum, world.assistant, "/help"

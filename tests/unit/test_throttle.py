@@ -70,3 +70,34 @@ async def test_throttle_limits_groups_but_not_private_chats_per_group_window(
     assert slept == []
     await throttle.acquire(-100)  # the third in the group's window waits out the first
     assert sum(slept) == pytest.approx(100.0, abs=0.1)
+
+
+def test_a_groups_window_travels_to_the_next_sender():
+    clock = FakeTime()
+    first = Throttle(group_max_rate=3, group_period=10.0, monotonic=clock)
+    group = -100
+    for _ in range(3):
+        first._group(group).record()  # type: ignore[union-attr]
+        clock.t += 1
+    sent = first.group_times(group)
+    assert sent == [1000.0, 1001.0, 1002.0]
+
+    second = Throttle(group_max_rate=3, group_period=10.0, monotonic=clock)
+    assert second.bulk_wait(group, leave=0.0) == 0  # knows nothing yet
+    second.seed_group(group, [*sent, 990.0])  # what fell out of the window is ignored
+    second.seed_group(group, sent)  # seeding twice counts nothing twice
+    assert second.group_times(group) == sent
+    assert second._group(group).wait_time() == pytest.approx(7.0)  # type: ignore[union-attr]
+    assert second.group_times(42) == [] and first.group_times(-7) == []
+
+
+def test_a_share_of_the_overall_budget_limits_this_process():
+    clock = FakeTime()
+    t = Throttle(overall_max_rate=30, overall_period=1.0, monotonic=clock)
+    t.share_overall(15)
+    for _ in range(15):
+        assert t._overall.wait_time() == 0
+        t._overall.record()
+    assert t._overall.wait_time() > 0
+    t.share_overall(0)  # never below one a period
+    assert t._overall.max_rate == 1 and t.overall_budget == 30
