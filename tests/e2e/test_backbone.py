@@ -14,6 +14,7 @@ import pytest
 from sqlmodel import select
 
 from bot.app import Runtime
+from sandbox import Sandbox
 from sandbox.photos import scene_photo
 from storage.db import Database
 from storage.models import Case, InboxUpdate, OutboxItem, Photo
@@ -140,6 +141,7 @@ async def test_sigkill_mid_album_then_restart_loses_and_repeats_nothing(
     proc = await start_bot(env, log)
     album = sb.new_media_group_id()
     try:
+        await _polling(sb, proc, since=0)
         await register(world, world.forum, "花石镇")
         for i in range(3):
             sb.send_album_part(world.forum, world.assistant, scene_photo(i), album)
@@ -153,7 +155,9 @@ async def test_sigkill_mid_album_then_restart_loses_and_repeats_nothing(
         for i in range(3, 6):
             sb.send_album_part(world.forum, world.assistant, scene_photo(i), album)
 
+        polls = len(sb.calls_to("getUpdates"))
         proc = await start_bot(env, log)
+        await _polling(sb, proc, since=polls)
         await eventually(lambda: card_shows(sb, world.forum, 6), timeout=30)
         sb.send_text(
             world.forum, world.assistant, "/help"
@@ -180,6 +184,16 @@ async def test_sigkill_mid_album_then_restart_loses_and_repeats_nothing(
     output = log.read_text(encoding="utf-8", errors="replace")
     assert "DEBUG" in output  # the bot really logged at DEBUG
     assert TOKEN not in output and TOKEN.replace(":", "%3A") not in output
+
+
+async def _polling(sb: Sandbox, proc: asyncio.subprocess.Process, *, since: int) -> None:
+    """Wait until the new process polls: its start (imports, migrations) is not what is
+    timed here, and on a machine busy with other tests it takes longer than any step."""
+    await sb.wait_for(
+        lambda: len(sb.calls_to("getUpdates")) > since or proc.returncode is not None,
+        timeout=90,
+    )
+    assert proc.returncode is None, "the bot exited at start"
 
 
 async def _sender_idle(db: Database) -> bool:
