@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
@@ -52,6 +52,10 @@ BULK_LEAVES = 0.25
 BULK_LOOK_AGAIN = 0.2  # seconds
 # How long a sender holds a chat without delivering before another process may take it.
 LEASE = timedelta(seconds=20)
+# Waits between attempts to record how a call ended when the database refuses the write
+# (SQLite busy past its timeout, a PostgreSQL connection lost): the outcome is a fact that
+# only this process knows, so it is written again rather than the item left `sending`.
+RECORD_RETRY = (0.2, 0.5, 1.0, 2.0, 5.0)
 # Kinds whose every call is idempotent (edits, topic renames, closing, reopening): one cut
 # off mid-call is simply sent again. Every other kind makes at least one call a repeat
 # would duplicate, so the bound of docs/architecture.md applies to it.
@@ -215,6 +219,8 @@ class Sender(Deliveries):
     async def _lane(self, chat_id: int) -> None:
         try:
             await self._run_lane(chat_id)
+        except Exception:  # the next poll starts the lane again
+            log.exception("sender lane of chat %s failed", chat_id)
         finally:
             await self._let_go(chat_id)
 
@@ -348,21 +354,47 @@ class Sender(Deliveries):
             return
         await self._finish(item, OutboxStatus.DONE, None)
 
+    async def _recorded(self, write: Callable[[], Awaitable[T]]) -> T:
+        """Run `write` (one transaction recording a call's outcome) until the database
+        takes it. Stopping gives up: the item stays `sending` and the next sender takes it
+        over as a sender that died mid-item (docs/architecture.md)."""
+        attempt = 0
+        while True:
+            try:
+                return await write()
+            except OperationalError as exc:
+                if self._stopping:
+                    raise
+                wait = RECORD_RETRY[min(attempt, len(RECORD_RETRY) - 1)]
+                attempt += 1
+                log.warning(
+                    "recording an outbox outcome failed (%s), again in %s s", exc.orig, wait
+                )
+                await asyncio.sleep(wait)
+
     async def _finish(self, item: OutboxItem, status: OutboxStatus, error: str | None) -> None:
-        async with self.svc.db.transaction() as session:
-            row = await session.get(OutboxItem, item.id)
-            if row is not None:
-                row.status, row.error, row.done_at = status, error, self.svc.clock.now()
-                session.add(row)
+        async def write() -> None:
+            async with self.svc.db.transaction() as session:
+                row = await session.get(OutboxItem, item.id)
+                if row is not None:
+                    row.status, row.error, row.done_at = status, error, self.svc.clock.now()
+                    session.add(row)
+
+        await self._recorded(write)
 
     async def _postpone(self, item: OutboxItem, error: str) -> None:
-        async with self.svc.db.transaction() as session:
-            row = await session.get(OutboxItem, item.id)
-            if row is None:
-                return
-            self._back_off(row, error)
-            session.add(row)
-        log.info("outbox item %s postponed (%s attempts): %s", item.id, row.attempts, error)
+        async def write() -> OutboxItem | None:
+            async with self.svc.db.transaction() as session:
+                row = await session.get(OutboxItem, item.id)
+                if row is None:
+                    return None
+                self._back_off(row, error)
+                session.add(row)
+                return row
+
+        row = await self._recorded(write)
+        if row is not None:
+            log.info("outbox item %s postponed (%s attempts): %s", item.id, row.attempts, error)
 
     def _back_off(self, row: OutboxItem, error: str) -> None:
         row.attempts += 1
@@ -373,12 +405,15 @@ class Sender(Deliveries):
 
     async def _ambiguous(self, item: OutboxItem, call: str, error: str) -> None:
         """A lost answer to `call`: repeat the item once, or end it (see note_ambiguity)."""
-        async with self.svc.db.transaction() as session:
-            row = await session.get(OutboxItem, item.id)
-            if row is None:
-                return
-            repeat = self.settle_ambiguity(session, row, call, error)
-        if repeat:
+
+        async def write() -> bool:
+            async with self.svc.db.transaction() as session:
+                row = await session.get(OutboxItem, item.id)
+                if row is None:
+                    return False
+                return self.settle_ambiguity(session, row, call, error)
+
+        if await self._recorded(write):
             log.warning(
                 "outbox item %s (%s): %s answer lost, repeating once: %s",
                 item.id,
