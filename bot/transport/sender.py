@@ -210,8 +210,19 @@ class Sender(Deliveries):
                 .where(OutboxItem.status == OutboxStatus.PENDING)
                 .distinct()
             )
-            chats = list((await session.exec(stmt)).all())
-        for chat_id in chats:
+            chats = set((await session.exec(stmt)).all())
+            # A chat whose last item a dead sender left `sending` has nothing pending that
+            # would start its lane: it is looked at for a takeover too (see _adopt).
+            stmt = (
+                select(OutboxItem.chat_id)
+                .where(
+                    OutboxItem.status == OutboxStatus.SENDING,
+                    col(OutboxItem.claimed_by) != self.holder,
+                )
+                .distinct()
+            )
+            chats.update((await session.exec(stmt)).all())
+        for chat_id in sorted(chats):
             lane = self._lanes.get(chat_id)
             if lane is None or lane.done():
                 self._lanes[chat_id] = asyncio.create_task(self._lane(chat_id))
@@ -236,6 +247,8 @@ class Sender(Deliveries):
                 items = list((await session.exec(stmt)).all())
             item = self._next_due(items, self.svc.clock.now(), self.bulk_kinds)
             if item is None:
+                if await self._adopt(chat_id):
+                    continue  # what a stopped sender left is pending (or ended) now
                 return  # the poll starts the lane again when something is due
             if item.kind in self.bulk_kinds:
                 wait = self.throttle.bulk_wait(chat_id, leave=BULK_LEAVES)
@@ -280,6 +293,36 @@ class Sender(Deliveries):
                 return result.rowcount == 1
         except IntegrityError:  # another sender leased the chat first
             return None
+
+    async def _adopt(self, chat_id: int) -> bool:
+        """Take over the chat's items a stopped sender left `sending` when nothing else of
+        the chat is due (`_claim` does it on the way otherwise): True when there were any."""
+        now = self.svc.clock.now()
+        try:
+            async with self.svc.db.transaction() as session:
+                stmt = select(OutboxItem.id).where(
+                    OutboxItem.chat_id == chat_id,
+                    OutboxItem.status == OutboxStatus.SENDING,
+                    col(OutboxItem.claimed_by) != self.holder,
+                )
+                if (await session.exec(stmt.limit(1))).first() is None:
+                    return False
+                lease = await session.get(ChatLease, chat_id, with_for_update=True)
+                if lease is None:
+                    session.add(ChatLease(chat_id=chat_id, holder=self.holder, until=now + LEASE))
+                    await self._reclaim(session, chat_id, None)
+                    return True
+                if lease.holder == self.holder:
+                    await self._reclaim(session, chat_id, None)
+                    return True
+                if lease.until > now and not holder_is_dead(lease.holder):
+                    return False  # its holder is alive and may still answer for them
+                await self._reclaim(session, chat_id, lease.holder)
+                lease.holder, lease.until = self.holder, now + LEASE
+                session.add(lease)
+                return True
+        except IntegrityError:  # another sender leased the chat first
+            return False
 
     async def _reclaim(self, session: AsyncSession, chat_id: int, holder: str | None) -> None:
         """Take over what a sender that stopped (`holder`; None: any other) left `sending`.

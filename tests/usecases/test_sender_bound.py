@@ -303,3 +303,28 @@ async def test_an_outcome_the_database_refuses_at_first_is_recorded_not_left_sen
     row = await _row(svc, item)
     assert (row.status, row.ambiguous) == (OutboxStatus.DONE, 0)
     assert fake.calls == ["send_message"]
+
+
+async def test_a_chats_last_item_left_sending_by_a_dead_sender_is_taken_over(
+    svc: Services, sender: Sender, fake: FakeBot
+):
+    # Killed mid-send with nothing else of the chat pending: no new item would start the
+    # chat's lane, yet the item must not wait for one.
+    send = await _queue(svc, "send_text", {"text": "请各方驾驶人点击"})
+    await _left_sending(svc, send, _dead_holder())
+    await sender._spawn_lanes()
+    assert CHAT in sender._lanes
+    await sender._lanes[CHAT]
+    row = await _row(svc, send)
+    assert (row.status, row.ambiguous, row.ambiguous_calls) == (OutboxStatus.DONE, 1, "*")
+    assert fake.calls == ["send_message"]
+    async with svc.db.session() as s:
+        assert await s.get(ChatLease, CHAT) is None  # given back when the lane ran dry
+
+
+async def test_a_live_senders_item_in_flight_is_not_adopted(svc: Services, sender: Sender):
+    send = await _queue(svc, "send_text", {"text": "卡片"})
+    await _left_sending(svc, send, f"{HERE}:{os.getppid()}:alive")
+    await sender._spawn_lanes()
+    await sender._lanes[CHAT]
+    assert (await _row(svc, send)).status == OutboxStatus.SENDING
