@@ -222,8 +222,8 @@ class Chaos:
 
     `album` and `decision` are called by the case scripts (between the parts of an album,
     right after an insurer's decision is pressed); `send` waits for an outbox row in
-    `sending` (a Telegram call in flight); `sweep` is any moment, while the SLA sweep runs
-    every half second.
+    `sending` (a Telegram call in flight) that is not a repeat already; `sweep` is any
+    moment, while the SLA sweep runs every half second.
     """
 
     def __init__(self, fleet: Fleet, db: Reader, config: DayConfig) -> None:
@@ -275,8 +275,16 @@ class Chaos:
             await asyncio.sleep(0.03)
 
     async def _sending(self) -> bool:
+        # Not an item already repeated after a lost answer or a takeover: right after a
+        # restart the repeat is the first call in flight, so the next kill would hit the
+        # same item again far more often than chance, and a second ambiguity ends an item
+        # by design (docs/architecture.md).
         async with self.db.session() as s:
-            stmt = select(OutboxItem.id).where(OutboxItem.status == "sending").limit(1)
+            stmt = (
+                select(OutboxItem.id)
+                .where(OutboxItem.status == "sending", OutboxItem.ambiguous == 0)
+                .limit(1)
+            )
             return (await s.exec(stmt)).first() is not None
 
     def start(self) -> None:
