@@ -79,6 +79,13 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", type=float, default=0.0, help="also play the fault day")
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--mode", choices=MODES, default="polling")
+    parser.add_argument(
+        "--min-gap",
+        type=float,
+        default=2.0,
+        help="seconds between two kills (from the restart's spawn; the bot needs ~3 s to "
+        "come up, so below ~6 s a kill often lands on the takeovers of the last one)",
+    )
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--skip-crash", action="store_true", help="play only the fault day")
     args = parser.parse_args(argv)
@@ -89,6 +96,7 @@ async def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         processes=args.processes,
         mode=args.mode,
+        min_gap=args.min_gap,
     )
     ok = True
     if not args.skip_crash:
