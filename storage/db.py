@@ -150,6 +150,13 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
     _cursor_cls = _OneTripCursor
 
 
+# How long a SQLite transaction waits for the write lock (every transaction, reads too,
+# begins IMMEDIATE). SQLite's busy wait is not a queue: on a loaded machine, with the
+# sender's lanes, the handlers and the sweep all asking, one connection was starved past
+# 5 s (the crash day of tests/e2e/day.py), and an update failed for good on it.
+SQLITE_BUSY_MS = 30_000
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine; SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE."""
     aurl = async_url(url)
@@ -171,7 +178,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
         # In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit survives
         # the process being killed (the inbox's and outbox's crash promise), and the file

@@ -30,6 +30,10 @@ async def receive_text(svc: Services, m: IncomingText) -> str:
             return "unregistered"
         if m.edited:
             return await _edited(session, svc, m)
+        if await session.get(MessageInput, (m.chat_id, m.message_id)) is not None:
+            # Taken already: its handling committed, then the process died before the
+            # update was marked handled, and the restart replays it (bot/transport/ingest.py).
+            return "already taken"
         case = await q.case_in_thread(
             session,
             chat_id=m.chat_id,

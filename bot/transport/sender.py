@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
@@ -54,6 +54,10 @@ BULK_LEAVES = 0.25
 BULK_LOOK_AGAIN = 0.2  # seconds
 # How long a sender holds a chat without delivering before another process may take it.
 LEASE = timedelta(seconds=20)
+# Waits between attempts to record how a call ended when the database refuses the write
+# (SQLite busy past its timeout, a PostgreSQL connection lost): the outcome is a fact that
+# only this process knows, so it is written again rather than the item left `sending`.
+RECORD_RETRY = (0.2, 0.5, 1.0, 2.0, 5.0)
 # Kinds whose every call is idempotent (edits, topic renames, closing, reopening): one cut
 # off mid-call is simply sent again. Every other kind makes at least one call a repeat
 # would duplicate, so the bound of docs/architecture.md applies to it.
@@ -268,14 +272,27 @@ class Sender(Deliveries):
                 .where(OutboxItem.status == OutboxStatus.PENDING)
                 .distinct()
             )
-            chats = list((await session.exec(stmt)).all())
-        for chat_id in chats:
+            chats = set((await session.exec(stmt)).all())
+            # A chat whose last item a dead sender left `sending` has nothing pending that
+            # would start its lane: it is looked at for a takeover too (see _adopt).
+            stmt = (
+                select(OutboxItem.chat_id)
+                .where(
+                    OutboxItem.status == OutboxStatus.SENDING,
+                    col(OutboxItem.claimed_by) != self.holder,
+                )
+                .distinct()
+            )
+            chats.update((await session.exec(stmt)).all())
+        for chat_id in sorted(chats):
             self._wake(chat_id)
 
     async def _lane(self, chat_id: int) -> None:
         let_go = False
         try:
             let_go = await self._run_lane(chat_id)
+        except Exception:  # the next poll starts the lane again
+            log.exception("sender lane of chat %s failed", chat_id)
         finally:
             if not let_go:
                 await self._let_go(chat_id)
@@ -303,6 +320,8 @@ class Sender(Deliveries):
                 if taken is _NOTHING:
                     if chat_id in self._dirty:
                         continue  # queued while this lane looked
+                    if await self._adopt(chat_id):
+                        continue  # what a stopped sender left is pending (or ended) now
                     return True  # the poll starts the lane again when something is due
                 if isinstance(taken, float):  # a bulk item waits for the chat's own traffic
                     await asyncio.sleep(taken)
@@ -486,6 +505,36 @@ class Sender(Deliveries):
         # died was never written down, so count it as made just now.
         self.throttle.seed_group(chat_id, sent, now=min(cut_off, 1))
 
+    async def _adopt(self, chat_id: int) -> bool:
+        """Take over the chat's items a stopped sender left `sending` when nothing else of
+        the chat is due (`_claim` does it on the way otherwise): True when there were any."""
+        now = self.svc.clock.now()
+        try:
+            async with self.svc.db.transaction() as session:
+                stmt = select(OutboxItem.id).where(
+                    OutboxItem.chat_id == chat_id,
+                    OutboxItem.status == OutboxStatus.SENDING,
+                    col(OutboxItem.claimed_by) != self.holder,
+                )
+                if (await session.exec(stmt.limit(1))).first() is None:
+                    return False
+                lease = await session.get(ChatLease, chat_id, with_for_update=True)
+                if lease is None:
+                    session.add(ChatLease(chat_id=chat_id, holder=self.holder, until=now + self.lease))
+                    await self._reclaim(session, chat_id, None)
+                    return True
+                if lease.holder == self.holder:
+                    await self._reclaim(session, chat_id, None)
+                    return True
+                if lease.until > now and not holder_is_dead(lease.holder):
+                    return False  # its holder is alive and may still answer for them
+                await self._reclaim(session, chat_id, lease.holder)
+                lease.holder, lease.until = self.holder, now + self.lease
+                session.add(lease)
+                return True
+        except IntegrityError:  # another sender leased the chat first
+            return False
+
     async def _reclaim(self, session: AsyncSession, chat_id: int, holder: str | None) -> int:
         """Take over what a sender that stopped (`holder`; None: any other) left `sending`;
         how many items that was.
@@ -578,9 +627,31 @@ class Sender(Deliveries):
             return None
         return _Outcome(item, OutboxStatus.DONE, None, self.svc.clock.now())
 
+    async def _recorded(self, write: Callable[[], Awaitable[T]]) -> T:
+        """Run `write` (one transaction recording a call's outcome) until the database
+        takes it. Stopping gives up: the item stays `sending` and the next sender takes it
+        over as a sender that died mid-item (docs/architecture.md)."""
+        attempt = 0
+        while True:
+            try:
+                return await write()
+            except OperationalError as exc:
+                if self._stopping:
+                    raise
+                wait = RECORD_RETRY[min(attempt, len(RECORD_RETRY) - 1)]
+                attempt += 1
+                log.warning(
+                    "recording an outbox outcome failed (%s), again in %s s", exc.orig, wait
+                )
+                await asyncio.sleep(wait)
+
     async def _finish(self, item: OutboxItem, status: OutboxStatus, error: str | None) -> None:
-        async with self.svc.db.transaction() as session:
-            await self._write_outcome(session, _Outcome(item, status, error, self.svc.clock.now()))
+        async def write() -> None:
+            async with self.svc.db.transaction() as session:
+                outcome = _Outcome(item, status, error, self.svc.clock.now())
+                await self._write_outcome(session, outcome)
+
+        await self._recorded(write)
 
     @staticmethod
     async def _write_outcome(session: AsyncSession, outcome: _Outcome) -> None:
@@ -592,13 +663,18 @@ class Sender(Deliveries):
         )
 
     async def _postpone(self, item: OutboxItem, error: str) -> None:
-        async with self.svc.db.transaction() as session:
-            row = await session.get(OutboxItem, item.id)
-            if row is None:
-                return
-            self._back_off(row, error)
-            session.add(row)
-        log.info("outbox item %s postponed (%s attempts): %s", item.id, row.attempts, error)
+        async def write() -> OutboxItem | None:
+            async with self.svc.db.transaction() as session:
+                row = await session.get(OutboxItem, item.id)
+                if row is None:
+                    return None
+                self._back_off(row, error)
+                session.add(row)
+                return row
+
+        row = await self._recorded(write)
+        if row is not None:
+            log.info("outbox item %s postponed (%s attempts): %s", item.id, row.attempts, error)
 
     def _back_off(self, row: OutboxItem, error: str) -> None:
         row.attempts += 1
@@ -609,12 +685,15 @@ class Sender(Deliveries):
 
     async def _ambiguous(self, item: OutboxItem, call: str, error: str) -> None:
         """A lost answer to `call`: repeat the item once, or end it (see note_ambiguity)."""
-        async with self.svc.db.transaction() as session:
-            row = await session.get(OutboxItem, item.id)
-            if row is None:
-                return
-            repeat = self.settle_ambiguity(session, row, call, error)
-        if repeat:
+
+        async def write() -> bool:
+            async with self.svc.db.transaction() as session:
+                row = await session.get(OutboxItem, item.id)
+                if row is None:
+                    return False
+                return self.settle_ambiguity(session, row, call, error)
+
+        if await self._recorded(write):
             log.warning(
                 "outbox item %s (%s): %s answer lost, repeating once: %s",
                 item.id,

@@ -12,23 +12,29 @@ bench.crash_day` plays the full one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
+import re
 import signal
+import socket
 import sys
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config.deployment import EXAMPLE_FILE
 from sandbox import Sandbox
 from sandbox.photos import scene_photo
-from storage.db import Database
+from storage.db import async_url, create_engine, is_sqlite
 from storage.models import Case, CaseMessage, InboxUpdate, OutboxItem, Photo
 from tests.e2e.helpers import bot_messages, button_data_of, text_of
 
@@ -44,6 +50,8 @@ CHECKS = (
     ("双方对事实", "无争议"),
 )
 KILL_MOMENTS = ("album", "decision", "send", "sweep")
+MODES = ("polling", "webhook")
+WEBHOOK_SECRET = "day_webhook-secret"
 WAIT = 45.0
 DIGITS = "零一二三四五六七八九"
 
@@ -65,6 +73,8 @@ class DayConfig:
     seed: int = 1
     processes: int = 1  # bot processes (polling: one; several need a shared PostgreSQL)
     min_gap: float = 2.0  # seconds between two kills
+    kill_chance: float = 0.5  # at a script's moment (album, decision): kill with this chance
+    mode: str = "polling"  # or "webhook": the sandbox pushes to the URL of setWebhook
 
 
 @dataclass
@@ -80,6 +90,8 @@ class DayReport:
     faults: Counter[str] = field(default_factory=Counter)
     rate_limited: int = 0
     cases: Counter[str] = field(default_factory=Counter)
+    log_lines: int = 0  # the bot processes' stderr, at DEBUG
+    leaks: list[str] = field(default_factory=list)  # log lines with a secret or personal data
 
     def summary(self) -> str:
         kills = ", ".join(f"{k} {n}" for k, n in sorted(self.kills.items())) or "none"
@@ -89,7 +101,8 @@ class DayReport:
             f"bot messages: {self.bot_messages}; cases: {dict(self.cases)}; "
             f"duplicates: {self.duplicates} (bound: {self.ambiguous_repeats} ambiguous "
             f"repeats recorded, {self.not_repeated} not repeated); lost: {len(self.lost)}; "
-            f"faults injected: {faults}; 429s from the limits: {self.rate_limited}"
+            f"faults injected: {faults}; 429s from the limits: {self.rate_limited}; "
+            f"log lines: {self.log_lines}, leaking: {len(self.leaks)}"
         )
 
 
@@ -101,6 +114,63 @@ def deployment_file(workdir: Path, people: list[dict[str, Any]]) -> Path:
     path = workdir / "deployment.yaml"
     path.write_text(text.replace("\npeople:\n", "\npeople:\n" + lines, 1), encoding="utf-8")
     return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bot_envs(config: DayConfig, base: dict[str, str]) -> list[dict[str, str]]:
+    """One environment per bot process. Webhook mode is one process on a fixed port, so a
+    restarted process listens where the sandbox keeps pushing (several processes behind
+    one webhook address are a separate transport, plugged in here as more environments)."""
+    if config.mode == "polling":
+        return [dict(base) for _ in range(config.processes)]
+    assert config.mode == "webhook", f"mode is one of {MODES}"
+    assert config.processes == 1, "webhook mode plays one bot process"
+    port = _free_port()
+    return [
+        dict(
+            base,
+            WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
+            WEBHOOK_SECRET=WEBHOOK_SECRET,
+            WEBHOOK_LISTEN="127.0.0.1",
+            WEBHOOK_PORT=str(port),
+        )
+    ]
+
+
+class Reader:
+    """The harness's view of the bot's database: reads only.
+
+    On SQLite the bot's `Database` begins every transaction, reads too, with BEGIN
+    IMMEDIATE (storage/db.py); in this process, which also serves the sandbox, a read
+    could then hold the write lock across awaits for longer than the bot's busy timeout.
+    So SQLite is read through a read-only connection whose SELECTs begin no transaction.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.engine: AsyncEngine
+        if is_sqlite(url):
+            path = Path(make_url(url).database or "").resolve()
+            self.engine = create_async_engine(
+                f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true", hide_parameters=True
+            )
+        else:
+            self.engine = create_engine(async_url(url))
+        self._sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self._sessions() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
 
 
 class Fleet:
@@ -152,11 +222,11 @@ class Chaos:
 
     `album` and `decision` are called by the case scripts (between the parts of an album,
     right after an insurer's decision is pressed); `send` waits for an outbox row in
-    `sending` (a Telegram call in flight); `sweep` is any moment, while the SLA sweep runs
-    every half second.
+    `sending` (a Telegram call in flight) that is not a repeat already; `sweep` is any
+    moment, while the SLA sweep runs every half second.
     """
 
-    def __init__(self, fleet: Fleet, db: Database, config: DayConfig) -> None:
+    def __init__(self, fleet: Fleet, db: Reader, config: DayConfig) -> None:
         self.fleet, self.db, self.config = fleet, db, config
         self.rng = random.Random(config.seed)
         plan = [KILL_MOMENTS[i % len(KILL_MOMENTS)] for i in range(config.kills)]
@@ -176,7 +246,7 @@ class Chaos:
         )
 
     async def at(self, moment: str) -> None:
-        if self._due(moment) and self.rng.random() < 0.5:
+        if self._due(moment) and self.rng.random() < self.config.kill_chance:
             await self._kill(moment)
 
     async def _kill(self, moment: str) -> None:
@@ -205,8 +275,16 @@ class Chaos:
             await asyncio.sleep(0.03)
 
     async def _sending(self) -> bool:
+        # Not an item already repeated after a lost answer or a takeover: right after a
+        # restart the repeat is the first call in flight, so the next kill would hit the
+        # same item again far more often than chance, and a second ambiguity ends an item
+        # by design (docs/architecture.md).
         async with self.db.session() as s:
-            stmt = select(OutboxItem.id).where(OutboxItem.status == "sending").limit(1)
+            stmt = (
+                select(OutboxItem.id)
+                .where(OutboxItem.status == "sending", OutboxItem.ambiguous == 0)
+                .limit(1)
+            )
             return (await s.exec(stmt)).first() is not None
 
     def start(self) -> None:
@@ -231,7 +309,7 @@ class Group:
 @dataclass
 class Day:
     sb: Sandbox
-    db: Database
+    db: Reader
     chaos: Chaos
     config: DayConfig
     admin: int
@@ -450,7 +528,7 @@ class CaseScript:
             return list((await s.exec(stmt)).all())
 
 
-async def _drained(db: Database) -> bool:
+async def _drained(db: Reader) -> bool:
     async with db.session() as s:
         stmt = select(OutboxItem.id).where(col(OutboxItem.status).in_(("pending", "sending")))
         busy = (await s.exec(stmt.limit(1))).first() is not None
@@ -512,11 +590,12 @@ async def play_day(
         SEND_GROUP_MAX_RATE="20",
         SEND_GROUP_PERIOD_SECONDS="2",
         SLA_SWEEP_SECONDS="0.5",
-        LOG_LEVEL="INFO",
+        # DEBUG on purpose: the log check below reads everything an operator could turn on.
+        LOG_LEVEL="DEBUG",
         **(extra_env or {}),
     )
-    fleet = Fleet([dict(env) for _ in range(config.processes)], workdir / "bot.log")
-    db = Database(database_url)
+    fleet = Fleet(bot_envs(config, env), workdir / "bot.log")
+    db = Reader(database_url)
     chaos = Chaos(fleet, db, config)
     day = Day(sb, db, chaos, config, admin, assistant, pingan, police)
     report = DayReport()
@@ -570,8 +649,27 @@ async def play_day(
     assert all(c == 0 for c in codes), f"SIGTERM should stop every bot cleanly: {codes}"
     report.kills = chaos.done
     await check_day(day, groups, workdir / "media", report)
+    check_log(fleet.log, config, report)
     await db.dispose()
     return report
+
+
+def check_log(log: Path, config: DayConfig, report: DayReport) -> None:
+    """No line the bot processes wrote may hold the token or a driver's phone, name or
+    plate (bot/config/logs.py redacts them when a record is made)."""
+    forbidden = [TOKEN, TOKEN.replace(":", "%3A")]
+    for n in range(1, config.cases + 1):
+        forbidden += [f"138{n:08d}", f"139{n:08d}", _name("张", n), _name("李", n)]
+        forbidden += [f"湘C{n:05d}", f"湘D{n:05d}"]
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    report.log_lines = len(lines)
+    if not any(" DEBUG " in line for line in lines):
+        report.leaks.append("no DEBUG line: the check read less than an operator may see")
+    pattern = re.compile("|".join(re.escape(f) for f in forbidden))
+    for number, line in enumerate(lines, 1):
+        found = pattern.search(line)
+        if found:
+            report.leaks.append(f"bot.log:{number} holds {found.group()[:4]}…: {line[:160]}")
 
 
 async def check_day(day: Day, groups: list[Group], media: Path, report: DayReport) -> None:

@@ -86,3 +86,18 @@ def test_no_fault_commercial_ratio_must_be_zero(tmp_path: Path):
     bad.write_text(text, encoding="utf-8")
     with pytest.raises(DeploymentError, match="none must be 0"):
         load_deployment(bad)
+
+
+async def test_sqlite_waits_long_for_the_write_lock(tmp_path: Path):
+    # Five seconds starved a busy bot's update into a permanent failure (storage/db.py).
+    from sqlalchemy import text
+
+    from storage.db import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'busy.db'}")
+    try:
+        async with db.session() as s:
+            waits = (await s.exec(text("PRAGMA busy_timeout"))).one()[0]  # type: ignore[call-overload]
+        assert waits >= 30_000
+    finally:
+        await db.dispose()

@@ -179,3 +179,15 @@ async def test_text_in_an_unregistered_group_or_outside_a_case_is_left_alone(
     )
     assert (elsewhere.result, elsewhere.outbox, elsewhere.audit) == ("unregistered", [], [])
     assert (await plates(svc))["甲"] == "湘C12345"
+
+
+async def test_a_quick_form_replayed_after_a_crash_is_taken_once(svc: Services, case: Case):
+    # Handled and committed, then killed before the update was marked handled: the restart
+    # hands the same message in again. No second acknowledgement, no failed update.
+    message = text_in(case, QUICK_FORM, ASSISTANT)
+    first = await produced(svc, receive_text(svc, message))
+    assert first.result == "quick_form" and first.texts()
+    again = await produced(svc, receive_text(svc, message))
+    assert again.result == "already taken"
+    assert again.outbox == [] and again.audit == []
+    assert (await plates(svc))["甲"] == "湘C99999"

@@ -8,12 +8,14 @@ idempotent calls are retried freely; a sender that died mid-item counts as a los
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 from telegram.error import NetworkError, TimedOut
 
@@ -276,3 +278,53 @@ async def test_items_orphaned_without_a_lease_are_taken_over(svc: Services, send
     assert await sender._claim(CHAT, await _row(svc, other)) is True
     row = await _row(svc, send)
     assert (row.status, row.ambiguous) == (OutboxStatus.PENDING, 1)
+
+
+async def test_an_outcome_the_database_refuses_at_first_is_recorded_not_left_sending(
+    svc: Services, sender: Sender, fake: FakeBot, monkeypatch: pytest.MonkeyPatch
+):
+    # SQLite busy past its timeout right after Telegram answered: the item must still end
+    # `done` (sent once), not stay `sending` under this live sender for good.
+    monkeypatch.setattr("bot.transport.sender.RECORD_RETRY", (0.0,))
+    item = await _queue(svc, "send_text", {"text": "已结案"})
+    real = svc.db.transaction
+    refusals = {"left": 2}
+
+    def flaky() -> Any:
+        if refusals["left"]:
+            refusals["left"] -= 1
+            raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("locked"))
+        return real()
+
+    assert await sender._claim(CHAT, await _row(svc, item)) is True
+    monkeypatch.setattr(svc.db, "transaction", flaky)
+    await sender._deliver(await _row(svc, item))
+    assert refusals["left"] == 0
+    row = await _row(svc, item)
+    assert (row.status, row.ambiguous) == (OutboxStatus.DONE, 0)
+    assert fake.calls == ["send_message"]
+
+
+async def test_a_chats_last_item_left_sending_by_a_dead_sender_is_taken_over(
+    svc: Services, sender: Sender, fake: FakeBot
+):
+    # Killed mid-send with nothing else of the chat pending: no new item would start the
+    # chat's lane, yet the item must not wait for one.
+    send = await _queue(svc, "send_text", {"text": "请各方驾驶人点击"})
+    await _left_sending(svc, send, _dead_holder())
+    await sender._spawn_lanes()
+    assert CHAT in sender._lanes
+    await sender._lanes[CHAT]
+    row = await _row(svc, send)
+    assert (row.status, row.ambiguous, row.ambiguous_calls) == (OutboxStatus.DONE, 1, "*")
+    assert fake.calls == ["send_message"]
+    async with svc.db.session() as s:
+        assert await s.get(ChatLease, CHAT) is None  # given back when the lane ran dry
+
+
+async def test_a_live_senders_item_in_flight_is_not_adopted(svc: Services, sender: Sender):
+    send = await _queue(svc, "send_text", {"text": "卡片"})
+    await _left_sending(svc, send, f"{HERE}:{os.getppid()}:alive")
+    await sender._spawn_lanes()
+    await sender._lanes[CHAT]
+    assert (await _row(svc, send)).status == OutboxStatus.SENDING
