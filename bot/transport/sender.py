@@ -144,13 +144,15 @@ class _Ambiguous(_Retry):
 def note_ambiguity(row: OutboxItem, call: str) -> bool:
     """Count an ambiguous failure of `call` on the item; False when it must not be repeated.
 
-    Each call of an item may be repeated once after its answer was lost: a second
-    ambiguity on the same call (or on an unknown one, a sender that died mid-item) could
-    make a third copy, so the item ends there. Telegram has no idempotency key that would
-    let us ask whether the first attempt arrived.
+    A lost answer means the request was sent and read: Telegram most likely acted. So a
+    call is repeated once after its answer was lost, and a second lost answer of the same
+    call ends the item (a third copy is likelier than a missing one). A sender that died
+    mid-item (`UNKNOWN_CALL`) may not have called at all: it was often waiting for the flood
+    limit, so ending the item would lose it; each such crash repeats the item at most once.
+    Telegram has no idempotency key that would let us ask whether an attempt arrived.
     """
     seen = set(row.ambiguous_calls.split(",")) if row.ambiguous_calls else set()
-    if call in seen or UNKNOWN_CALL in seen or (call == UNKNOWN_CALL and seen):
+    if call != UNKNOWN_CALL and call in seen:
         return False
     row.ambiguous += 1
     row.ambiguous_calls = ",".join(sorted(seen | {call}))
