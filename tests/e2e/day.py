@@ -201,7 +201,7 @@ class Fleet:
         proc = self.procs[i]
         assert proc is not None and proc.returncode is None, "the bot died on its own"
         proc.send_signal(signal.SIGKILL)
-        await proc.wait()
+        await asyncio.wait_for(proc.wait(), timeout=20)
 
     async def stop_all(self) -> list[int | None]:
         codes = []
@@ -254,11 +254,15 @@ class Chaos:
             if not self._due(moment):
                 return
             i = self.rng.randrange(len(self.fleet.envs))
-            await self.fleet.kill(i)
-            self.plan.pop(0)
-            self.done[moment] += 1
-            self._last = asyncio.get_running_loop().time()
-            await self.fleet.start(i)
+            try:
+                await self.fleet.kill(i)
+                self.plan.pop(0)
+                self.done[moment] += 1
+                self._last = asyncio.get_running_loop().time()
+            finally:
+                # Whatever interrupts the kill (a cancelled script, a failed wait), the
+                # fleet must not be left without the process: a day once stalled so.
+                await asyncio.shield(self.fleet.start(i))
 
     async def _background(self) -> None:
         while self.plan:
@@ -339,9 +343,27 @@ def _message(sb: Sandbox, chat: int, message_id: int) -> dict[str, Any] | None:
     return next((m for m in sb.transcript(chat) if m["message_id"] == message_id), None)
 
 
-async def _press(sb: Sandbox, chat: int, user: int, message: dict[str, Any], label: str) -> None:
+async def _press(
+    sb: Sandbox,
+    chat: int,
+    user: int,
+    message: dict[str, Any],
+    label: str,
+    kills: Callable[[], int] = lambda: 0,
+    taken: Callable[[str], Awaitable[bool]] | None = None,
+) -> None:
+    """Press a button and wait for its answer. A kill between the press's commit (which
+    records the update handled with its effect) and its answer (a toast, not recorded)
+    leaves the press unanswered: then the press counts once the inbox shows it handled."""
+    before = kills()
     qid = sb.press_button(chat, user, message["message_id"], button_data_of(message, label))
-    await _wait(lambda: _true(sb.callback_answer(qid) is not None), f"an answer to {label}")
+
+    async def answered() -> bool:
+        if sb.callback_answer(qid) is not None:
+            return True
+        return kills() != before and taken is not None and await taken(qid)
+
+    await _wait(answered, f"an answer to {label}")
 
 
 async def _true(value: bool) -> bool:
@@ -405,6 +427,29 @@ class CaseScript:
 
         return await _wait(found, f"case {self.i}: {containing!r}")
 
+    async def press(self, chat: int, who: int, message: dict[str, Any], label: str) -> None:
+        await _press(
+            self.sb,
+            chat,
+            who,
+            message,
+            label,
+            kills=lambda: sum(self.day.chaos.done.values()),
+            taken=self._press_handled,
+        )
+
+    async def _press_handled(self, query_id: str) -> bool:
+        """Whether the bot handled the callback query `query_id` (its inbox row)."""
+        async with self.day.db.session() as s:
+            stmt = (
+                select(InboxUpdate.payload)
+                .where(col(InboxUpdate.handled_at).is_not(None))
+                .order_by(col(InboxUpdate.update_id).desc())
+                .limit(300)
+            )
+            payloads = (await s.exec(stmt)).all()
+        return any(str((p.get("callback_query") or {}).get("id")) == str(query_id) for p in payloads)
+
     async def became(self, message_id: int, containing: str) -> dict[str, Any]:
         """The bot's message `message_id` once an edit made it show `containing`."""
 
@@ -457,47 +502,47 @@ class CaseScript:
         await self.card_has(f"湘D{n:05d}")
         if self.police:
             card = await self.card_has(f"待答：{CHECKS[0][0]}")
-            await _press(sb, chat, who, card, "有人受伤")
+            await self.press(chat, who, card, "有人受伤")
             await self.card_has("交警处理")
             day.expected[number] = "police"
             day.owed[number] = []
             return
         for question, answer in CHECKS:
             card = await self.card_has(f"待答：{question}")
-            await _press(sb, chat, who, card, answer)
+            await self.press(chat, who, card, answer)
         card = await self.card_has("符合快处快赔条件")
         mark = self.newest()
-        await _press(sb, chat, who, card, "事故情形")
+        await self.press(chat, who, card, "事故情形")
         menu = await self.said("选择有违法情形的一方", mark)
-        await _press(sb, chat, who, menu, "甲方")
+        await self.press(chat, who, menu, "甲方")
         situations = await self.said("甲方的事故情形", mark)
-        await _press(sb, chat, who, situations, "追尾")
+        await self.press(chat, who, situations, "追尾")
         card = await self.card_has("甲 全部 / 乙 无")
         mark = self.newest()
-        await _press(sb, chat, who, card, "录入估损")
+        await self.press(chat, who, card, "录入估损")
         question = await self.said("甲方车损估价", mark)
         self.say(who, "1500", reply_to=question["message_id"])
         question = await self.said("乙方车损估价", mark)
         self.say(who, "4000", reply_to=question["message_id"])
         card = await self.card_has("赔付测算")
         mark = self.newest()
-        await _press(sb, chat, who, card, "确认链接")
+        await self.press(chat, who, card, "确认链接")
         links = await self.said("请各方驾驶人点击", mark)
         await self.confirm(links, n)
         card = await self.card_has("已确认（本人Telegram）")
-        await _press(sb, chat, who, card, "乙方纸质确认")
+        await self.press(chat, who, card, "乙方纸质确认")
         ping = await self.said(f"{number}", mark)
         while "请审核" not in text_of(ping):
             ping = await self.said(f"{number}", ping["message_id"])
         mark = self.newest()
-        await _press(sb, chat, day.pingan, ping, "同意")
+        await self.press(chat, day.pingan, ping, "同意")
         await day.chaos.at("decision")
         # The ping is edited in place through the decision (docs/architecture.md, "Quiet
         # threads"): it asks for the claim number, then shows all approved and the payout.
         ask = await self.became(ping["message_id"], "请回复报案号")
         self.say(day.pingan, f"报案号 RDAA{n:07d} 定损 5400", reply_to=ask["message_id"])
         done = await self.became(ping["message_id"], "所有赔付方已同意")
-        await _press(sb, chat, day.pingan, done, "已全额赔付")
+        await self.press(chat, day.pingan, done, "已全额赔付")
         await day.chaos.at("decision")
 
         async def closed() -> bool:
@@ -516,7 +561,7 @@ class CaseScript:
         mark = self.newest(private)
         sb.send_text(private, driver, f"/start {token}")
         summary = await self.said("请核对后确认", mark, chat=private)
-        await _press(sb, private, driver, summary, "确认无误")
+        await self.press(private, driver, summary, "确认无误")
         await _wait(lambda: _true(sb.reply_keyboard(private) is not None), "the contact button")
         mark = self.newest(private)
         sb.share_contact(private, driver)
