@@ -46,6 +46,9 @@ MAX_BACKOFF = timedelta(minutes=5)
 # Everything else (the topic and card with their pins, topic renames, closing, reopening,
 # documents, the areas' own kinds) is a barrier within its case.
 ORDER_FREE = frozenset({"send_text", "send_text_hint", "edit_card", "edit_text"})
+# The order-free kinds and the edits of a named message (`edit_ref`), which keep order only
+# with the other items of the same name (`may_overtake`).
+OVERTAKING = ORDER_FREE | {"edit_ref"}
 # How many of a chat's pending items a lane looks through for one it may send now.
 LOOKAHEAD = 50
 # Of a group's flood limit, the share bulk items (reminders from a sweep) leave to the
@@ -111,7 +114,13 @@ def may_overtake(later: OutboxItem, waiting: OutboxItem) -> bool:
     """
     if later.case_id != waiting.case_id:
         return True
-    return later.kind in ORDER_FREE and waiting.kind in ORDER_FREE
+    if later.kind not in OVERTAKING or waiting.kind not in OVERTAKING:
+        return False
+    # A prompt or ping edited in place (`edit_ref`) goes after the send, or an earlier edit,
+    # of its own message, and past anything else of its case that waits: a retried reply
+    # must not hold up the question a person is waiting for.
+    ref = later.payload.get("ref")
+    return ref is None or ref != waiting.payload.get("ref")
 
 
 @dataclass

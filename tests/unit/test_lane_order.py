@@ -37,6 +37,23 @@ def test_a_card_edit_overtakes_a_waiting_reply_of_its_case():
     assert _next(_item(1, "send_text", 7, waits=True), _item(2, "edit_card", 7)) == 2
 
 
+def _named(i: int, kind: str, ref: str, waits: bool = False) -> OutboxItem:
+    item = _item(i, kind, 7, waits=waits)
+    item.payload = {"ref": ref}
+    return item
+
+
+def test_an_edited_prompt_overtakes_its_cases_waiting_items_but_not_its_own_message():
+    # A retried reply of the case does not hold up the prompt a person waits for ...
+    assert _next(_item(1, "send_text", 7, waits=True), _named(2, "edit_ref", "est:1")) == 2
+    assert _next(_named(1, "edit_ref", "ping:3", waits=True), _named(2, "edit_ref", "est:1")) == 2
+    # ... but an edit waits for the send of its own message, and for its earlier edits,
+    assert _next(_named(1, "send_text", "est:1", waits=True), _named(2, "edit_ref", "est:1")) is None
+    assert _next(_named(1, "edit_ref", "est:1", waits=True), _named(2, "edit_ref", "est:1")) is None
+    # and a waiting topic or card still holds it (the thread must exist first).
+    assert _next(_item(1, "open_thread", 7, waits=True), _named(2, "edit_ref", "est:1")) is None
+
+
 def test_a_waiting_topic_holds_its_case_but_not_other_cases():
     waiting = _item(1, "open_thread", 7, waits=True)
     assert _next(waiting, _item(2, "send_text", 7)) is None
