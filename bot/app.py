@@ -309,12 +309,14 @@ async def _retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         if done.anything:
             log.info(
                 "retention: %d photo(s) of finished cases purged (%d file(s)), %d delivered "
-                "message(s), %d typed text(s), %d export/chart file(s)",
+                "message(s), %d typed text(s), %d export/chart file(s), %d file(s) left "
+                "by a process killed mid-write",
                 done.photos,
                 done.files,
                 done.outbox,
                 done.typed_texts,
                 done.delivery_files,
+                done.leftovers,
             )
     except Exception:  # nothing is lost by waiting: the next run deletes it
         log.exception("retention purge failed")

@@ -14,6 +14,8 @@ from pathlib import Path
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+# A file being written; one a killed process left behind is deleted by the retention job.
+PART_PREFIX = ".part-"
 
 
 def original_path(media_dir: Path, sha256: str, fmt: str) -> Path:
@@ -35,7 +37,7 @@ def _write_once(path: Path, data: bytes) -> None:
     if path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=PART_PREFIX)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

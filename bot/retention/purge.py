@@ -8,6 +8,11 @@
   and delivery files (exports, digest charts) older than the messages' period.
 - What people typed, kept in audit events (bot/retention/rules.py `TYPED_TEXT`), after the
   messages' period; the event itself stays.
+- What a process killed mid-write left under MEDIA_DIR: a `.part-` file (an original or
+  thumbnail never renamed into place, bot/evidence/media.py) is deleted; a `.purging` file
+  (moved aside by a purge that died) is put back when a photo not purged still holds its
+  content, else deleted; both only once older than `LEFTOVER_AGE`, so that a write or a
+  purge still running in another process is not touched.
 
 Several processes may run it at once: photo rows are claimed with SKIP LOCKED on
 PostgreSQL (SQLite has one writer), deletes of rows already gone delete nothing, and a
@@ -21,7 +26,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +35,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.status import TERMINAL
-from bot.evidence.media import original_path, thumbnail_path
+from bot.evidence.media import PART_PREFIX, original_path, thumbnail_path
 from bot.kernel.services import Services
 from bot.retention.rules import DELIVERY_DIRS, TYPED_TEXT, Policy, without_typed_text
 from storage import queries as q
@@ -40,6 +45,9 @@ from storage.types import OutboxStatus, PhotoStatus
 log = logging.getLogger(__name__)
 
 BATCH = 200
+# Far longer than any write of one file or one purge batch takes.
+LEFTOVER_AGE = timedelta(hours=1)
+ASIDE_SUFFIX = ".purging"
 DELIVERED = (OutboxStatus.DONE, OutboxStatus.FAILED, OutboxStatus.SUPERSEDED)
 
 
@@ -52,6 +60,7 @@ class Purged:
     outbox: int = 0
     typed_texts: int = 0
     delivery_files: int = 0
+    leftovers: int = 0
 
     @property
     def anything(self) -> bool:
@@ -85,6 +94,7 @@ async def purge(svc: Services, policy: Policy, *, dry_run: bool = False) -> Purg
         if seen < BATCH:
             break
     done.delivery_files = _delivery_files(svc.media_dir, messages_before, delete=True)
+    done.leftovers = await _mend_leftovers(svc, now - LEFTOVER_AGE)
 
     async def record(session: AsyncSession) -> None:
         q.audit(
@@ -166,7 +176,7 @@ async def _held(session: AsyncSession, shas: list[str], *, exclude: list[int | N
 def _move_aside(media_dir: Path, sha: str, fmt: str) -> list[tuple[Path, Path]]:
     moved = []
     for path in (original_path(media_dir, sha, fmt), thumbnail_path(media_dir, sha)):
-        trash = path.with_name(path.name + ".purging")
+        trash = path.with_name(path.name + ASIDE_SUFFIX)
         try:
             os.replace(path, trash)
         except FileNotFoundError:
@@ -233,6 +243,47 @@ def _delivery_files(media_dir: Path, messages_before: datetime, *, delete: bool)
     return count
 
 
+def _leftovers(media_dir: Path, before: datetime) -> list[Path]:
+    limit = before.timestamp()
+    found = []
+    for folder in ("originals", "thumbs"):
+        root = media_dir / folder
+        if not root.is_dir():
+            continue
+        for path in root.rglob("*"):
+            if not (path.name.startswith(PART_PREFIX) or path.name.endswith(ASIDE_SUFFIX)):
+                continue
+            try:
+                if path.is_file() and path.stat().st_mtime < limit:
+                    found.append(path)
+            except FileNotFoundError:
+                continue
+    return found
+
+
+async def _mend_leftovers(svc: Services, before: datetime) -> int:
+    found = _leftovers(svc.media_dir, before)
+    aside = {p: p.name.removesuffix(ASIDE_SUFFIX) for p in found if p.name.endswith(ASIDE_SUFFIX)}
+    shas = [name.split(".", 1)[0] for name in aside.values()]
+    held: set[str] = set()
+    if shas:
+        async with svc.db.session() as session:
+            held = await _held(session, shas, exclude=[])
+    for path in found:
+        name = aside.get(path)
+        if name is None:
+            path.unlink(missing_ok=True)  # never renamed into place: not evidence
+            continue
+        # Moved aside by a purge that died: back if a photo not purged still holds the
+        # content (the purge never committed), else the purge's work is finished.
+        original = path.with_name(name)
+        if name.split(".", 1)[0] in held and not original.exists():
+            os.replace(path, original)
+        else:
+            path.unlink(missing_ok=True)
+    return len(found)
+
+
 async def _count(svc: Services, evidence_before: datetime, messages_before: datetime) -> Purged:
     async with svc.db.session() as session:
         photos = list((await session.exec(_purgeable_photos(evidence_before))).all())
@@ -250,4 +301,5 @@ async def _count(svc: Services, evidence_before: datetime, messages_before: date
         outbox=int(outbox),
         typed_texts=typed,
         delivery_files=_delivery_files(svc.media_dir, messages_before, delete=False),
+        leftovers=len(_leftovers(svc.media_dir, svc.clock.now() - LEFTOVER_AGE)),
     )

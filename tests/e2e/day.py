@@ -32,6 +32,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config.deployment import EXAMPLE_FILE
+from bot.evidence.media import PART_PREFIX
 from sandbox import Sandbox
 from sandbox.photos import scene_photo
 from storage.db import async_url, create_engine, is_sqlite
@@ -92,6 +93,9 @@ class DayReport:
     cases: Counter[str] = field(default_factory=Counter)
     log_lines: int = 0  # the bot processes' stderr, at DEBUG
     leaks: list[str] = field(default_factory=list)  # log lines with a secret or personal data
+    # Half-written `.part-` files of a kill mid-write: never evidence, deleted by the
+    # retention job once an hour old (bot/retention/purge.py).
+    partial_files: int = 0
 
     def summary(self) -> str:
         kills = ", ".join(f"{k} {n}" for k, n in sorted(self.kills.items())) or "none"
@@ -102,7 +106,8 @@ class DayReport:
             f"duplicates: {self.duplicates} (bound: {self.ambiguous_repeats} ambiguous "
             f"repeats recorded, {self.not_repeated} not repeated); lost: {len(self.lost)}; "
             f"faults injected: {faults}; 429s from the limits: {self.rate_limited}; "
-            f"log lines: {self.log_lines}, leaking: {len(self.leaks)}"
+            f"log lines: {self.log_lines}, leaking: {len(self.leaks)}; "
+            f"half-written files left by kills: {self.partial_files}"
         )
 
 
@@ -793,6 +798,11 @@ async def check_day(day: Day, groups: list[Group], media: Path, report: DayRepor
             report.lost.append(f"case {case.number}: {len(rows)} photos, not 9 stored")
     hashes = {p.sha256 for p in photos if p.sha256}
     files = [p for p in (media / "originals").rglob("*") if p.is_file()]
+    partial = [p for p in files if p.name.startswith(PART_PREFIX)]
+    report.partial_files = len(partial)
+    if partial and not report.kills:
+        report.lost.append(f"{len(partial)} half-written file(s) with no kill to explain them")
+    files = [p for p in files if p not in partial]
     if len(files) != len(hashes) or len(hashes) != len(photos):
         report.lost.append(f"{len(files)} original files for {len(photos)} photos")
     report.ambiguous_repeats = sum(o.ambiguous for o in outbox)

@@ -216,3 +216,41 @@ async def test_more_than_one_batch_of_photos_is_purged_in_one_run(svc: Services)
     assert (await purge(svc, POLICY, dry_run=True)).photos == BATCH + 5
     assert (await purge(svc, POLICY)).photos == BATCH + 5
     assert (await purge(svc, POLICY)).photos == 0
+
+
+async def test_files_left_by_a_killed_write_or_purge_are_mended_once_old(svc: Services):
+    await make_group(svc)
+    live = await make_case(svc, status="awaiting_insurer")
+    held = await _evidence(svc, live, b"live scene")
+    assert held.sha256
+    folder = original_path(svc.media_dir, held.sha256, "JPEG").parent
+    part = folder / ".part-abc123"  # an original killed before its rename
+    part.write_bytes(b"half a pict")
+    # A purge moved this live case's original aside and died before it committed ...
+    original = original_path(svc.media_dir, held.sha256, "JPEG")
+    back = original.with_name(original.name + ".purging")
+    os.replace(original, back)
+    # ... and one moved aside the file of a content no photo holds any more.
+    gone = "f" * 64
+    dead = original_path(svc.media_dir, gone, "JPEG")
+    dead.parent.mkdir(parents=True, exist_ok=True)
+    dead_aside = dead.with_name(dead.name + ".purging")
+    dead_aside.write_bytes(b"purged long ago")
+    young = folder / ".part-still-writing"
+    stamp = (svc.clock.now() - timedelta(hours=2)).timestamp()
+    for path in (part, back, dead_aside):
+        os.utime(path, (stamp, stamp))
+    now = svc.clock.now().timestamp()
+    young.write_bytes(b"x")
+    os.utime(young, (now, now))
+
+    assert (await purge(svc, POLICY, dry_run=True)).leftovers == 3
+    assert part.exists() and back.exists()  # a dry run mends nothing
+    done = await purge(svc, POLICY)
+
+    assert done.leftovers == 3
+    assert not part.exists() and not dead_aside.exists()
+    assert original.read_bytes() == b"live scene" and not back.exists()
+    assert young.exists()  # another process may still be writing it
+    [event, *_] = await rows(svc, AuditEvent, AuditEvent.kind == "retention.purged")
+    assert event.data["leftovers"] == 3
