@@ -123,6 +123,12 @@ def may_overtake(later: OutboxItem, waiting: OutboxItem) -> bool:
     return ref is None or ref != waiting.payload.get("ref")
 
 
+def _next_retry(items: list[OutboxItem], now: datetime) -> float | None:
+    """Seconds until the first postponed item of the chat is due, if any is."""
+    due = [i.not_before for i in items if i.not_before is not None and i.not_before > now]
+    return (min(due) - now).total_seconds() if due else None
+
+
 @dataclass
 class _Outcome:
     """How a sent item ended, not yet written: the lane's next transaction records it."""
@@ -246,11 +252,15 @@ class Sender(Deliveries):
 
     async def _run(self) -> None:
         signal = self.svc.outbox_signal
-        search = True  # the first round, and every quiet poll_interval, looks at the outbox
+        loop = asyncio.get_running_loop()
+        # The first round, and at least every poll_interval however busy the other chats
+        # keep the signal, looks at the whole outbox.
+        search, searched = True, loop.time()
         while not self._stopping:
             signal.clear()
             chats, self.svc.outbox_chats = self.svc.outbox_chats, set()
             search = search or self.svc.outbox_anywhere
+            search = search or loop.time() - searched >= self.poll_interval
             self.svc.outbox_anywhere = False
             try:
                 # A commit that said which chats it queued for wakes those lanes directly;
@@ -259,6 +269,7 @@ class Sender(Deliveries):
                 for chat_id in chats:
                     self._wake(chat_id)
                 if search:
+                    searched = loop.time()
                     await self._spawn_lanes()
             except Exception:  # one bad poll must not stop delivery for good
                 log.exception("sender poll failed")
@@ -367,6 +378,9 @@ class Sender(Deliveries):
                 if item is None:
                     if settling:  # a card edit held to coalesce a burst: come back for it
                         self._wake_later(chat_id, min(settling.values()))
+                    retry = _next_retry(items, now)
+                    if retry is not None:  # a postponed item: back when it is due
+                        self._wake_later(chat_id, retry)
                     if ours and lease is not None:
                         await self._give_back(session, lease)  # nothing left to send
                     return _NOTHING
