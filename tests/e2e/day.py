@@ -17,8 +17,6 @@ import os
 import random
 import re
 import signal
-import socket
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -37,10 +35,10 @@ from sandbox import Sandbox
 from sandbox.photos import scene_photo
 from storage.db import async_url, create_engine, is_sqlite
 from storage.models import Case, CaseMessage, InboxUpdate, OutboxItem, Photo
-from tests.e2e.helpers import bot_messages, button_data_of, text_of
+from tests.e2e.helpers import bot_messages, button_data_of, start_bot, text_of
+from tests.e2e.round_robin import RoundRobin, free_port
 
 TOKEN = "987654:E2E-secret-token-value"
-ROOT = Path(__file__).resolve().parents[2]
 TOWNSHIPS = ("花石镇", "射埠镇", "河口镇", "中路铺镇", "白石镇", "石鼓镇", "青山桥镇", "茶恩寺镇")
 CHECKS = (
     ("是否有人受伤", "无人受伤"),
@@ -96,6 +94,10 @@ class DayReport:
     # Half-written `.part-` files of a kill mid-write: never evidence, deleted by the
     # retention job once an hour old (bot/retention/purge.py).
     partial_files: int = 0
+    # Webhook mode: pushes each process answered, and pushes cut off (a process down or
+    # killed mid-push) that the front handed to the next one.
+    served: dict[int, int] = field(default_factory=dict)
+    pushes_cut_off: int = 0
 
     def summary(self) -> str:
         kills = ", ".join(f"{k} {n}" for k, n in sorted(self.kills.items())) or "none"
@@ -108,6 +110,12 @@ class DayReport:
             f"faults injected: {faults}; 429s from the limits: {self.rate_limited}; "
             f"log lines: {self.log_lines}, leaking: {len(self.leaks)}; "
             f"half-written files left by kills: {self.partial_files}"
+            + (
+                f"; webhook pushes answered per process: {self.served}, cut off and "
+                f"handed on: {self.pushes_cut_off}"
+                if self.served
+                else ""
+            )
         )
 
 
@@ -121,29 +129,28 @@ def deployment_file(workdir: Path, people: list[dict[str, Any]]) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def bot_envs(config: DayConfig, base: dict[str, str]) -> list[dict[str, str]]:
-    """One environment per bot process. Webhook mode is one process on a fixed port, so a
-    restarted process listens where the sandbox keeps pushing (several processes behind
-    one webhook address are a separate transport, plugged in here as more environments)."""
+def bot_envs(
+    config: DayConfig, base: dict[str, str], front: RoundRobin | None
+) -> list[dict[str, str]]:
+    """One environment per bot process. Several processes share the PostgreSQL database
+    (MULTI_PROCESS). In webhook mode each listens on a port of its own, a restarted one
+    where it was, and the local Telegram pushes to `front`'s one address, which hands each
+    push to the next process that answers (a reverse proxy's job in production)."""
+    shared = {"MULTI_PROCESS": "true"} if config.processes > 1 else {}
     if config.mode == "polling":
-        return [dict(base) for _ in range(config.processes)]
+        return [dict(base, **shared) for _ in range(config.processes)]
     assert config.mode == "webhook", f"mode is one of {MODES}"
-    assert config.processes == 1, "webhook mode plays one bot process"
-    port = _free_port()
+    assert front is not None and len(front.ports) == config.processes
     return [
         dict(
             base,
-            WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
+            **shared,
+            WEBHOOK_URL=front.url,
             WEBHOOK_SECRET=WEBHOOK_SECRET,
             WEBHOOK_LISTEN="127.0.0.1",
             WEBHOOK_PORT=str(port),
         )
+        for port in front.ports
     ]
 
 
@@ -187,16 +194,7 @@ class Fleet:
         self.procs: list[asyncio.subprocess.Process | None] = [None] * len(envs)
 
     async def start(self, i: int) -> None:
-        self.procs[i] = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            env=self.envs[i],
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=self.log.open("ab"),
-            cwd=str(ROOT),
-        )
+        self.procs[i] = await start_bot(self.envs[i], self.log)
 
     async def start_all(self) -> None:
         for i in range(len(self.envs)):
@@ -453,14 +451,22 @@ class CaseScript:
                 .limit(300)
             )
             payloads = (await s.exec(stmt)).all()
-        return any(str((p.get("callback_query") or {}).get("id")) == str(query_id) for p in payloads)
+        return any(
+            str((p.get("callback_query") or {}).get("id")) == str(query_id) for p in payloads
+        )
 
     async def became(self, message_id: int, containing: str) -> dict[str, Any]:
-        """The bot's message `message_id` once an edit made it show `containing`."""
+        """The bot's message `message_id` once an edit made it show `containing` — or a
+        later copy of it in the case's thread: when the answer to its send was lost the
+        bot sent it again (the bound of docs/architecture.md) and edits the copy it
+        recorded, which a person may not have been looking at when they pressed."""
+        number = self.case.number if self.case is not None else ""
 
         async def found() -> dict[str, Any] | None:
-            for m in bot_messages(self.sb, self.group.chat):
-                if m["message_id"] == message_id and containing in text_of(m):
+            for m in reversed(bot_messages(self.sb, self.group.chat)):
+                if m["message_id"] < message_id or containing not in text_of(m):
+                    continue
+                if m["message_id"] == message_id or (self._mine(m) and number in text_of(m)):
                     return m
             return None
 
@@ -644,7 +650,29 @@ async def play_day(
         LOG_LEVEL="DEBUG",
         **(extra_env or {}),
     )
-    fleet = Fleet(bot_envs(config, env), workdir / "bot.log")
+    async with contextlib.AsyncExitStack() as stack:
+        front = None
+        if config.mode == "webhook":
+            ports = [free_port() for _ in range(config.processes)]
+            front = await stack.enter_async_context(RoundRobin(ports, "/telegram/hook"))
+        fleet = Fleet(bot_envs(config, env, front), workdir / "bot.log")
+        report = await _play(config, sb, workdir, database_url, fleet, groups, people, rng)
+        if front is not None:
+            report.served, report.pushes_cut_off = dict(front.served), front.cut_off
+        return report
+
+
+async def _play(
+    config: DayConfig,
+    sb: Sandbox,
+    workdir: Path,
+    database_url: str,
+    fleet: Fleet,
+    groups: list[Group],
+    people: list[int],
+    rng: random.Random,
+) -> DayReport:
+    admin, assistant, pingan, police = people
     db = Reader(database_url)
     chaos = Chaos(fleet, db, config)
     day = Day(sb, db, chaos, config, admin, assistant, pingan, police)

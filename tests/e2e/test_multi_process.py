@@ -19,16 +19,13 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
-from aiohttp import web
 from sqlmodel import select
 
 from sandbox import Sandbox
@@ -36,6 +33,7 @@ from storage.db import Database
 from storage.models import InboxLease, InboxUpdate, OutboxItem
 from tests.e2e.conftest import TOKEN, World, eventually
 from tests.e2e.helpers import bot_env, bot_messages, calls, start_bot, text_of
+from tests.e2e.round_robin import RoundRobin, free_port
 
 SHARED = bool(os.environ.get("TEST_DATABASE_URL"))
 SECRET = "multi_process-secret"
@@ -45,67 +43,12 @@ GROUP = (4, 1.0)  # seconds: a dead process's chats move on quickly
 ASKED = re.compile(r"未找到乡镇“甲(\d+)”")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class RoundRobin:
-    """One address in front of several webhook servers: each push goes to the next one
-    (skipping one that is down), and its answer goes back to Telegram unchanged."""
-
-    def __init__(self, ports: list[int]) -> None:
-        self.port = _free_port()
-        self.backends = [f"http://127.0.0.1:{p}/hook" for p in ports]
-        self.url = f"http://127.0.0.1:{self.port}/hook"
-        self.served: Counter[int] = Counter()
-        self._next = 0
-        self._runner: web.AppRunner | None = None
-        self._client: aiohttp.ClientSession | None = None
-
-    async def __aenter__(self) -> RoundRobin:
-        self._client = aiohttp.ClientSession()
-        app = web.Application()
-        app.router.add_post("/hook", self._forward)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._runner is not None and self._client is not None
-        await self._runner.cleanup()
-        await self._client.close()
-
-    async def _forward(self, request: web.Request) -> web.Response:
-        assert self._client is not None
-        body = await request.read()
-        headers = {
-            k: v
-            for k, v in request.headers.items()
-            if k.lower() in ("content-type", "x-telegram-bot-api-secret-token")
-        }
-        for _ in range(len(self.backends)):
-            index = self._next % len(self.backends)
-            self._next += 1
-            try:
-                async with self._client.post(
-                    self.backends[index], data=body, headers=headers
-                ) as resp:
-                    self.served[index] += 1
-                    return web.Response(status=resp.status, body=await resp.read())
-            except aiohttp.ClientError:
-                continue  # that process is down: the next one
-        return web.Response(status=502)
-
-
 class Fleet:
     """The bot processes of one test, each with its own webhook port and log."""
 
     def __init__(self, world: World, database_url: str, tmp_path: Path, count: int) -> None:
         self.world, self.database_url, self.tmp_path = world, database_url, tmp_path
-        self.ports = [_free_port() for _ in range(count)]
+        self.ports = [free_port() for _ in range(count)]
         self.procs: list[asyncio.subprocess.Process | None] = [None] * count
         self.logs = [tmp_path / f"bot{i}.log" for i in range(count)]
 
