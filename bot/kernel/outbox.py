@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -69,6 +70,12 @@ async def ask(
     say(session, svc, case, text, reply_to=reply_to, buttons=buttons, ref=ref)
 
 
+def _queue(session: AsyncSession, svc: Services, case: Case, kind: str, **payload: Any) -> None:
+    q.enqueue(
+        session, at=svc.clock.now(), chat_id=case.chat_id, kind=kind, case_id=case.id, **payload
+    )
+
+
 def say(
     session: AsyncSession,
     svc: Services,
@@ -81,12 +88,11 @@ def say(
 ) -> None:
     """Queue a message (safe HTML) in the case thread; `ref` names it for `edit_ref`."""
     extra = {"ref": ref} if ref else {}
-    q.enqueue(
+    _queue(
         session,
-        at=svc.clock.now(),
-        chat_id=case.chat_id,
-        kind="send_text",
-        case_id=case.id,
+        svc,
+        case,
+        "send_text",
         text=text,
         reply_to=reply_to,
         buttons=buttons or [],
@@ -105,16 +111,7 @@ def edit_ref(
 ) -> None:
     """Queue an edit of the case message named `ref` to `text` (safe HTML), keyboard and all:
     the group sees one message change instead of a new one arriving."""
-    q.enqueue(
-        session,
-        at=svc.clock.now(),
-        chat_id=case.chat_id,
-        kind="edit_ref",
-        case_id=case.id,
-        ref=ref,
-        text=text,
-        buttons=buttons or [],
-    )
+    _queue(session, svc, case, "edit_ref", ref=ref, text=text, buttons=buttons or [])
 
 
 async def chat_language(session: AsyncSession, svc: Services, chat_id: int) -> str:
