@@ -95,11 +95,12 @@ from storage.models import (  # noqa: E402
     Party,
     StageClock,
 )
+from tests import pg  # noqa: E402
 from tests.factories import ASSISTANT, NAMES, POLICE, make_group, make_services  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The sweep's bench loads a big store the same way; one way of doing it is enough.
-from sla_sweep import _bound, _pg_params, _reset_postgres  # noqa: E402
+from sla_sweep import _bound  # noqa: E402
 
 T = TypeVar("T")
 
@@ -474,9 +475,7 @@ class Loader:
             self.sqlite.execute("PRAGMA synchronous=OFF")
             self.sqlite.execute("PRAGMA cache_size=-400000")
         else:
-            import asyncpg  # type: ignore[import-untyped]
-
-            self.pg = await asyncpg.connect(**_pg_params(self.url))
+            self.pg = await pg.connect(self.url)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -534,7 +533,7 @@ class Store:
 
 async def open_store(name: str, url: str, workdir: Path, first_day: date) -> Store:
     if not is_sqlite(url):
-        await _reset_postgres(url)
+        await pg.fresh_database(url)
     await upgrade_async(url)
     svc = await make_services(url, media_dir=workdir / f"media-{name}", now=NOW)
     towns = []
