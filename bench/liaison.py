@@ -84,9 +84,9 @@ from bot.liaison.commands import write_export  # noqa: E402
 from bot.liaison.digest import Gathered, chart_png, gather, render  # noqa: E402
 from bot.liaison.schedule import month_to_date  # noqa: E402
 from bot.roles.offices import Oversight  # noqa: E402
+from bot.rules.periods import Period, day, month  # noqa: E402
 from bot.rules.sla import PER_INSURER, Stage  # noqa: E402
 from bot.rules.sla_clock import breach_at, start, stop  # noqa: E402
-from bot.rules.stats import Period, day, month  # noqa: E402
 from storage.db import is_sqlite  # noqa: E402
 from storage.migrate import upgrade_async  # noqa: E402
 from storage.models import (  # noqa: E402

@@ -27,7 +27,7 @@ from bot.liaison.export import ExportRow
 from bot.liaison.rows import export_rows
 from bot.liaison.xlsx import write_xlsx
 from bot.roles.offices import Oversight, office_of, oversight_of
-from bot.rules.stats import Period, month, parse_period
+from bot.rules.periods import Period, month, parse_period
 from storage import queries as q
 
 T = TypeVar("T")
