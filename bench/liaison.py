@@ -48,7 +48,6 @@ import ctypes
 import gc
 import io
 import os
-import pstats
 import random
 import re
 import resource
@@ -100,7 +99,7 @@ from tests.factories import ASSISTANT, NAMES, POLICE, make_group, make_services 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The sweep's bench loads a big store the same way; one way of doing it is enough.
-from sla_sweep import _bound  # noqa: E402
+from sla_sweep import _bound, print_profile  # noqa: E402
 
 T = TypeVar("T")
 
@@ -902,14 +901,7 @@ def profiling_writer(into: list[cProfile.Profile]) -> Iterator[None]:
 def _stats(profiler: cProfile.Profile, label: str) -> str:
     out = io.StringIO()
     print(f"\n--- cProfile: {label} ---", file=out)
-    # The project's own functions by cumulative time say which step costs; the top of the
-    # internal time says what the whole of it is made of.
-    ours = io.StringIO()
-    pstats.Stats(profiler, stream=ours).sort_stats("cumulative").print_stats(
-        rf"{re.escape(str(ROOT))}/(bot|storage)/", 25
-    )
-    print(ours.getvalue().replace(f"{ROOT}/", ""), file=out)
-    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime").print_stats(20)
+    print_profile(profiler, out, ours=25)
     return out.getvalue()
 
 

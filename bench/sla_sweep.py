@@ -468,15 +468,19 @@ async def _profiled(store: Store, runs: int) -> str:
     ):
         print(f"{verb + ' ' + table:<28}{count:>7.0f}{1000 * seconds:>14.1f}", file=out)
     print(f"\n--- {store.scale.cases:,} cases: cProfile of {runs} sweeps ---", file=out)
-    # The project's own functions by cumulative time say which step to make cheaper; the
-    # top of the internal time says what the whole of it is made of.
-    ours = io.StringIO()
-    pstats.Stats(profiler, stream=ours).sort_stats("cumulative").print_stats(
-        rf"{re.escape(str(ROOT))}/(bot|storage)/", 35
-    )
-    print(ours.getvalue().replace(f"{ROOT}/", ""), file=out)
-    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime").print_stats(20)
+    print_profile(profiler, out, ours=35)
     return out.getvalue()
+
+
+def print_profile(profiler: cProfile.Profile, out: io.StringIO, *, ours: int) -> None:
+    """The project's own functions by cumulative time, which say which step to make
+    cheaper, then the top of the internal time, which says what the whole is made of."""
+    own = io.StringIO()
+    pstats.Stats(profiler, stream=own).sort_stats("cumulative").print_stats(
+        rf"{re.escape(str(ROOT))}/(bot|storage)/", ours
+    )
+    print(own.getvalue().replace(f"{ROOT}/", ""), file=out)
+    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime").print_stats(20)
 
 
 def _print(stores: Sequence[Store], runs: int) -> None:
