@@ -14,26 +14,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bot.app import build_runtime
-from bot.config.deployment import EXAMPLE_FILE, load_deployment
-from bot.config.logs import configure_logging
-from bot.config.settings import Settings
-from sandbox import Sandbox
-from sandbox.photos import scene_photo
-from storage.migrate import upgrade_async
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.config.deployment import EXAMPLE_FILE, load_deployment  # noqa: E402
+from bot.config.logs import configure_logging  # noqa: E402
+from sandbox import Sandbox  # noqa: E402
+from sandbox.photos import scene_photo  # noqa: E402
+from storage.migrate import upgrade_async  # noqa: E402
+from tests.e2e.conftest import bot_settings  # noqa: E402
+from tests.e2e.helpers import cards, running_bot, text_of  # noqa: E402
 
 TOKEN = "424242:BENCH-token"
-
-
-def _card(sb: Sandbox, chat: int) -> dict | None:
-    for m in sb.transcript(chat):
-        if m["from"].get("is_bot") and (m.get("text") or "").startswith("🚗"):
-            return m
-    return None
 
 
 async def _watch(
@@ -43,7 +40,7 @@ async def _watch(
     appeared = final = None
     deadline = time.perf_counter() + timeout
     while final is None:
-        card = _card(sb, chat)
+        card = next(iter(cards(sb, chat)), None)
         now = time.perf_counter()
         if card is not None and appeared is None:
             appeared = now
@@ -75,22 +72,12 @@ async def bench(
             )
             for i in range(albums)
         ]
-        settings = Settings(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_BASE_URL=sb.base_url,
-            TELEGRAM_FILE_BASE_URL=sb.file_base_url,
-            DATABASE_URL=url,
-            MEDIA_DIR=workdir / "media",
-        )
-        runtime = build_runtime(settings, load_deployment(EXAMPLE_FILE), poll_timeout=1)
-        await runtime.start()
-        try:
+        settings = bot_settings(sb, url, workdir / "media", token=TOKEN, group_rate=None)
+        async with running_bot(settings, load_deployment(EXAMPLE_FILE)):
             for chat in groups:
                 sb.send_text(chat, admin, "/setup 花石镇")
             await sb.wait_for(
-                lambda: all(
-                    any("已登记" in (m.get("text") or "") for m in sb.transcript(c)) for c in groups
-                ),
+                lambda: all(any("已登记" in text_of(m) for m in sb.transcript(c)) for c in groups),
                 timeout=60,
             )
             images = [scene_photo(i) for i in range(photos)]
@@ -103,8 +90,6 @@ async def bench(
                 appeared, final = await _watch(sb, chat, photos)
                 first_to_card.append(appeared - t_first)
                 last_to_final.append(final - t_last)
-        finally:
-            await runtime.stop()
         limited = sb.rate_limited()
     ms = [1000 * x for x in first_to_card]
     ms2 = [1000 * x for x in last_to_final]

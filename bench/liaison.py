@@ -48,7 +48,6 @@ import ctypes
 import gc
 import io
 import os
-import pstats
 import random
 import re
 import resource
@@ -84,9 +83,9 @@ from bot.liaison.commands import write_export  # noqa: E402
 from bot.liaison.digest import Gathered, chart_png, gather, render  # noqa: E402
 from bot.liaison.schedule import month_to_date  # noqa: E402
 from bot.roles.offices import Oversight  # noqa: E402
+from bot.rules.periods import Period, day, month  # noqa: E402
 from bot.rules.sla import PER_INSURER, Stage  # noqa: E402
 from bot.rules.sla_clock import breach_at, start, stop  # noqa: E402
-from bot.rules.stats import Period, day, month  # noqa: E402
 from storage.db import is_sqlite  # noqa: E402
 from storage.migrate import upgrade_async  # noqa: E402
 from storage.models import (  # noqa: E402
@@ -95,11 +94,12 @@ from storage.models import (  # noqa: E402
     Party,
     StageClock,
 )
+from tests import pg  # noqa: E402
 from tests.factories import ASSISTANT, NAMES, POLICE, make_group, make_services  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The sweep's bench loads a big store the same way; one way of doing it is enough.
-from sla_sweep import _bound, _pg_params, _reset_postgres  # noqa: E402
+from sla_sweep import _bound, print_profile  # noqa: E402
 
 T = TypeVar("T")
 
@@ -474,9 +474,7 @@ class Loader:
             self.sqlite.execute("PRAGMA synchronous=OFF")
             self.sqlite.execute("PRAGMA cache_size=-400000")
         else:
-            import asyncpg  # type: ignore[import-untyped]
-
-            self.pg = await asyncpg.connect(**_pg_params(self.url))
+            self.pg = await pg.connect(self.url)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -534,7 +532,7 @@ class Store:
 
 async def open_store(name: str, url: str, workdir: Path, first_day: date) -> Store:
     if not is_sqlite(url):
-        await _reset_postgres(url)
+        await pg.fresh_database(url)
     await upgrade_async(url)
     svc = await make_services(url, media_dir=workdir / f"media-{name}", now=NOW)
     towns = []
@@ -903,14 +901,7 @@ def profiling_writer(into: list[cProfile.Profile]) -> Iterator[None]:
 def _stats(profiler: cProfile.Profile, label: str) -> str:
     out = io.StringIO()
     print(f"\n--- cProfile: {label} ---", file=out)
-    # The project's own functions by cumulative time say which step costs; the top of the
-    # internal time says what the whole of it is made of.
-    ours = io.StringIO()
-    pstats.Stats(profiler, stream=ours).sort_stats("cumulative").print_stats(
-        rf"{re.escape(str(ROOT))}/(bot|storage)/", 25
-    )
-    print(ours.getvalue().replace(f"{ROOT}/", ""), file=out)
-    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime").print_stats(20)
+    print_profile(profiler, out, ours=25)
     return out.getvalue()
 
 

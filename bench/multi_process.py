@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,14 +24,17 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.app import build_runtime
-from bot.config.deployment import EXAMPLE_FILE, load_deployment
-from bot.config.logs import configure_logging
-from bot.config.settings import Settings
-from sandbox import Sandbox
-from storage.db import Database
-from storage.migrate import upgrade_async
-from storage.models import InboxUpdate
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.config.deployment import EXAMPLE_FILE, load_deployment  # noqa: E402
+from bot.config.logs import configure_logging  # noqa: E402
+from sandbox import Sandbox  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.migrate import upgrade_async  # noqa: E402
+from storage.models import InboxUpdate  # noqa: E402
+from tests.e2e.conftest import bot_settings  # noqa: E402
+from tests.e2e.helpers import running_bot  # noqa: E402
 
 TOKEN = "424242:BENCH-token"
 RATE = (10_000, 1.0)
@@ -50,20 +54,16 @@ async def _round(sb: Sandbox, url: str, workdir: Path, multi: bool, chats: int, 
         sb.create_chat("supergroup", title=f"村{i}", members=[admin], admins=[admin])
         for i in range(chats)
     ]
-    settings = Settings(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=sb.base_url,
-        TELEGRAM_FILE_BASE_URL=sb.file_base_url,
-        DATABASE_URL=url,
-        MEDIA_DIR=workdir / "media",
-        SEND_GROUP_MAX_RATE=RATE[0],
-        SEND_GROUP_PERIOD_SECONDS=RATE[1],
+    settings = bot_settings(
+        sb,
+        url,
+        workdir / "media",
+        token=TOKEN,
+        group_rate=RATE,
         SEND_OVERALL_MAX_RATE=RATE[0],
         MULTI_PROCESS=multi,
     )
-    runtime = build_runtime(settings, load_deployment(EXAMPLE_FILE), poll_timeout=1)
-    await runtime.start()
-    try:
+    async with running_bot(settings, load_deployment(EXAMPLE_FILE)):
         await asyncio.sleep(0.5)  # the poller (elected, in multi mode) is up
         start = time.perf_counter()
         for i in range(n):
@@ -71,8 +71,6 @@ async def _round(sb: Sandbox, url: str, workdir: Path, multi: bool, chats: int, 
                 sb.send_text(chat, admin, f"/setup 甲{i}")
         await sb.wait_for(lambda: all(_answered(sb, c) >= n for c in groups), timeout=300)
         return time.perf_counter() - start
-    finally:
-        await runtime.stop()
 
 
 async def bench(url: str, chats: int, commands: int, rounds: int, workdir: Path) -> None:

@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import re
 import statistics
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -30,14 +31,18 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.app import Runtime, build_runtime
-from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
-from bot.config.logs import configure_logging
-from bot.config.settings import Settings
-from sandbox import Sandbox
-from sandbox.photos import scene_photo
-from storage.migrate import upgrade_async
-from storage.models import Case
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.app import Runtime  # noqa: E402
+from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment  # noqa: E402
+from bot.config.logs import configure_logging  # noqa: E402
+from sandbox import Sandbox  # noqa: E402
+from sandbox.photos import scene_photo  # noqa: E402
+from storage.migrate import upgrade_async  # noqa: E402
+from storage.models import Case  # noqa: E402
+from tests.e2e.conftest import bot_settings  # noqa: E402
+from tests.e2e.helpers import bot_messages, button_data_of, running_bot, text_of  # noqa: E402
 
 TOKEN = "424243:BENCH-quiet"
 NEW = {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup"}
@@ -46,26 +51,6 @@ TOPIC_PIN = {"createForumTopic", "editForumTopic", "closeForumTopic", "reopenFor
     "pinChatMessage"
 }
 STEP_TIMEOUT = 600.0
-
-
-def _text(m: dict[str, Any]) -> str:
-    return m.get("text") or m.get("caption") or ""
-
-
-def _bot(sb: Sandbox, chat: int, thread: int | None = None) -> list[dict[str, Any]]:
-    return [
-        m
-        for m in sb.transcript(chat, thread_id=thread)
-        if m["from"].get("is_bot") and not m.get("service")
-    ]
-
-
-def _data(message: dict[str, Any], label: str) -> str:
-    for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
-        for button in row:
-            if label in button["text"]:
-                return button.get("callback_data") or button.get("url")
-    raise LookupError(f"no button {label!r}")
 
 
 class Player:
@@ -89,21 +74,30 @@ class Player:
 
     def card(self) -> dict[str, Any] | None:
         return next(
-            (m for m in _bot(self.sb, self.chat, self.thread) if _text(m).startswith("🚗")), None
+            (
+                m
+                for m in bot_messages(self.sb, self.chat, self.thread)
+                if text_of(m).startswith("🚗")
+            ),
+            None,
         )
 
     def newest(self, containing: str) -> dict[str, Any] | None:
-        for m in reversed(_bot(self.sb, self.chat, self.thread)):
-            if containing in _text(m):
+        for m in reversed(bot_messages(self.sb, self.chat, self.thread)):
+            if containing in text_of(m):
                 return m
         return None
 
     async def card_shows(self, what: str, text: str, since: float) -> None:
-        await self._until(what, lambda: (c := self.card()) is not None and text in _text(c), since)
+        await self._until(
+            what, lambda: (c := self.card()) is not None and text in text_of(c), since
+        )
 
     async def press(self, chat: int, user: int, message: dict[str, Any], label: str) -> float:
         at = time.perf_counter()
-        qid = self.sb.press_button(chat, user, message["message_id"], _data(message, label))
+        qid = self.sb.press_button(
+            chat, user, message["message_id"], button_data_of(message, label)
+        )
         await self._until(f"toast {label}", lambda: self.sb.callback_answer(qid), at)
         return at
 
@@ -162,13 +156,13 @@ class Player:
         await self.card_shows("estimates", "赔付测算", at)
         at = await self.press(self.chat, p["assistant"], self.card() or {}, "确认链接")
         links = await self._until("links", lambda: self.newest("请各方驾驶人点击"), at)
-        token = re.search(r"start=(cf_[\w-]+)$", _data(links, "甲方")).group(1)  # type: ignore[union-attr]
+        token = re.search(r"start=(cf_[\w-]+)$", button_data_of(links, "甲方")).group(1)  # type: ignore[union-attr]
         zhang = p["zhang"]
         at = time.perf_counter()
         sb.send_text(zhang, zhang, f"/start {token}")
 
         def summary() -> dict[str, Any] | None:
-            return next((m for m in _bot(sb, zhang) if "请核对后确认" in _text(m)), None)
+            return next((m for m in bot_messages(sb, zhang) if "请核对后确认" in text_of(m)), None)
 
         await self._until("private summary", summary, at)
         await self.press(zhang, zhang, summary() or {}, "确认无误")
@@ -245,23 +239,12 @@ async def bench(
                 for i, pp in enumerate(players_people)
             ),
         )
-        settings = Settings(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_BASE_URL=sb.base_url,
-            TELEGRAM_FILE_BASE_URL=sb.file_base_url,
-            DATABASE_URL=url,
-            MEDIA_DIR=workdir / "media",
-            SEND_GROUP_MAX_RATE=group_rate[0],
-            SEND_GROUP_PERIOD_SECONDS=group_rate[1],
-        )
-        runtime = build_runtime(
-            settings, base.model_copy(update={"people": people}), poll_timeout=1
-        )
-        await runtime.start()
-        try:
+        settings = bot_settings(sb, url, workdir / "media", token=TOKEN, group_rate=group_rate)
+        deployment = base.model_copy(update={"people": people})
+        async with running_bot(settings, deployment) as runtime:
             sb.send_text(chat, admin, "/setup 花石镇")
             await sb.wait_for(
-                lambda: any("已登记" in _text(m) for m in sb.transcript(chat)), timeout=60
+                lambda: any("已登记" in text_of(m) for m in sb.transcript(chat)), timeout=60
             )
             start_calls = len(sb.calls)
             players = [Player(sb, runtime, chat, i, pp) for i, pp in enumerate(players_people)]
@@ -273,8 +256,6 @@ async def bench(
 
             await asyncio.gather(*(run(i, p) for i, p in enumerate(players)))
             elapsed = time.perf_counter() - started
-        finally:
-            await runtime.stop()
         calls = sb.calls[start_calls:]
         limited = sb.rate_limited()
     group: Counter[str] = Counter()

@@ -55,6 +55,7 @@ from bot.sla.sweep import sweep, sweep_in  # noqa: E402
 from storage.db import is_sqlite  # noqa: E402
 from storage.migrate import upgrade_async  # noqa: E402
 from storage.models import Case, StageClock  # noqa: E402
+from tests import pg  # noqa: E402
 from tests.factories import ASSISTANT, MORNING, NAMES, make_group, make_services  # noqa: E402
 
 NOW = MORNING  # Monday 10:00 in Asia/Shanghai: working hours, adjusters on duty
@@ -273,23 +274,10 @@ def _insert_sqlite(path: str, tables: Sequence[tuple[str, Rows]]) -> dict[str, f
     return taken
 
 
-def _pg_params(url: str) -> dict[str, Any]:
-    u = make_url(url)
-    return {
-        "host": u.host or "127.0.0.1",
-        "port": u.port or 5432,
-        "user": u.username or "postgres",
-        "password": u.password,
-        "database": u.database,
-    }
-
-
 async def _insert_postgres(url: str, tables: Sequence[tuple[str, Rows]]) -> dict[str, float]:
     """The rows in one transaction with COPY; seconds taken."""
-    import asyncpg  # type: ignore[import-untyped]
-
     taken: dict[str, float] = {}
-    conn = await asyncpg.connect(**_pg_params(url))
+    conn = await pg.connect(url)
     try:
         async with conn.transaction():
             for name, rows in tables:
@@ -309,31 +297,12 @@ async def _insert_postgres(url: str, tables: Sequence[tuple[str, Rows]]) -> dict
     return taken
 
 
-async def _reset_postgres(url: str) -> None:
-    import asyncpg
-
-    params = _pg_params(url)
-    server = await asyncpg.connect(**(params | {"database": "postgres"}))
-    try:
-        if not await server.fetchval(
-            "SELECT 1 FROM pg_database WHERE datname = $1", params["database"]
-        ):
-            await server.execute(f'CREATE DATABASE "{params["database"]}"')
-    finally:
-        await server.close()
-    conn = await asyncpg.connect(**params)
-    try:
-        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
-
-
 async def populate(url: str, workdir: Path, scale: Scale) -> tuple[Services, dict[str, float]]:
     """A store of this scale at `url`, and the seconds each part of filling it took."""
     taken: dict[str, float] = {}
     began = time.perf_counter()
     if not is_sqlite(url):
-        await _reset_postgres(url)
+        await pg.fresh_database(url)
     await upgrade_async(url)
     svc = await make_services(url, media_dir=workdir / "media", now=NOW)
     groups = []
@@ -499,15 +468,19 @@ async def _profiled(store: Store, runs: int) -> str:
     ):
         print(f"{verb + ' ' + table:<28}{count:>7.0f}{1000 * seconds:>14.1f}", file=out)
     print(f"\n--- {store.scale.cases:,} cases: cProfile of {runs} sweeps ---", file=out)
-    # The project's own functions by cumulative time say which step to make cheaper; the
-    # top of the internal time says what the whole of it is made of.
-    ours = io.StringIO()
-    pstats.Stats(profiler, stream=ours).sort_stats("cumulative").print_stats(
-        rf"{re.escape(str(ROOT))}/(bot|storage)/", 35
-    )
-    print(ours.getvalue().replace(f"{ROOT}/", ""), file=out)
-    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime").print_stats(20)
+    print_profile(profiler, out, ours=35)
     return out.getvalue()
+
+
+def print_profile(profiler: cProfile.Profile, out: io.StringIO, *, ours: int) -> None:
+    """The project's own functions by cumulative time, which say which step to make
+    cheaper, then the top of the internal time, which says what the whole is made of."""
+    own = io.StringIO()
+    pstats.Stats(profiler, stream=own).sort_stats("cumulative").print_stats(
+        rf"{re.escape(str(ROOT))}/(bot|storage)/", ours
+    )
+    print(own.getvalue().replace(f"{ROOT}/", ""), file=out)
+    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime").print_stats(20)
 
 
 def _print(stores: Sequence[Store], runs: int) -> None:

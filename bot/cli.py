@@ -193,7 +193,7 @@ def _offline(settings: Settings, deployment: Deployment) -> Any:
 def _period(kind: str, first: str, last: str | None, zone: str) -> Any:
     from datetime import date
 
-    from bot.rules import stats
+    from bot.rules import periods
 
     try:
         start = date.fromisoformat(first)
@@ -203,12 +203,12 @@ def _period(kind: str, first: str, last: str | None, zone: str) -> Any:
     if end is not None:
         if end < start:
             raise _Failure(f"--to {last} is before --from {first}")
-        return stats.between(start, end, zone)
+        return periods.between(start, end, zone)
     if kind == "week":
-        return stats.week(start, zone)
+        return periods.week(start, zone)
     if kind == "month":
-        return stats.month(start.year, start.month, zone)
-    return stats.day(start, zone)
+        return periods.month(start.year, start.month, zone)
+    return periods.day(start, zone)
 
 
 def cmd_digest(settings: Settings, day: str, kind: str, send: bool) -> int:

@@ -11,6 +11,7 @@ import pytest
 
 from bot.wiring import install_texts
 from storage.migrate import upgrade, upgrade_async
+from tests import pg
 
 # Pure tests render texts too; the app installs the catalogue at start, the suite here.
 install_texts()
@@ -29,47 +30,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
     base = make_url(url)
     name = f"{base.database or 'test'}_{worker}"
-    asyncio.run(_create_database(url, name))
-    os.environ["TEST_DATABASE_URL"] = base.set(database=name).render_as_string(
-        hide_password=False
-    )
-
-
-async def _create_database(url: str, name: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    conn = await asyncpg.connect(
-        host=u.host or "127.0.0.1",
-        port=u.port or 5432,
-        user=u.username or "postgres",
-        password=u.password,
-        database=u.database or "test",
-    )
-    try:
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-
-async def _reset_postgres(url: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    conn = await asyncpg.connect(
-        host=u.host or "127.0.0.1",
-        port=u.port or 5432,
-        user=u.username or "postgres",
-        password=u.password,
-        database=u.database or "test",
-    )
-    try:
-        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
+    asyncio.run(pg.create_database(url, name))
+    os.environ["TEST_DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +49,7 @@ async def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A migrated, empty database for one test."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        await _reset_postgres(url)
+        await pg.wipe_schema(url)
         await upgrade_async(url)
         return url
     template: Path = request.getfixturevalue("_migrated_sqlite")

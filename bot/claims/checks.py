@@ -10,13 +10,28 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.case.status import INSURER_STAGE
 from bot.claims import store
 from bot.claims.rules import ClaimStatus
-from bot.kernel.buttons import Press, PressResult
+from bot.kernel.buttons import Press, PressResult, case_button
 from bot.kernel.services import Services
 from bot.kernel.texts import t
 from bot.roles.lookup import grants_of
 from bot.rules.access import Action, may
 from storage import queries as q
 from storage.models import Button, Case, InsurerClaim
+
+
+async def claim_button(
+    session: AsyncSession,
+    svc: Services,
+    case: Case,
+    claim: InsurerClaim,
+    action_name: str,
+    **args: int | str | None,
+) -> str:
+    """Callback data for a button of one claim: it carries the claim and its insurer, which
+    `checked_press` holds the press against."""
+    return await case_button(
+        session, svc, case, action_name, claim=claim.id, insurer=claim.insurer_code, **args
+    )
 
 
 async def checked_press(

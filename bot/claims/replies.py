@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.claims import decide, routing, rules, settle, thread
+from bot.claims.checks import claim_button
 from bot.claims.rules import ClaimStatus
 from bot.kernel import outbox, questions
-from bot.kernel.buttons import button_data
 from bot.kernel.incoming import IncomingText
 from bot.kernel.services import Services
 from bot.kernel.texts import t
@@ -71,19 +71,7 @@ async def answer_pending(
             # The question is resolved in place: the ping shows the numbers (and the card).
             await thread.show_approved(session, svc, case, claim)
         elif not still:
-            outbox.say(
-                session,
-                svc,
-                case,
-                t(
-                    "claims.claim_recorded",
-                    lang,
-                    insurer=name,
-                    claim_no=claim.claim_no,
-                    assessed=format_fen(claim.assessed_fen or 0),
-                ),
-                reply_to=m.message_id,
-            )
+            outbox.say(session, svc, case, thread.numbers_text(svc, claim), reply_to=m.message_id)
         q.enqueue(session, at=now, chat_id=case.chat_id, kind="edit_card", case_id=case.id)
         return "claim_numbers"
     if question in ("adjust", "survey_result"):
@@ -158,16 +146,7 @@ async def _surveyed(
     for other in await routing.live_claims(session, case.id or 0):
         if other.id == claim.id or other.insurer_code == claim.insurer_code:
             continue
-        data = await button_data(
-            session,
-            now=svc.clock.now(),
-            chat_id=case.chat_id,
-            case_id=case.id,
-            action_name="claim.recognize",
-            claim=other.id,
-            insurer=other.insurer_code,
-            source=claim.id,
-        )
+        data = await claim_button(session, svc, case, other, "claim.recognize", source=claim.id)
         buttons.append(
             [
                 [

@@ -13,10 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.case import clocks, lifecycle
 from bot.case.status import CaseStatus
 from bot.claims import rules, thread
+from bot.claims.checks import claim_button
 from bot.claims.rules import ClaimStatus, Line
 from bot.claims.settle import settle_case_status
 from bot.claims.store import live_claims, ping_ref
-from bot.kernel.buttons import button_data
 from bot.kernel.services import ConcurrentChange, Services
 from bot.kernel.texts import t
 from bot.parties import store
@@ -108,15 +108,7 @@ async def _ping(
     text, people = await thread.ping_text(session, svc, case, claim, parties)
 
     async def b(name: str) -> str:
-        return await button_data(
-            session,
-            now=now,
-            chat_id=case.chat_id,
-            case_id=case.id,
-            action_name=name,
-            claim=claim.id,
-            insurer=claim.insurer_code,
-        )
+        return await claim_button(session, svc, case, claim, name)
 
     buttons = [
         [

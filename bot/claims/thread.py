@@ -13,11 +13,11 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.case.status import CaseStatus
+from bot.claims.checks import claim_button
 from bot.claims.rules import ClaimStatus
 from bot.claims.store import ping_ref
 from bot.evidence.geo import distance_km, format_km
 from bot.kernel import outbox
-from bot.kernel.buttons import button_data
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
 from bot.parties import store
@@ -104,15 +104,7 @@ async def show_approved(
         ),
     ]
     if claim.claim_no is not None and claim.assessed_fen is not None:
-        parts.append(
-            t(
-                "claims.claim_recorded",
-                lang,
-                insurer=name,
-                claim_no=claim.claim_no,
-                assessed=format_fen(claim.assessed_fen),
-            )
-        )
+        parts.append(numbers_text(svc, claim))
     elif claim.decided_by is not None:
         parts.append(
             t(
@@ -124,18 +116,21 @@ async def show_approved(
     buttons: list[list[list[str]]] = []
     if case.status == CaseStatus.APPROVED and claim.status == ClaimStatus.APPROVED:
         parts.append(t("claims.all_approved_short", lang))
-        data = await button_data(
-            session,
-            now=svc.clock.now(),
-            chat_id=case.chat_id,
-            case_id=case.id,
-            action_name="claim.paid_full",
-            claim=claim.id,
-            insurer=claim.insurer_code,
-        )
+        data = await claim_button(session, svc, case, claim, "claim.paid_full")
         buttons.append([[t("claims.b.paid_full", lang, insurer=name), data]])
         parts.append(nearest_points_text(svc, case, [claim.insurer_code]))
     outbox.edit_ref(session, svc, case, ping_ref(claim.id), "\n\n".join(parts), buttons=buttons)
+
+
+def numbers_text(svc: Services, claim: InsurerClaim) -> str:
+    """The claim number and 定损 an adjuster gave, as the ping and the reply to him say them."""
+    return t(
+        "claims.claim_recorded",
+        svc.language,
+        insurer=svc.insurer_name(claim.insurer_code),
+        claim_no=claim.claim_no,
+        assessed=format_fen(claim.assessed_fen or 0),
+    )
 
 
 def nearest_points_text(

@@ -21,11 +21,13 @@ from bot.kernel.incoming import Command
 from bot.kernel.outbox import chat_language
 from bot.kernel.services import Services
 from bot.kernel.texts import t
+from bot.liaison.csv_file import write_csv
 from bot.liaison.digest import Gathered, body, gather, plain, render, without_lists
-from bot.liaison.export import ExportRow, write_csv, write_xlsx
+from bot.liaison.export import ExportRow
 from bot.liaison.rows import export_rows
+from bot.liaison.xlsx import write_xlsx
 from bot.roles.offices import Oversight, office_of, oversight_of
-from bot.rules.stats import Period, month, parse_period
+from bot.rules.periods import Period, month, parse_period
 from storage import queries as q
 
 T = TypeVar("T")

@@ -22,8 +22,9 @@ from bot.liaison.chart import render_chart
 from bot.parties.masking import mask_phone
 from bot.roles.offices import LIAISON_KIND, Oversight
 from bot.rules.amounts import format_fen
+from bot.rules.periods import Period
 from bot.rules.sla import Stage
-from bot.rules.stats import Figures, Period, Slice, Spread, figures
+from bot.rules.stats import Figures, Slice, Spread, figures
 from bot.sla.lines import case_line
 from bot.sla.store import overdue
 from storage.models import Case, ChatGroup, StageClock

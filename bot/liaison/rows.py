@@ -1,6 +1,6 @@
 """The export's rows: one per case opened in the period, read in pages of cases so that a
-month of 150,000 cases never sits in memory at once (bot/liaison/export.py writes them as
-they come). Personal data is masked unless the chat may see it (bot/parties/masking.py,
+month of 150,000 cases never sits in memory at once (bot/liaison/xlsx.py and csv_file.py write
+them as they come). Personal data is masked unless the chat may see it (bot/parties/masking.py,
 the one masking the card and the agreement's group copy use too)."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from bot.liaison.export import ExportRow
 from bot.parties.masking import mask_name, mask_phone
 from bot.roles.offices import Oversight
 from bot.rules.compensation_model import Layer
+from bot.rules.periods import Period
 from bot.rules.sla import Stage
-from bot.rules.stats import Period
 from storage.models import Case, InsurerClaim, InsurerPayment, Party, StageClock
 
 PAGE = 500

@@ -19,7 +19,7 @@ from bot.kernel.services import Services
 from bot.kernel.texts import t
 from bot.liaison.digest import Gathered, chart_png, gather, render
 from bot.roles.offices import Office, Oversight, offices
-from bot.rules.stats import Period, between, day, month, week
+from bot.rules.periods import Period, between, day, month, week
 from storage import queries as q
 from storage.models import DigestSent
 

@@ -18,7 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.case.status import TERMINAL, CaseStatus
 from bot.claims.rules import ClaimStatus
 from bot.roles.offices import Oversight
-from bot.rules.stats import CaseRow, ClaimRow, Period, StageRow
+from bot.rules.periods import Period
+from bot.rules.stats import CaseRow, ClaimRow, StageRow
 from storage.models import Case, InsurerClaim, InsurerPayment, Party, PhotoFlag, StageClock
 
 _ENDED = [s.value for s in TERMINAL]

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,16 +53,41 @@ def world(sb: Sandbox) -> World:
     return World(sb, admin, assistant, villager, forum, plain, stray)
 
 
-def bot_settings(sb: Sandbox, database_url: str, media: Path) -> Settings:
-    """Settings that point the bot at the local Telegram."""
+def sandbox_values(
+    sb: Sandbox,
+    database_url: str,
+    media: Path,
+    *,
+    token: str = TOKEN,
+    group_rate: tuple[int, float] | None = GROUP_RATE,
+) -> dict[str, Any]:
+    """The settings, by name, that point a bot at the local Telegram: the same for a bot in
+    this process (`bot_settings`) and for `kuaipei run` (helpers.py `sandbox_env`).
+    `group_rate=None` leaves the bot Telegram's own group limit."""
+    values: dict[str, Any] = {
+        "TELEGRAM_BOT_TOKEN": token,
+        "TELEGRAM_API_BASE_URL": sb.base_url,
+        "TELEGRAM_FILE_BASE_URL": sb.file_base_url,
+        "DATABASE_URL": database_url,
+        "MEDIA_DIR": media,
+    }
+    if group_rate is not None:
+        values["SEND_GROUP_MAX_RATE"], values["SEND_GROUP_PERIOD_SECONDS"] = group_rate
+    return values
+
+
+def bot_settings(
+    sb: Sandbox,
+    database_url: str,
+    media: Path,
+    *,
+    token: str = TOKEN,
+    group_rate: tuple[int, float] | None = GROUP_RATE,
+    **extra: Any,
+) -> Settings:
+    """Settings that point the bot at the local Telegram; `extra` by setting name."""
     return Settings(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=sb.base_url,
-        TELEGRAM_FILE_BASE_URL=sb.file_base_url,
-        DATABASE_URL=database_url,
-        MEDIA_DIR=media,
-        SEND_GROUP_MAX_RATE=GROUP_RATE[0],
-        SEND_GROUP_PERIOD_SECONDS=GROUP_RATE[1],
+        **sandbox_values(sb, database_url, media, token=token, group_rate=group_rate), **extra
     )
 
 

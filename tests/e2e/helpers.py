@@ -5,33 +5,35 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.app import Runtime
+from bot.app import Runtime, build_runtime
+from bot.config.deployment import Deployment
+from bot.config.settings import Settings
 from sandbox import Sandbox
 from storage.models import Case, InboxUpdate, Photo
-from tests.e2e.conftest import GROUP_RATE, TOKEN, World
+from tests.e2e.conftest import World, sandbox_values
+
+
+def sandbox_env(sb: Sandbox, database_url: str, media: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `kuaipei run` OS process against the local Telegram: this
+    process's, without its own bot and deployment settings; logging everything."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KUAIPEI_"))}
+    env.update({k: str(v) for k, v in sandbox_values(sb, database_url, media).items()})
+    env["LOG_LEVEL"] = "DEBUG"
+    env.update(extra)
+    return env
 
 
 def bot_env(world: World, database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
-    """The environment of a `kuaipei run` OS process against the local Telegram."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KUAIPEI_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=world.sb.base_url,
-        TELEGRAM_FILE_BASE_URL=world.sb.file_base_url,
-        DATABASE_URL=database_url,
-        MEDIA_DIR=str(tmp_path / "media"),
-        SEND_GROUP_MAX_RATE=str(GROUP_RATE[0]),
-        SEND_GROUP_PERIOD_SECONDS=str(GROUP_RATE[1]),
-        LOG_LEVEL="DEBUG",
-    )
-    env.update(extra)
-    return env
+    """`sandbox_env` for the world's local Telegram, its media below `tmp_path`."""
+    return sandbox_env(world.sb, database_url, tmp_path / "media", **extra)
 
 
 async def start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
@@ -46,6 +48,19 @@ async def start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Proces
         stderr=log.open("ab"),
         cwd=str(Path(__file__).resolve().parents[2]),
     )
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings, deployment: Deployment, **options: Any
+) -> AsyncIterator[Runtime]:
+    """The bot in this process, polling the local Telegram, until the block ends."""
+    runtime = build_runtime(settings, deployment, poll_timeout=1, **options)
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
 
 
 def bot_messages(sb: Sandbox, chat_id: int, thread_id: int | None = None) -> list[dict[str, Any]]:

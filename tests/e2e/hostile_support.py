@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
+import pytest
 from sqlalchemy import func, text
 from sqlmodel import col, select
 
@@ -121,34 +123,75 @@ def replies_to(sb: Sandbox, chat: int, message_id: int) -> list[str]:
     ]
 
 
+def answer_problems(case: Input, got: list[str]) -> list[str]:
+    """What is wrong with the bot's answer `got` to one input (empty when all is well)."""
+    what = case.note or case.text[:40]
+    if case.answer is None:
+        return [f"{what!r}: expected silence, got {got}"] if got else []
+    if not any(case.answer in g for g in got):
+        return [f"{what!r}: expected {case.answer!r}, got {got}"]
+    return []
+
+
 def check_answers(sb: Sandbox, chat: int, sent: list[tuple[Input, int]]) -> list[str]:
     """What went wrong with the answers to a batch of inputs (empty when all is well)."""
-    wrong = []
-    for case, message_id in sent:
-        got = replies_to(sb, chat, message_id)
-        if case.answer is None:
-            if got:
-                wrong.append(f"{case.note or case.text[:40]!r}: expected silence, got {got}")
-        elif not any(case.answer in g for g in got):
-            wrong.append(f"{case.note or case.text[:40]!r}: expected {case.answer!r}, got {got}")
-    return wrong
+    return [
+        wrong
+        for case, message_id in sent
+        for wrong in answer_problems(case, replies_to(sb, chat, message_id))
+    ]
 
 
-async def one_by_one(
-    sb: Sandbox, bot: Runtime, chat: int, user: int, cases: list[Input]
-) -> list[str]:
-    """Send each input once the bot has answered the one before; its answer is whatever
-    the bot said in between (for chats where answers are not replies)."""
-    wrong = []
-    for case in cases:
-        sent = sb.send_text(chat, user, case.text)["message_id"]
-        await settle(sb, bot)
-        got = [text_of(m) for m in bot_messages(sb, chat) if m["message_id"] > sent]
-        if case.answer is None and got:
-            wrong.append(f"{case.note!r}: expected silence, got {got}")
-        elif case.answer is not None and not any(case.answer in g for g in got):
-            wrong.append(f"{case.note!r}: expected {case.answer!r}, got {got}")
-    return wrong
+class Probe:
+    """One test's run of the corpus against one bot in one chat: it plays the tables,
+    gathers what went wrong with each input, and fails once at the end with all of it,
+    the batch-wide checks included (no ERROR record, no refused or unescaped text)."""
+
+    def __init__(
+        self, sb: Sandbox, bot: Runtime, chat: int, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        self.sb, self.bot, self.chat, self.caplog = sb, bot, chat, caplog
+        self.problems: list[str] = []
+
+    async def batch(
+        self,
+        cases: list[Input],
+        send: Callable[[Input], int],
+        *,
+        settled: Callable[[], Awaitable[None]] | None = None,
+    ) -> list[tuple[Input, int]]:
+        """Send every input at once (`send` returns the message id), wait until the bot is
+        done (`settled`, by default `settle`), and check its reply to each."""
+        sent = [(case, send(case)) for case in cases]
+        await (settled() if settled else settle(self.sb, self.bot))
+        self.problems += check_answers(self.sb, self.chat, sent)
+        return sent
+
+    async def one_by_one(self, cases: list[Input], act: Callable[[Input], object]) -> None:
+        """Act out each input once the bot has answered the one before; its answer is
+        whatever the bot said in between (for answers that are not replies)."""
+        for case in cases:
+            mark = max((m["message_id"] for m in self.sb.transcript(self.chat)), default=0)
+            act(case)
+            await settle(self.sb, self.bot)
+            got = [text_of(m) for m in bot_messages(self.sb, self.chat) if m["message_id"] > mark]
+            self.problems += answer_problems(case, got)
+
+    async def tap(self, user: int, message_id: int, data: str) -> dict[str, Any]:
+        """Press a button carrying any callback data, as a modified client could; the
+        bot's answer to the query."""
+        qid = self.sb.press_button(self.chat, user, message_id, data, strict=False)
+        await self.sb.wait_for(lambda: self.sb.callback_answer(qid) is not None, timeout=10)
+        return self.sb.callback_answer(qid)
+
+    async def unchanged(self, before: dict[str, list], what: str) -> None:
+        """The domain rows are as `before` (a snapshot) holds them."""
+        self.problems += await changes(self.bot, before, what)
+
+    def assert_clean(self) -> None:
+        problems = self.problems + escaping_problems(self.sb)
+        problems += failed_outbox_problems(self.sb.calls) + errors_logged(self.caplog.records)
+        assert not problems, "\n".join(problems)
 
 
 class _Tags(HTMLParser):

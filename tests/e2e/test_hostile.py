@@ -24,7 +24,6 @@ from storage.types import PhotoStatus
 from tests.e2e.conftest import World, eventually
 from tests.e2e.flows import drive_to_ready
 from tests.e2e.helpers import (
-    bot_messages,
     button_data_of,
     card_of,
     card_shows,
@@ -33,18 +32,12 @@ from tests.e2e.helpers import (
     press,
     register,
     said,
-    text_of,
 )
 from tests.e2e.hostile_support import (
     DOMAIN_TABLES,
     MARK,
     Input,
-    changes,
-    check_answers,
-    errors_logged,
-    escaping_problems,
-    failed_outbox_problems,
-    one_by_one,
+    Probe,
     settle,
     snapshot,
 )
@@ -172,17 +165,16 @@ async def test_commands_in_the_wrong_place_or_with_nonsense(
             await register(world, chat, "花石镇")
     await settle(sb, bot)
     before = await snapshot(bot)
+    probe = Probe(sb, bot, chat, caplog)
+    who = world.admin if where == "admin" else world.villager
     if where == "private":  # answers in a private chat quote nothing: one input at a time
-        problems = await one_by_one(sb, bot, chat, world.villager, _commands()[where])
+        await probe.one_by_one(_commands()[where], lambda c: sb.send_text(chat, who, c.text))
     else:
-        who = world.admin if where == "admin" else world.villager
-        sent = [(c, sb.send_text(chat, who, c.text)["message_id"]) for c in _commands()[where]]
-        await settle(sb, bot)
-        problems = check_answers(sb, chat, sent)
-    problems += escaping_problems(sb) + failed_outbox_problems(sb.calls)
-    problems += errors_logged(caplog.records)
-    assert await snapshot(bot) == before
-    assert not problems, "\n".join(problems)
+        await probe.batch(
+            _commands()[where], lambda c: sb.send_text(chat, who, c.text)["message_id"]
+        )
+    await probe.unchanged(before, f"commands ({where})")
+    probe.assert_clean()
 
 
 # --- inside a case: quick-form lines, a pending amount, forged buttons, edits ----------
@@ -302,40 +294,31 @@ async def test_a_case_thread_takes_no_hostile_line_amount_button_or_edit(
     thread, _ = await _open_case(world, bot)
     await settle(sb, bot)
     before = await snapshot(bot)
-    problems: list[str] = []
+    probe = Probe(sb, bot, chat, caplog)
 
     def say(text: str, reply_to: int | None = None) -> int:
         return sb.send_text(chat, who, text, thread_id=thread, reply_to=reply_to)["message_id"]
 
-    lines = [(case, say(case.text)) for case in QUICK_LINES]
-    await settle(sb, bot)
-    problems += check_answers(sb, chat, lines)
-    problems += await changes(bot, before, "quick-form lines")
+    lines = await probe.batch(QUICK_LINES, lambda c: say(c.text))
+    await probe.unchanged(before, "quick-form lines")
 
     # The amount question stays open while every reply to it is refused.
     await press(sb, chat, who, card_of(sb, chat), "录入估损")
     question = await said(sb, chat, "甲方车损估价")
     await settle(sb, bot)
     asked = await snapshot(bot, ("pending_input", *DOMAIN_TABLES))
-    amounts = [(case, say(case.text, question["message_id"])) for case in AMOUNTS]
-    await settle(sb, bot)
-    problems += check_answers(sb, chat, amounts)
-    problems += await changes(bot, asked, "refused amounts")
-
-    paid = [(case, say(case.text)) for case in PAID]
-    await settle(sb, bot)
-    problems += check_answers(sb, chat, paid)
-    problems += await changes(bot, asked, "/paid in a collecting case")
+    amounts = await probe.batch(AMOUNTS, lambda c: say(c.text, question["message_id"]))
+    await probe.unchanged(asked, "refused amounts")
+    await probe.batch(PAID, lambda c: say(c.text))
+    await probe.unchanged(asked, "/paid in a collecting case")
 
     # Forged callback data, on the card and on a person's message.
     card = card_of(sb, chat)
     for data in FORGED:
         for target in (card["message_id"], lines[0][1]):
-            qid = sb.press_button(chat, who, target, data, strict=False)
-            await sb.wait_for(lambda q=qid: sb.callback_answer(q) is not None, timeout=10)
-            answer = sb.callback_answer(qid)
+            answer = await probe.tap(who, target, data)
             if UNKNOWN_BUTTON not in (answer.get("text") or "") or not answer.get("show_alert"):
-                problems.append(f"forged {data!r} answered {answer}")
+                probe.problems.append(f"forged {data!r} answered {answer}")
 
     # A real answer pressed again and again (a replay): taken once, then nothing changes.
     replayed = button_data_of(card_of(sb, chat), "无人受伤")
@@ -343,35 +326,22 @@ async def test_a_case_thread_takes_no_hostile_line_amount_button_or_edit(
     await settle(sb, bot)
     answered = await snapshot(bot)
     for _ in range(3):
-        qid = sb.press_button(chat, who, card["message_id"], replayed, strict=False)
-        await sb.wait_for(lambda q=qid: sb.callback_answer(q) is not None, timeout=10)
+        await probe.tap(who, card["message_id"], replayed)
     await settle(sb, bot)
-    problems += await changes(bot, answered, "replayed answer")
+    await probe.unchanged(answered, "replayed answer")
     asked = await snapshot(bot, ("pending_input", *DOMAIN_TABLES))
 
     # Edits: a refused line edited into another injection, chatter edited into a wall of text,
     # a refused amount edited into markup — none is taken as new input.
-    edits = [
-        (Input(INJECTIONS[3], "不会当作新的回答", "edit quick line"), lines[0][1]),
-        (Input("甲 " + INJECTIONS[4], "不会当作新的回答", "edit plate line"), lines[10][1]),
-        (Input(HUGE, "不会当作新的回答", "edit chatter to huge"), lines[-2][1]),
-        (Input(INJECTIONS[0], "不会当作新的回答", "edit refused amount"), amounts[0][1]),
-    ]
-    mark = max(m["message_id"] for m in sb.transcript(chat))
-    for case, message_id in edits:
-        sb.edit_text(chat, who, message_id, case.text)
-        await settle(sb, bot)
-        new = [text_of(m) for m in bot_messages(sb, chat) if m["message_id"] > mark]
-        mark = max(m["message_id"] for m in sb.transcript(chat))
-        if case.answer is None and new:
-            problems.append(f"{case.note}: expected silence, got {new}")
-        elif case.answer is not None and not any(case.answer in n for n in new):
-            problems.append(f"{case.note}: expected {case.answer!r}, got {new}")
-
-    problems += escaping_problems(sb) + failed_outbox_problems(sb.calls)
-    problems += errors_logged(caplog.records)
-    problems += await changes(bot, asked, "forged buttons and edits")
-    assert not problems, "\n".join(problems)
+    edits = {
+        Input(INJECTIONS[3], "不会当作新的回答", "edit quick line"): lines[0][1],
+        Input("甲 " + INJECTIONS[4], "不会当作新的回答", "edit plate line"): lines[10][1],
+        Input(HUGE, "不会当作新的回答", "edit chatter to huge"): lines[-2][1],
+        Input(INJECTIONS[0], "不会当作新的回答", "edit refused amount"): amounts[0][1],
+    }
+    await probe.one_by_one(list(edits), lambda c: sb.edit_text(chat, who, edits[c], c.text))
+    await probe.unchanged(asked, "forged buttons and edits")
+    probe.assert_clean()
 
 
 # --- files that are no photos: bombs, truncated, disguised, empty ----------------------
@@ -447,27 +417,34 @@ async def test_files_that_are_no_photos_are_refused_and_nothing_is_kept(
     assert case.id is not None
     await settle(sb, bot)
     before = await snapshot(bot)
-    sent = []
+    probe = Probe(sb, bot, chat, caplog)
     # Two batches: files still being stored count against the case's photo limit.
-    for batch in (FILES[:7], FILES[7:]):
-        for i, (how, data, name, answer, note) in enumerate(batch):
-            caption = INJECTIONS[i % len(INJECTIONS)]
-            if how == "photo":
-                msg = sb.send_photo(chat, who, data, caption=caption, thread_id=thread)
-            else:
-                msg = sb.send_document(
-                    chat, who, data, file_name=name, caption=caption, thread_id=thread
-                )
-            sent.append((Input(note, answer, note), msg["message_id"]))
+    batches = (FILES[:7], FILES[7:])
+    files = {
+        Input(note, answer, note): (how, data, name, INJECTIONS[i % len(INJECTIONS)])
+        for batch in batches
+        for i, (how, data, name, answer, note) in enumerate(batch)
+    }
+
+    def send(file: Input) -> int:
+        how, data, name, caption = files[file]
+        if how == "photo":
+            return sb.send_photo(chat, who, data, caption=caption, thread_id=thread)["message_id"]
+        return sb.send_document(chat, who, data, file_name=name, caption=caption, thread_id=thread)[
+            "message_id"
+        ]
+
+    async def stored() -> None:
         await settle(sb, bot)
         await eventually(lambda: _downloads_done(bot), timeout=30)
         await settle(sb, bot)
-    problems = check_answers(sb, chat, sent)
-    problems += escaping_problems(sb) + failed_outbox_problems(sb.calls)
-    problems += errors_logged(caplog.records)
-    problems += await changes(bot, before, "refused files")
+
+    inputs = list(files)
+    await probe.batch(inputs[: len(batches[0])], send, settled=stored)
+    await probe.batch(inputs[len(batches[0]) :], send, settled=stored)
+    await probe.unchanged(before, "refused files")
     assert await photos_of(bot, case.id) == 3
-    assert not problems, "\n".join(problems)
+    probe.assert_clean()
 
 
 async def _downloads_done(bot: Runtime) -> bool:
@@ -534,17 +511,13 @@ async def test_an_adjusters_bad_replies_and_payments_change_no_claim(
     await said(sb, chat, "请回复报案号")
     await settle(sb, bot)
     before = await snapshot(bot, ("pending_input", *DOMAIN_TABLES))
+    probe = Probe(sb, bot, chat, caplog)
 
-    def say(text: str) -> int:
-        return sb.send_text(chat, staff.pingan1, text, thread_id=case.message_thread_id)[
-            "message_id"
-        ]
+    def say(c: Input) -> int:
+        # The figures are asked for outside the case's topic, the rest inside it.
+        thread = None if c in STATS_BAD else case.message_thread_id
+        return sb.send_text(chat, staff.pingan1, c.text, thread_id=thread)["message_id"]
 
-    sent = [(c, say(c.text)) for c in CLAIM_REPLIES + PAID_BAD]
-    sent += [(c, sb.send_text(chat, staff.pingan1, c.text)["message_id"]) for c in STATS_BAD]
-    await settle(sb, bot)
-    problems = check_answers(sb, chat, sent)
-    problems += escaping_problems(sb) + failed_outbox_problems(sb.calls)
-    problems += errors_logged(caplog.records)
-    problems += await changes(bot, before, "bad claim replies and /paid")
-    assert not problems, "\n".join(problems)
+    await probe.batch(CLAIM_REPLIES + PAID_BAD + STATS_BAD, say)
+    await probe.unchanged(before, "bad claim replies and /paid")
+    probe.assert_clean()

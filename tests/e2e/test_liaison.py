@@ -18,7 +18,7 @@ from bot.config.deployment import EXAMPLE_FILE, Deployment, Person, load_deploym
 from bot.kernel.clock import ManualClock
 from bot.liaison.digest import chart_png, gather
 from bot.roles.offices import Oversight
-from bot.rules.stats import day
+from bot.rules.periods import day
 from sandbox.photos import scene_photo
 from storage.models import AuditEvent, Case, ChatGroup, StageClock
 from tests.e2e.conftest import World, bot_settings

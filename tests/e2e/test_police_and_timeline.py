@@ -29,13 +29,13 @@ from storage.models import AuditEvent, Case
 from tests.e2e.conftest import World, bot_settings, eventually, with_assistant
 from tests.e2e.flows import drive_to_ready
 from tests.e2e.helpers import (
-    bot_messages,
     button_data_of,
     card_of,
     cards,
     cases_in,
     press,
     register,
+    said,
     tap,
     text_of,
 )
@@ -89,23 +89,6 @@ async def staffed(
 # --- helpers -----------------------------------------------------------------------------
 
 
-async def said(world: World, chat: int, containing: str, after: int = 0) -> dict[str, Any]:
-    """Wait for a bot message newer than `after` containing a text."""
-    sb = world.sb
-
-    def found() -> dict[str, Any] | None:
-        for m in reversed(bot_messages(sb, chat)):
-            if m["message_id"] > after and containing in text_of(m):
-                return m
-        return None
-
-    try:
-        await sb.wait_for(lambda: found() is not None, timeout=10)
-    except TimeoutError as exc:
-        raise AssertionError(f"no {containing!r}:\n{sb.format_transcript(chat)}") from exc
-    return found()  # type: ignore[return-value]
-
-
 def newest(world: World, chat: int) -> int:
     return max((m["message_id"] for m in world.sb.transcript(chat)), default=0)
 
@@ -114,7 +97,7 @@ async def ask(world: World, chat: int, user: int, text: str, expect: str) -> str
     """Send a command in the group's general chat and return the bot's answer to it."""
     mark = newest(world, chat)
     world.sb.send_text(chat, user, text)
-    return text_of(await said(world, chat, expect, after=mark))
+    return text_of(await said(world.sb, chat, expect, after=mark))
 
 
 async def card_says(world: World, chat: int, number: str, text: str) -> None:
@@ -208,7 +191,7 @@ async def test_case_timeline_by_role(world: World, staffed: tuple[Runtime, Staff
     await card_says(world, chat, number, "刘警官 已认领")
     staff.clock.advance(minutes=10)
     await press(sb, chat, staff.officer, card_of(world.sb, chat, number), "退回快处")
-    await said(world, chat, "已将本案退回快处流程")
+    await said(world.sb, chat, "已将本案退回快处流程")
 
     async def ready_again() -> bool:
         kinds = [e.kind for e in await events(bot, case.id)]
@@ -294,7 +277,7 @@ async def test_police_queue_claim_release_cancel_take_over_hand_back(
     # B: an officer takes over an open (collecting) case: police, claimed by them.
     await press(sb, chat, staff.officer, card_of(world.sb, chat, b.number), "交警接管")
     await card_says(world, chat, b.number, "刘警官 已认领")
-    await said(world, chat, "已接管本案（原状态：采集证据中）")
+    await said(world.sb, chat, "已接管本案（原状态：采集证据中）")
     row = await case_row(bot, b.id)
     assert (row.status, row.police_claimed_by) == ("police", staff.officer)
     # Its fast-path buttons are gone; the card now offers release, hand back, cancel.
@@ -312,7 +295,7 @@ async def test_police_queue_claim_release_cancel_take_over_hand_back(
     # /queue: oldest hand-over first, age and claim state, a claim button per free case.
     mark = newest(world, chat)
     sb.send_text(chat, world.villager, "/queue")
-    queue = await said(world, chat, "交警待办", after=mark)
+    queue = await said(world.sb, chat, "交警待办", after=mark)
     lines = text_of(queue).splitlines()
     assert lines[0] == "🚓 交警待办 · 花石镇（3 件，按转交时间先后）"
     assert lines[1] == f"1. {a.number} · 已等待 30分钟 · 待认领"
@@ -357,7 +340,7 @@ async def test_police_queue_claim_release_cancel_take_over_hand_back(
     # Cancel needs a reason: button, question, the officer's reply.
     mark = newest(world, chat)
     await press(sb, chat, staff.officer, card_of(world.sb, chat, a.number), "撤销案件")
-    question = await said(world, chat, f"请回复撤销案件 {a.number} 的原因", after=mark)
+    question = await said(world.sb, chat, f"请回复撤销案件 {a.number} 的原因", after=mark)
     assert question["message_thread_id"] == a.message_thread_id
     assert (await case_row(bot, a.id)).status == "police"  # nothing yet
     sb.send_text(chat, world.villager, "我来说两句", thread_id=a.message_thread_id)  # not asked
@@ -409,7 +392,7 @@ async def test_hand_back_asks_the_failed_check_again(world: World, staffed: tupl
     await press(sb, chat, world.assistant, card_of(world.sb, chat, case.number), "有人受伤")
     await card_says(world, chat, case.number, "交警处理：待认领")
     await press(sb, chat, staff.officer, card_of(world.sb, chat, case.number), "退回快处")
-    await said(world, chat, "请重新回答快处条件")
+    await said(world.sb, chat, "请重新回答快处条件")
     await card_says(world, chat, case.number, "待答：是否有人受伤")
     row = await case_row(bot, case.id)
     assert row.status == "collecting" and "injury" not in row.eligibility

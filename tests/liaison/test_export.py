@@ -16,7 +16,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.kernel.texts import install
 from bot.liaison import export
-from bot.liaison.export import ExportRow, layer_names, stage_names, write_csv, write_xlsx
+from bot.liaison.csv_file import write_csv
+from bot.liaison.export import ExportRow, layer_names, stage_names
+from bot.liaison.xlsx import write_xlsx
 
 # Until the wiring lists this area's texts, the suite's catalogue lacks them.
 install(export.TEXTS)

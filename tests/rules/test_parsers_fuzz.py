@@ -22,9 +22,9 @@ from bot.parties.labels import LABELS
 from bot.parties.quickform import parse_phone, parse_quick_form
 from bot.rules.amounts import HARD_MAX_FEN, AmountError, format_fen, parse_amount
 from bot.rules.cleaning import clean_text, clip
+from bot.rules.periods import parse_period
 from bot.rules.phones import normalise_phone, same_phone
 from bot.rules.plates import PROVINCES, PlateKind, normalize_plate, parse_plate
-from bot.rules.stats import parse_period
 
 FUZZ = settings(
     max_examples=150,

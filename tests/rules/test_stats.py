@@ -9,21 +9,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.rules.periods import Period, between, day, month, parse_period, week
 from bot.rules.stats import (
     CaseRow,
     ClaimRow,
     Figures,
-    Period,
     Slice,
     Spread,
     StageRow,
-    between,
-    day,
     figures,
-    month,
-    parse_period,
     percentile,
-    week,
 )
 
 ZONE = "Asia/Shanghai"

@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
 from storage.db import Database
-from tests.conftest import _reset_postgres
+from tests import pg
 
 
 async def test_upgrade_head_matches_the_models(database_url: str):
@@ -36,7 +36,7 @@ async def test_processes_starting_together_upgrade_the_schema_once(
     turns on PostgreSQL; SQLite is one process's database, so there they run one by one."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        await _reset_postgres(url)  # an empty database, as on a first start
+        await pg.wipe_schema(url)  # an empty database, as on a first start
     else:
         url = f"sqlite:///{tmp_path / 'fresh.db'}"
     env = {**os.environ, "DATABASE_URL": url}

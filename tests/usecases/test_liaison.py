@@ -34,7 +34,7 @@ from bot.liaison.rows import export_rows
 from bot.liaison.schedule import digest_periods, missed_days, send_due_digests
 from bot.parties.masking import mask_name, mask_phone
 from bot.roles.offices import Oversight, oversight
-from bot.rules.stats import Period, between, day, month, week
+from bot.rules.periods import Period, between, day, month, week
 from storage.models import AuditEvent, Case, ChatGroup, DigestSent, OutboxItem, PhotoFlag
 from tests.factories import (
     ADMIN,
