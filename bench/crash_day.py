@@ -23,27 +23,16 @@ import time
 from pathlib import Path
 
 from sandbox import Sandbox
+from tests import pg
 from tests.e2e.day import MODES, TOKEN, DayConfig, play_day, within_bound
 
 
 async def wipe_postgres(url: str) -> None:
     """An empty database for the day: the checks count every row of it."""
-    import asyncpg
     from sqlalchemy.engine import make_url
 
-    u = make_url(url)
-    assert u.get_backend_name() == "postgresql", "--database-url is a PostgreSQL database"
-    conn = await asyncpg.connect(
-        host=u.host or "127.0.0.1",
-        port=u.port or 5432,
-        user=u.username or "postgres",
-        password=u.password,
-        database=u.database,
-    )
-    try:
-        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
+    assert make_url(url).get_backend_name() == "postgresql", "--database-url is PostgreSQL"
+    await pg.wipe_schema(url)
 
 
 async def one_day(config: DayConfig, database_url: str | None, label: str) -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
 import re
 import signal
@@ -35,10 +34,10 @@ from sandbox import Sandbox
 from sandbox.photos import scene_photo
 from storage.db import async_url, create_engine, is_sqlite
 from storage.models import Case, CaseMessage, InboxUpdate, OutboxItem, Photo
-from tests.e2e.helpers import bot_messages, button_data_of, start_bot, text_of
+from tests.e2e.conftest import TOKEN  # the bot runs with it: the log check looks for it
+from tests.e2e.helpers import bot_messages, button_data_of, sandbox_env, start_bot, text_of
 from tests.e2e.round_robin import RoundRobin, free_port
 
-TOKEN = "987654:E2E-secret-token-value"
 TOWNSHIPS = ("花石镇", "射埠镇", "河口镇", "中路铺镇", "白石镇", "石鼓镇", "青山桥镇", "茶恩寺镇")
 CHECKS = (
     ("是否有人受伤", "无人受伤"),
@@ -635,19 +634,14 @@ async def play_day(
             {"user_id": police, "name": "值班交警", "role": "police", "townships": "[]"},
         ],
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KUAIPEI_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=sb.base_url,
-        TELEGRAM_FILE_BASE_URL=sb.file_base_url,
-        DATABASE_URL=database_url,
-        MEDIA_DIR=str(workdir / "media"),
+    # LOG_LEVEL=DEBUG (sandbox_env's) on purpose: the log check below reads everything an
+    # operator could turn on.
+    env = sandbox_env(
+        sb,
+        database_url,
+        workdir / "media",
         KUAIPEI_CONFIG=str(deployment),
-        SEND_GROUP_MAX_RATE="20",
-        SEND_GROUP_PERIOD_SECONDS="2",
         SLA_SWEEP_SECONDS="0.5",
-        # DEBUG on purpose: the log check below reads everything an operator could turn on.
-        LOG_LEVEL="DEBUG",
         **(extra_env or {}),
     )
     async with contextlib.AsyncExitStack() as stack:
