@@ -163,6 +163,7 @@ class Deliveries:
         if case.card_message_id is None:
             return  # the card is not out yet; sending it will show the current state
         if await self._photos_on_first_try(case):
+            log.debug("case %s: card edit left to the album's last photo", case.id)
             # An album is being stored: each photo's outcome queues a card edit of its own
             # (bot/evidence/storing.py), so the burst shows as one edit once the last
             # photo is in, not one per photo. Checked after superseding, so an edit queued
@@ -171,6 +172,7 @@ class Deliveries:
         text, rows, signature = await card_for(self.svc, case)
         markup = keyboard(rows)
         if signature == case.card_signature:
+            log.debug("case %s: card %s unchanged", case.id, case.card_message_id)
             return
         try:
             await self.call(

@@ -545,7 +545,9 @@ class Sender(Deliveries):
                     return False
                 lease = await session.get(ChatLease, chat_id, with_for_update=True)
                 if lease is None:
-                    session.add(ChatLease(chat_id=chat_id, holder=self.holder, until=now + self.lease))
+                    session.add(
+                        ChatLease(chat_id=chat_id, holder=self.holder, until=now + self.lease)
+                    )
                     await self._reclaim(session, chat_id, None)
                     return True
                 if lease.holder == self.holder:
@@ -633,6 +635,13 @@ class Sender(Deliveries):
         ended (done, or failed for good) is returned for the caller to record, so the
         lane can write it with the claim of the next item."""
         handler = self.handlers.get(item.kind)
+        log.debug(
+            "outbox item %s (%s) of case %s to chat %s",
+            item.id,
+            item.kind,
+            item.case_id,
+            item.chat_id,
+        )
         try:
             if handler is None:
                 raise ValueError(f"no handler for outbox kind {item.kind!r}")
