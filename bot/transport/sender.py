@@ -635,12 +635,12 @@ class Sender(Deliveries):
         ended (done, or failed for good) is returned for the caller to record, so the
         lane can write it with the claim of the next item."""
         handler = self.handlers.get(item.kind)
-        log.debug(
+        log.debug(  # a private chat's id is a person's: only groups are named
             "outbox item %s (%s) of case %s to chat %s",
             item.id,
             item.kind,
             item.case_id,
-            item.chat_id,
+            item.chat_id if item.chat_id < 0 else "(private)",
         )
         try:
             if handler is None:
