@@ -256,7 +256,7 @@ def build_runtime(
         )
     else:
         ingress = Poller(app, svc, timeout=poll_timeout)
-    downloader = Downloader(app.bot, svc)
+    downloader = Downloader(app.bot, svc, claim=lease if multi else None)
     health = None
     if settings.health_port:
         health = HealthServer(

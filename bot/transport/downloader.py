@@ -2,7 +2,10 @@
 
 Started and stopped with the bot (bot/app.py), like the sender. Each photo's state is in
 the database (status, attempts, next_attempt_at), so a failed download is tried again
-later — also after a restart — and no update handler ever waits for a download.
+later — also after a restart — and no update handler ever waits for a download. With
+several processes (MULTI_PROCESS) a round claims its photos (`claim`): their next attempt
+moves out by the process lease, under SKIP LOCKED, so no two processes fetch one photo and
+one that died mid-fetch leaves its photos to the others once the lease is over.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import col, or_, select
@@ -40,6 +44,7 @@ class Downloader:
         concurrency: int = 3,
         batch: int = 20,
         settle: float = 0.5,
+        claim: timedelta | None = None,
     ) -> None:
         self.bot = bot
         self.svc = svc
@@ -51,6 +56,7 @@ class Downloader:
         # Photos come in bursts (albums, a case opening): start a round once the burst has
         # settled, leaving the opening moments to the handlers and the sender.
         self.settle = settle
+        self.claim = claim
         self._gate = asyncio.Semaphore(concurrency)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -98,17 +104,26 @@ class Downloader:
                     await asyncio.wait_for(signal.wait(), timeout=self.settle)
 
     async def due(self) -> list[Photo]:
-        """The photos to fetch now, oldest first."""
+        """The photos to fetch now, oldest first (claimed, with several processes)."""
         now = self.svc.clock.now()
-        async with self.svc.db.session() as session:
-            stmt = (
-                select(Photo)
-                .where(Photo.status == PhotoStatus.PENDING)
-                .where(or_(col(Photo.next_attempt_at).is_(None), col(Photo.next_attempt_at) <= now))
-                .order_by(col(Photo.id))
-                .limit(self.batch)
-            )
-            return list((await session.exec(stmt)).all())
+        stmt = (
+            select(Photo)
+            .where(Photo.status == PhotoStatus.PENDING)
+            .where(or_(col(Photo.next_attempt_at).is_(None), col(Photo.next_attempt_at) <= now))
+            .order_by(col(Photo.id))
+            .limit(self.batch)
+        )
+        if self.claim is None:  # the one process: nothing else fetches
+            async with self.svc.db.session() as session:
+                return list((await session.exec(stmt)).all())
+        async with self.svc.db.transaction() as session:
+            photos = list((await session.exec(stmt.with_for_update(skip_locked=True))).all())
+            # Not an attempt: `attempts` stays, so the card still waits for an album's
+            # photos on their first try (bot/transport/deliveries.py).
+            for photo in photos:
+                photo.next_attempt_at = now + self.claim
+                session.add(photo)
+            return photos
 
     async def run_once(self) -> int:
         """Fetch every photo that is due; return how many were tried."""
