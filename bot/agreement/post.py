@@ -23,7 +23,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.agreement.data import agreement_data
-from bot.agreement.pdf import render_agreement
+from bot.agreement.model import AgreementData
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
 from storage import queries as q
@@ -48,6 +48,14 @@ def store_pdf(media_dir: Path, number: str, pdf: bytes) -> str:
     return relative
 
 
+def _render(data: AgreementData, font_path: Path | None) -> bytes:
+    # Imported when the first agreement is printed: fpdf2 and its font tools take seconds
+    # of a (re)start on a loaded machine, and a restart after a crash should resume at once.
+    from bot.agreement.pdf import render_agreement
+
+    return render_agreement(data, font_path=font_path)
+
+
 async def post_agreement(
     session: AsyncSession,
     svc: Services,
@@ -58,7 +66,7 @@ async def post_agreement(
 ) -> str:
     """Render the agreement and queue it as a document in the case thread; its MEDIA_DIR path."""
     data = await agreement_data(session, svc, case)
-    pdf = await asyncio.to_thread(render_agreement, data, font_path=svc.agreement_font)
+    pdf = await asyncio.to_thread(_render, data, svc.agreement_font)
     relative = store_pdf(svc.media_dir, case.number, pdf)
     q.enqueue(
         session,
@@ -133,7 +141,7 @@ def sender_kinds(
             if case is None:
                 return
             data = await agreement_data(session, svc, case)
-        pdf = await asyncio.to_thread(render_agreement, data, font_path=svc.agreement_font)
+        pdf = await asyncio.to_thread(_render, data, svc.agreement_font)
         relative = store_pdf(svc.media_dir, case.number, pdf)
         payload = _document(svc, case, relative, draft=data.draft)
         if item.payload.get("summary"):

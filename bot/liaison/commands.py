@@ -25,7 +25,6 @@ from bot.liaison.csv_file import write_csv
 from bot.liaison.digest import Gathered, body, gather, plain, render, without_lists
 from bot.liaison.export import ExportRow
 from bot.liaison.rows import export_rows
-from bot.liaison.xlsx import write_xlsx
 from bot.roles.offices import Oversight, office_of, oversight_of
 from bot.rules.periods import Period, month, parse_period
 from storage import queries as q
@@ -213,6 +212,10 @@ async def write_export(
     async with svc.db.session() as session:
         got = await gather(session, svc, period, seen)
     summary = summary_pairs(svc, got, lang)
+    # Imported when the first spreadsheet is written: openpyxl is seconds of a restart on a
+    # loaded machine, and a restart after a crash should resume at once.
+    from bot.liaison.xlsx import write_xlsx
+
     return await stream_to(
         rows,
         lambda it: write_xlsx(it, path, zone=zone, lang=lang, summary=summary, progress=progress),

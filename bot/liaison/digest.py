@@ -18,7 +18,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.kernel.services import Services
 from bot.kernel.texts import Raw, t
 from bot.liaison import store
-from bot.liaison.chart import render_chart
 from bot.parties.masking import mask_phone
 from bot.roles.offices import LIAISON_KIND, Oversight
 from bot.rules.amounts import format_fen
@@ -222,6 +221,10 @@ def split(lines: list[str], limit: int = LIMIT) -> list[str]:
 
 def chart_png(svc: Services, got: Gathered, *, lang: str) -> bytes:
     """The digest's chart: per-insurer response times and target share, cases per township."""
+    # Imported when the first chart is drawn: matplotlib is seconds of a restart on a
+    # loaded machine, and a restart after a crash should resume at once.
+    from bot.liaison.chart import render_chart
+
     f = got.figures
     return render_chart(
         title=t("liaison.chart_title", lang, label=f.period.label),

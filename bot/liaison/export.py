@@ -21,13 +21,12 @@ The files are written, streamed, by bot/liaison/xlsx.py and bot/liaison/csv_file
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from zoneinfo import ZoneInfo
-
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from bot.kernel.texts import Raw, t
 from bot.rules.compensation_model import Layer
@@ -221,10 +220,16 @@ def sheet_text(key: str, lang: str, **values: str) -> str:
     return t(key, lang, **{k: Raw(v) for k, v in values.items()})
 
 
+# The control characters XML 1.0 (so XLSX) cannot hold: openpyxl's ILLEGAL_CHARACTERS_RE,
+# written here so that a (re)start does not import openpyxl (tests/liaison/test_export.py
+# holds the two equal).
+ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
+
 def clean(text: str) -> str:
     """The text without the control characters XLSX cannot store; the CSV drops them too,
     so that both formats say the same."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return ILLEGAL_CHARACTERS.sub("", text)
 
 
 def local_time(at: datetime, tz: ZoneInfo) -> datetime:

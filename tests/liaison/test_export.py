@@ -427,3 +427,12 @@ def test_a_long_export_streams_in_bounded_memory(tmp_path: Path) -> None:
     assert large - small < 1_500_000
     sheet = load_workbook(tmp_path / "large.xlsx", read_only=True)["太平洋产险"]
     assert sum(1 for _ in sheet.iter_rows(min_row=2)) == 1_000
+
+
+def test_the_characters_cleaned_are_those_openpyxl_refuses():
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from bot.liaison.export import ILLEGAL_CHARACTERS, clean
+
+    assert ILLEGAL_CHARACTERS.pattern == ILLEGAL_CHARACTERS_RE.pattern
+    assert clean("甲\x00乙\x0b丙\x1f丁\t\n") == "甲乙丙丁\t\n"
