@@ -72,8 +72,14 @@ async def main(argv: list[str] | None = None) -> int:
         "--min-gap",
         type=float,
         default=2.0,
-        help="seconds between two kills (from the restart's spawn; the bot needs ~3 s to "
-        "come up, so below ~6 s a kill often lands on the takeovers of the last one)",
+        help="seconds between two kills, at least (a kill also waits until every process "
+        "has come up, so it lands on a process at work)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=120.0,
+        help="seconds a script waits for one answer (a restart on a loaded machine is slow)",
     )
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--skip-crash", action="store_true", help="play only the fault day")
@@ -86,6 +92,7 @@ async def main(argv: list[str] | None = None) -> int:
         processes=args.processes,
         mode=args.mode,
         min_gap=args.min_gap,
+        wait=args.wait,
     )
     ok = True
     if not args.skip_crash:
@@ -99,6 +106,7 @@ async def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             processes=args.processes,
             mode=args.mode,
+            wait=args.wait,
         )
         ok = await one_day(fault, args.database_url, "fault day") and ok
     return 0 if ok else 1
