@@ -63,10 +63,22 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+# Attribute of an aiosqlite connection: SQLAlchemy began a transaction whose BEGIN has not
+# been sent yet (it goes with the first statement, see _OneTripConnection).
+_BEGIN_PENDING = "_kuaipei_begin_pending"
+
+
 def _run_statement(
-    conn: Any, operation: str, parameters: Any, many: bool
+    aconn: Any, operation: str, parameters: Any, many: bool
 ) -> tuple[Any, int, int | None, list[Any]]:
-    """One statement, whole, in aiosqlite's thread: cursor, execute, rows, close."""
+    """One statement, whole, in aiosqlite's thread: the transaction's deferred BEGIN when it
+    is the first, then cursor, execute, rows, close."""
+    conn = aconn._conn
+    if getattr(aconn, _BEGIN_PENDING, False):
+        conn.execute("BEGIN IMMEDIATE")
+        # Cleared only once BEGIN went through: a BEGIN refused (busy past the timeout) is
+        # tried again by the next statement, so no statement runs outside the transaction.
+        setattr(aconn, _BEGIN_PENDING, False)
     cur = conn.cursor()
     try:
         if many:
@@ -131,7 +143,7 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         async with self._adapt_connection._execute_mutex:
             aconn = self._connection
             self._description, self._rowcount, self._lastrowid, rows = await aconn._execute(
-                _run_statement, aconn._conn, operation, parameters, many
+                _run_statement, aconn, operation, parameters, many
             )
             self._rows = collections.deque(rows)
 
@@ -144,10 +156,42 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's aiosqlite connection with the one-trip cursor (server-side cursors,
-    for streamed results, stay as they are)."""
+    for streamed results, stay as they are), and no trip for what does nothing.
+
+    A transaction's BEGIN IMMEDIATE travels with its first statement instead of making a
+    trip of its own; a transaction that ran no statement began nothing and commits or rolls
+    back without a trip; and the pool's rollback when a connection is returned, after the
+    transaction was already committed or rolled back, is skipped when SQLite says no
+    transaction is open. Two trips fewer per transaction (five transactions per update).
+    """
 
     __slots__ = ()
     _cursor_cls = _OneTripCursor
+
+    def begin_deferred(self) -> None:
+        """Have the next statement send BEGIN IMMEDIATE first."""
+        setattr(self._connection, _BEGIN_PENDING, True)
+
+    def _nothing_began(self) -> bool:
+        aconn = self._connection
+        if getattr(aconn, _BEGIN_PENDING, False):
+            setattr(aconn, _BEGIN_PENDING, False)
+            return True
+        return False
+
+    def commit(self) -> None:
+        if not self._nothing_began():
+            super().commit()
+
+    def rollback(self) -> None:
+        if self._nothing_began():
+            return
+        sqlite_conn = self._connection._connection
+        # The pool's reset after a transaction that already ended: SQLite knows there is
+        # none open (reading the flag needs no trip); anything else rolls back for real.
+        if sqlite_conn is not None and not sqlite_conn.in_transaction:
+            return
+        super().rollback()
 
 
 # How long a SQLite transaction waits for the write lock (every transaction, reads too,
@@ -191,7 +235,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     def _on_begin(conn: Any) -> None:
         # A deferred transaction that reads and then writes can fail with "database is
         # locked" instead of waiting; IMMEDIATE takes the write lock up front.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_conn = conn.connection.dbapi_connection
+        if isinstance(dbapi_conn, _OneTripConnection):
+            dbapi_conn.begin_deferred()  # sent with the first statement
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
