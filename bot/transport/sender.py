@@ -133,8 +133,11 @@ class _Outcome:
     at: datetime
 
 
-# What the lane's take step found instead of an item (Sender._take_next).
+# What the lane's take step found instead of an item (Sender._take_next). `_LET_GO`: nothing
+# due and the chat was this sender's, so nothing a stopped sender left can wait in it (it
+# was taken over when this sender took the chat); `_NOTHING`: nothing due otherwise.
 _NOTHING = object()
+_LET_GO = object()
 _BUSY = object()
 
 
@@ -328,10 +331,11 @@ class Sender(Deliveries):
                 taken, finished = await self._take_next(chat_id, finished), None
                 if taken is _BUSY:
                     return True  # another process delivers this chat now
-                if taken is _NOTHING:
+                if taken is _NOTHING or taken is _LET_GO:
                     if chat_id in self._dirty:
                         continue  # queued while this lane looked
-                    if await self._adopt(chat_id):
+                    # A chat that was ours has nothing to adopt: spare the transaction.
+                    if taken is _NOTHING and await self._adopt(chat_id):
                         continue  # what a stopped sender left is pending (or ended) now
                     return True  # the poll starts the lane again when something is due
                 if isinstance(taken, float):  # a bulk item waits for the chat's own traffic
@@ -349,8 +353,9 @@ class Sender(Deliveries):
     ) -> OutboxItem | float | object:
         """In one transaction: write the outcome of the item just sent, then hold the chat
         and claim its next due item (returned). `_NOTHING` when none is due (the chat is
-        let go of), `_BUSY` when another sender holds it, or seconds to wait when only a
-        bulk item is due and the chat's own traffic has the limit."""
+        let go of; `_LET_GO` when it was this sender's), `_BUSY` when another sender holds
+        it, or seconds to wait when only a bulk item is due and the chat's own traffic has
+        the limit."""
         now = self.svc.clock.now()
         try:
             async with self.svc.db.transaction() as session:
@@ -369,6 +374,7 @@ class Sender(Deliveries):
                         self._wake_later(chat_id, min(settling.values()))
                     if ours and lease is not None:
                         await self._give_back(session, lease)  # nothing left to send
+                        return _LET_GO
                     return _NOTHING
                 if item.kind in self.bulk_kinds:
                     wait = self.throttle.bulk_wait(chat_id, leave=BULK_LEAVES)
