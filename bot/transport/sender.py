@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -74,6 +74,33 @@ IDEMPOTENT_KINDS = frozenset(
 CARD_SETTLE = 1.0  # seconds
 # The call cut off when a sender died mid-item: unknown, so it counts as any of them.
 UNKNOWN_CALL = "*"
+
+# The lane's statements, built once: building one per item cost more CPU than SQLite
+# takes to run it.
+_OUTBOX = OutboxItem.__table__.c  # type: ignore[attr-defined]
+_CLAIM = (
+    update(OutboxItem)
+    .where(
+        col(OutboxItem.id) == bindparam("item"),
+        col(OutboxItem.status) == OutboxStatus.PENDING.value,
+    )
+    .values(status=OutboxStatus.SENDING.value, claimed_by=bindparam("holder"))
+)
+_OUTCOME = (
+    update(OutboxItem)
+    .where(col(OutboxItem.id) == bindparam("item"))
+    .values(
+        status=bindparam("status", type_=_OUTBOX.status.type),
+        error=bindparam("error", type_=_OUTBOX.error.type),
+        done_at=bindparam("at", type_=_OUTBOX.done_at.type),
+    )
+)
+_PENDING = (
+    select(OutboxItem)
+    .where(OutboxItem.chat_id == bindparam("chat"), OutboxItem.status == OutboxStatus.PENDING)
+    .order_by(col(OutboxItem.id))
+    .limit(LOOKAHEAD)
+)
 
 
 def _pid_namespace() -> str:
@@ -409,14 +436,7 @@ class Sender(Deliveries):
                         held.sent = self.throttle.group_times(chat_id)
                     session.add(held)
                 conn = await session.connection()
-                result = await conn.execute(
-                    update(OutboxItem)
-                    .where(
-                        col(OutboxItem.id) == item.id,
-                        col(OutboxItem.status) == OutboxStatus.PENDING.value,
-                    )
-                    .values(status=OutboxStatus.SENDING.value, claimed_by=self.holder)
-                )
+                result = await conn.execute(_CLAIM, {"item": item.id, "holder": self.holder})
                 if result.rowcount != 1:
                     return 0.0  # taken meanwhile: look again
                 return item
@@ -437,13 +457,7 @@ class Sender(Deliveries):
 
     @staticmethod
     async def _pending(session: AsyncSession, chat_id: int) -> list[OutboxItem]:
-        stmt = (
-            select(OutboxItem)
-            .where(OutboxItem.chat_id == chat_id, OutboxItem.status == OutboxStatus.PENDING)
-            .order_by(col(OutboxItem.id))
-            .limit(LOOKAHEAD)
-        )
-        return list((await session.exec(stmt)).all())
+        return list((await session.exec(_PENDING, params={"chat": chat_id})).all())
 
     def _settling(self, items: list[OutboxItem]) -> dict[int, float]:
         """The card edits held back because their card reached the chat less than
@@ -674,9 +688,13 @@ class Sender(Deliveries):
     async def _write_outcome(session: AsyncSession, outcome: _Outcome) -> None:
         conn = await session.connection()
         await conn.execute(
-            update(OutboxItem)
-            .where(col(OutboxItem.id) == outcome.item.id)
-            .values(status=outcome.status.value, error=outcome.error, done_at=outcome.at)
+            _OUTCOME,
+            {
+                "item": outcome.item.id,
+                "status": outcome.status.value,
+                "error": outcome.error,
+                "at": outcome.at,
+            },
         )
 
     async def _postpone(self, item: OutboxItem, error: str) -> None:
