@@ -17,6 +17,10 @@ swing with the load, which multiplies each process's CPU work; the CPU per updat
 still, so it is the figure to cut.
 
     python -m bench --only latency [--quick]
+    python -m bench.latency --baseline ../other-checkout   # that checkout's bot as a third
+
+`--baseline` runs another checkout's `kuaipei run` (its own code, this environment) in the
+same alternation, to hold a change against the code before it on the same machine load.
 """
 
 from __future__ import annotations
@@ -262,14 +266,17 @@ def run_bot(
     workdir: Path,
     figures: Figures,
     profile: Path | None = None,
+    baseline: Path | None = None,
 ) -> None:
-    """Start one bot, measure it, stop it."""
+    """Start one bot, measure it, stop it (`baseline`: the other checkout's Kuaipei)."""
     polls = driver.polls()
     LOGS.mkdir(exist_ok=True)
     log = (LOGS / f"{which}.log").open("a")
+    # `python -m` imports from the working directory first: the baseline runs its own code.
+    cwd = baseline if which == "baseline" and baseline is not None else ROOT
     proc = subprocess.Popen(
-        bot_command(which, env, workdir, profile),
-        cwd=ROOT,
+        bot_command("kuaipei" if which == "baseline" else which, env, workdir, profile),
+        cwd=cwd,
         env=bot_env(env, workdir),
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -289,21 +296,24 @@ def run_bot(
     time.sleep(1.0)  # let the limits refill before the other bot
 
 
-def measure(sizes: Sizes, profile_dir: Path | None = None) -> dict[str, Figures]:
-    """Both bots, alternated (ABBA…), against one sandbox process."""
-    figures = {which: Figures() for which in BOTS}
+def measure(
+    sizes: Sizes, profile_dir: Path | None = None, baseline: Path | None = None
+) -> dict[str, Figures]:
+    """Both bots (and the baseline's), alternated (ABBA…), against one sandbox process."""
+    bots = (*BOTS, "baseline") if baseline is not None else BOTS
+    figures = {which: Figures() for which in bots}
     with tempfile.TemporaryDirectory(prefix="kuaipei-latency-") as tmp:
         workdir = Path(tmp)
         (workdir / "help.html").write_text(help_text(), encoding="utf-8")
         with sandbox_process() as (client, env):
             driver = Driver(client, sizes)
             for rep in range(sizes.repetitions):
-                order = BOTS if rep % 2 == 0 else BOTS[::-1]
+                order = bots if rep % 2 == 0 else bots[::-1]
                 for which in order:
                     profile = None
                     if profile_dir is not None:
                         profile = profile_dir / f"{which}-{rep}.prof"
-                    run_bot(which, driver, env, workdir, figures[which], profile)
+                    run_bot(which, driver, env, workdir, figures[which], profile, baseline)
     return figures
 
 
@@ -340,10 +350,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repetitions", type=int, default=Sizes.repetitions)
     parser.add_argument("--burst", type=int, default=Sizes.burst)
     parser.add_argument("--profile-dir", type=Path, default=None)
+    parser.add_argument("--baseline", type=Path, default=None, help="another checkout")
+    parser.add_argument("--table", action="store_true", help="print the table, not JSON")
     args = parser.parse_args(argv)
-    figures = measure(Sizes(args.rounds, args.repetitions, args.burst), args.profile_dir)
-    result: dict[str, Any] = {k: v.__dict__ for k, v in figures.items()}
-    print(json.dumps(result))
+    sizes = Sizes(args.rounds, args.repetitions, args.burst)
+    figures = measure(sizes, args.profile_dir, args.baseline)
+    if not args.table:
+        result: dict[str, Any] = {k: v.__dict__ for k, v in figures.items()}
+        print(json.dumps(result))
+        return
+    print("| measure | bare PTB bot | Kuaipei | ratio |\n|---|---|---|---|")
+    for row in rows(figures):
+        print(f"| {' | '.join(row)} |")
+    if "baseline" in figures:
+        print("\nthe baseline checkout's Kuaipei in the same run:\n")
+        for row in rows({"bare": figures["bare"], "kuaipei": figures["baseline"]}):
+            print(f"| {' | '.join(row)} |")
 
 
 if __name__ == "__main__":
