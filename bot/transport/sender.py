@@ -95,6 +95,12 @@ _OUTCOME = (
         done_at=bindparam("at", type_=_OUTBOX.done_at.type),
     )
 )
+# What a stopped sender left `sending` in a chat: any other sender's, or one holder's.
+_LEFT_SENDING = select(OutboxItem).where(
+    OutboxItem.chat_id == bindparam("chat"), OutboxItem.status == OutboxStatus.SENDING
+)
+_LEFT_BY_OTHERS = _LEFT_SENDING.where(col(OutboxItem.claimed_by) != bindparam("holder"))
+_LEFT_BY = _LEFT_SENDING.where(OutboxItem.claimed_by == bindparam("holder"))
 _PENDING = (
     select(OutboxItem)
     .where(OutboxItem.chat_id == bindparam("chat"), OutboxItem.status == OutboxStatus.PENDING)
@@ -573,14 +579,11 @@ class Sender(Deliveries):
         Whether its last call reached Telegram is unknown: an idempotent kind is sent again,
         any other is an ambiguous failure of an unknown call (docs/architecture.md).
         """
-        stmt = select(OutboxItem).where(
-            OutboxItem.chat_id == chat_id, OutboxItem.status == OutboxStatus.SENDING
-        )
         if holder is None:
-            stmt = stmt.where(col(OutboxItem.claimed_by) != self.holder)
+            stmt, params = _LEFT_BY_OTHERS, {"chat": chat_id, "holder": self.holder}
         else:
-            stmt = stmt.where(OutboxItem.claimed_by == holder)
-        rows = (await session.exec(stmt)).all()
+            stmt, params = _LEFT_BY, {"chat": chat_id, "holder": holder}
+        rows = (await session.exec(stmt, params=params)).all()
         for row in rows:
             if row.kind in IDEMPOTENT_KINDS:
                 row.status, row.claimed_by = OutboxStatus.PENDING, None
