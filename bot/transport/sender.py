@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -93,6 +93,32 @@ _OUTCOME = (
         status=bindparam("status", type_=_OUTBOX.status.type),
         error=bindparam("error", type_=_OUTBOX.error.type),
         done_at=bindparam("at", type_=_OUTBOX.done_at.type),
+    )
+)
+# The chat's lease as the lane reads and writes it: plain rows, no ORM object to flush.
+_LEASE = ChatLease.__table__.c  # type: ignore[attr-defined]
+_READ_LEASE = (
+    select(ChatLease.holder, ChatLease.until, ChatLease.sent)
+    .where(ChatLease.chat_id == bindparam("chat"))
+    .with_for_update()
+)
+_NEW_LEASE = insert(ChatLease)
+_HOLD_LEASE = (
+    update(ChatLease)
+    .where(col(ChatLease.chat_id) == bindparam("chat"))
+    .values(
+        holder=bindparam("holder", type_=_LEASE.holder.type),
+        until=bindparam("until", type_=_LEASE.until.type),
+        sent=bindparam("sent", type_=_LEASE.sent.type),
+    )
+)
+_DROP_LEASE = delete(ChatLease).where(col(ChatLease.chat_id) == bindparam("chat"))
+_RUN_OUT_LEASE = (
+    update(ChatLease)
+    .where(col(ChatLease.chat_id) == bindparam("chat"))
+    .values(
+        until=bindparam("until", type_=_LEASE.until.type),
+        sent=bindparam("sent", type_=_LEASE.sent.type),
     )
 )
 # What a stopped sender left `sending` in a chat: any other sender's, or one holder's.
@@ -394,7 +420,8 @@ class Sender(Deliveries):
             async with self.svc.db.transaction() as session:
                 if finished is not None:
                     await self._write_outcome(session, finished)
-                lease = await session.get(ChatLease, chat_id, with_for_update=True)
+                conn = await session.connection()
+                lease = (await conn.execute(_READ_LEASE, {"chat": chat_id})).first()
                 ours = lease is not None and lease.holder == self.holder
                 if lease is not None and not ours:
                     if lease.until > now and not holder_is_dead(lease.holder):
@@ -405,8 +432,8 @@ class Sender(Deliveries):
                 if item is None:
                     if settling:  # a card edit held to coalesce a burst: come back for it
                         self._wake_later(chat_id, min(settling.values()))
-                    if ours and lease is not None:
-                        await self._give_back(session, lease)  # nothing left to send
+                    if ours:
+                        await self._give_back(session, chat_id)  # nothing left to send
                         return _LET_GO
                     return _NOTHING
                 if item.kind in self.bulk_kinds:
@@ -414,15 +441,24 @@ class Sender(Deliveries):
                     if wait > 0:
                         # Look again soon: the chat's own traffic, arriving meanwhile, goes first.
                         return min(wait, BULK_LOOK_AGAIN)
-                fresh: ChatLease | None = None
+                held = {"chat": chat_id, "holder": self.holder, "until": now + self.lease}
+                fresh = lease is None
+                if fresh:
+                    # Inserted before anything else is written: of two senders taking the
+                    # chat at once, one fails here (IntegrityError) and backs off.
+                    keep = self.shared_limits and chat_id < 0
+                    await conn.execute(
+                        _NEW_LEASE,
+                        {
+                            "chat_id": chat_id,
+                            "holder": self.holder,
+                            "until": held["until"],
+                            "sent": self.throttle.group_times(chat_id) if keep else None,
+                        },
+                    )
                 if not ours:
                     # Taking the chat over: what a stopped sender left `sending` comes
                     # back first, and may now be the next item.
-                    if lease is None:
-                        fresh = ChatLease(
-                            chat_id=chat_id, holder=self.holder, until=now + self.lease
-                        )
-                        session.add(fresh)
                     cut_off = await self._reclaim(session, chat_id, lease.holder if lease else None)
                     if self.shared_limits and lease is not None:
                         self._take_window(chat_id, lease.sent or [], cut_off)
@@ -432,16 +468,13 @@ class Sender(Deliveries):
                             items, now, self.bulk_kinds, set(self._settling(items))
                         )
                         if item is None:
-                            if fresh is not None:
-                                await session.delete(fresh)
+                            if fresh:
+                                await conn.execute(_DROP_LEASE, {"chat": chat_id})
                             return _NOTHING
-                held = lease if lease is not None else fresh
-                if held is not None:
-                    held.holder, held.until = self.holder, now + self.lease
-                    if self.shared_limits and chat_id < 0:
-                        held.sent = self.throttle.group_times(chat_id)
-                    session.add(held)
-                conn = await session.connection()
+                if lease is not None:
+                    keep = self.shared_limits and chat_id < 0
+                    sent = self.throttle.group_times(chat_id) if keep else lease.sent
+                    await conn.execute(_HOLD_LEASE, {**held, "sent": sent})
                 result = await conn.execute(_CLAIM, {"item": item.id, "holder": self.holder})
                 if result.rowcount != 1:
                     return 0.0  # taken meanwhile: look again
@@ -451,15 +484,21 @@ class Sender(Deliveries):
                 await self._finish(finished.item, finished.status, finished.error)
             return _BUSY
 
-    async def _give_back(self, session: AsyncSession, lease: ChatLease) -> None:
+    async def _give_back(self, session: AsyncSession, chat_id: int) -> None:
         """Let go of a chat at once. With limits shared between processes the row stays,
         run out, for the group's send times it carries to whoever sends there next."""
-        if self.shared_limits and lease.chat_id < 0:
-            lease.until = self.svc.clock.now()
-            lease.sent = self.throttle.group_times(lease.chat_id)
-            session.add(lease)
+        conn = await session.connection()
+        if self.shared_limits and chat_id < 0:
+            await conn.execute(
+                _RUN_OUT_LEASE,
+                {
+                    "chat": chat_id,
+                    "until": self.svc.clock.now(),
+                    "sent": self.throttle.group_times(chat_id),
+                },
+            )
         else:
-            await session.delete(lease)
+            await conn.execute(_DROP_LEASE, {"chat": chat_id})
 
     @staticmethod
     async def _pending(session: AsyncSession, chat_id: int) -> list[OutboxItem]:
@@ -602,7 +641,7 @@ class Sender(Deliveries):
             async with self.svc.db.transaction() as session:
                 lease = await session.get(ChatLease, chat_id)
                 if lease is not None and lease.holder == self.holder:
-                    await self._give_back(session, lease)
+                    await self._give_back(session, chat_id)
 
     @staticmethod
     def _next_due(
