@@ -32,7 +32,8 @@ async def test_a_read_only_transaction_holds_the_write_lock_from_its_first_state
     db = Database(f"sqlite:///{path}")
     try:
         async with db.transaction() as session:
-            await session.execute(text("SELECT 1"))
+            conn = await session.connection()
+            await conn.execute(text("SELECT 1"))
             assert not _write_lock_free(path)
         assert _write_lock_free(path)
     finally:
@@ -47,10 +48,12 @@ async def test_a_transaction_without_statements_leaves_nothing_open(tmp_path: Pa
             await session.connection()
             assert _write_lock_free(path)  # nothing began yet
         async with db.transaction() as session:
-            await session.execute(text("CREATE TABLE t (x INTEGER)"))
-            await session.execute(text("INSERT INTO t VALUES (1)"))
+            conn = await session.connection()
+            await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            await conn.execute(text("INSERT INTO t VALUES (1)"))
         async with db.transaction() as session:
-            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 1
+            conn = await session.connection()
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 1
         assert _write_lock_free(path)
     finally:
         await db.dispose()
@@ -63,13 +66,16 @@ async def test_a_failed_transaction_is_rolled_back_before_its_connection_is_reus
     db = Database(f"sqlite:///{path}", pool_size=1, max_overflow=0)
     try:
         async with db.transaction() as session:
-            await session.execute(text("CREATE TABLE t (x INTEGER)"))
+            conn = await session.connection()
+            await conn.execute(text("CREATE TABLE t (x INTEGER)"))
         with pytest.raises(RuntimeError):
             async with db.transaction() as session:
-                await session.execute(text("INSERT INTO t VALUES (1)"))
+                conn = await session.connection()
+                await conn.execute(text("INSERT INTO t VALUES (1)"))
                 raise RuntimeError("the use case failed")
         assert _write_lock_free(path)
         async with db.transaction() as session:
-            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+            conn = await session.connection()
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
     finally:
         await db.dispose()
