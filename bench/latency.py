@@ -11,7 +11,16 @@ Latency is read off the sandbox's own clock: from when the update became availab
 bot (`update_log`) to when the reply's sendMessage call arrived (`calls`), so neither the
 driver's own HTTP calls nor its scheduling count.
 
+Beside it, the CPU time the bot process spent per sequential round (user + system, from
+/proc/<pid>/stat before and after the rounds). On a shared machine the wall-clock figures
+swing with the load, which multiplies each process's CPU work; the CPU per update holds
+still, so it is the figure to cut.
+
     python -m bench --only latency [--quick]
+    python -m bench.latency --baseline ../other-checkout   # that checkout's bot as a third
+
+`--baseline` runs another checkout's `kuaipei run` (its own code, this environment) in the
+same alternation, to hold a change against the code before it on the same machine load.
 """
 
 from __future__ import annotations
@@ -58,11 +67,35 @@ class Figures:
     latencies_ms: list[float] = field(default_factory=list)
     burst_rates: list[float] = field(default_factory=list)
     limited: int = 0
+    # CPU milliseconds per sequential round, one figure per run; None where /proc is missing.
+    cpu_ms: list[float] = field(default_factory=list)
+    # The 1-minute load average at the start of each run, to read the figures against.
+    loads: list[float] = field(default_factory=list)
 
     def p(self, q: float) -> float:
         """The q-th percentile (nearest rank) of the latencies."""
         xs = sorted(self.latencies_ms)
         return xs[min(len(xs) - 1, max(0, round(q / 100 * len(xs)) - 1))]
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds a process has used so far (None without /proc)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: count from its end.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    utime, stime = int(fields[11]), int(fields[12])
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> float:
+    """The 1-minute load average (0 where the platform has none)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return 0.0
 
 
 @contextlib.contextmanager
@@ -194,15 +227,20 @@ class Driver:
             self.ask(cid)
             self.wait(cid, timeout=120.0)
 
-    def sequential(self, figures: Figures) -> None:
-        """Rounds one after another, each waiting for its answer."""
+    def sequential(self, figures: Figures, pid: int | None = None) -> None:
+        """Rounds one after another, each waiting for its answer; with `pid`, the bot's CPU
+        time per round too."""
         marks = self.marks()
+        cpu_before = cpu_seconds(pid) if pid is not None else None
         for i in range(self.sizes.rounds):
             began = time.perf_counter()
             cid = self.people[i % 10]
             self.ask(cid)
             self.wait(cid)
             time.sleep(max(0.0, self.sizes.pace - (time.perf_counter() - began)))
+        cpu_after = cpu_seconds(pid) if pid is not None else None
+        if cpu_before is not None and cpu_after is not None:
+            figures.cpu_ms.append(1000 * (cpu_after - cpu_before) / self.sizes.rounds)
         figures.latencies_ms += [1000 * (r - u) for u, r in self.replies_since(marks)]
 
     def burst(self, figures: Figures) -> None:
@@ -228,21 +266,25 @@ def run_bot(
     workdir: Path,
     figures: Figures,
     profile: Path | None = None,
+    baseline: Path | None = None,
 ) -> None:
-    """Start one bot, measure it, stop it."""
+    """Start one bot, measure it, stop it (`baseline`: the other checkout's Kuaipei)."""
     polls = driver.polls()
     LOGS.mkdir(exist_ok=True)
     log = (LOGS / f"{which}.log").open("a")
+    # `python -m` imports from the working directory first: the baseline runs its own code.
+    cwd = baseline if which == "baseline" and baseline is not None else ROOT
     proc = subprocess.Popen(
-        bot_command(which, env, workdir, profile),
-        cwd=ROOT,
+        bot_command("kuaipei" if which == "baseline" else which, env, workdir, profile),
+        cwd=cwd,
         env=bot_env(env, workdir),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     try:
         driver.warm_up(polls, proc)
-        driver.sequential(figures)
+        figures.loads.append(load_average())
+        driver.sequential(figures, proc.pid)
         driver.burst(figures)
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -254,21 +296,24 @@ def run_bot(
     time.sleep(1.0)  # let the limits refill before the other bot
 
 
-def measure(sizes: Sizes, profile_dir: Path | None = None) -> dict[str, Figures]:
-    """Both bots, alternated (ABBA…), against one sandbox process."""
-    figures = {which: Figures() for which in BOTS}
+def measure(
+    sizes: Sizes, profile_dir: Path | None = None, baseline: Path | None = None
+) -> dict[str, Figures]:
+    """Both bots (and the baseline's), alternated (ABBA…), against one sandbox process."""
+    bots = (*BOTS, "baseline") if baseline is not None else BOTS
+    figures = {which: Figures() for which in bots}
     with tempfile.TemporaryDirectory(prefix="kuaipei-latency-") as tmp:
         workdir = Path(tmp)
         (workdir / "help.html").write_text(help_text(), encoding="utf-8")
         with sandbox_process() as (client, env):
             driver = Driver(client, sizes)
             for rep in range(sizes.repetitions):
-                order = BOTS if rep % 2 == 0 else BOTS[::-1]
+                order = bots if rep % 2 == 0 else bots[::-1]
                 for which in order:
                     profile = None
                     if profile_dir is not None:
                         profile = profile_dir / f"{which}-{rep}.prof"
-                    run_bot(which, driver, env, workdir, figures[which], profile)
+                    run_bot(which, driver, env, workdir, figures[which], profile, baseline)
     return figures
 
 
@@ -282,6 +327,17 @@ def rows(figures: dict[str, Figures]) -> list[tuple[str, str, str, str]]:
     b, k = statistics.median(bare.burst_rates), statistics.median(kp.burst_rates)
     out.append(("/help burst, replies/s", f"{b:.1f}", f"{k:.1f}", f"{k / b:.2f}"))
     out.append(("/help burst, 429s drawn", str(bare.limited), str(kp.limited), ""))
+    if bare.cpu_ms and kp.cpu_ms:
+        b, k = statistics.median(bare.cpu_ms), statistics.median(kp.cpu_ms)
+        out.append(("bot CPU per sequential update", f"{b:.2f} ms", f"{k:.2f} ms", f"{k / b:.2f}×"))
+    if bare.loads and kp.loads:
+
+        def span(xs: list[float]) -> str:
+            return f"{min(xs):.1f}–{max(xs):.1f}"
+
+        out.append(
+            ("load average (1 min) at the runs' start", span(bare.loads), span(kp.loads), "")
+        )
     return out
 
 
@@ -294,10 +350,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repetitions", type=int, default=Sizes.repetitions)
     parser.add_argument("--burst", type=int, default=Sizes.burst)
     parser.add_argument("--profile-dir", type=Path, default=None)
+    parser.add_argument("--baseline", type=Path, default=None, help="another checkout")
+    parser.add_argument("--table", action="store_true", help="print the table, not JSON")
     args = parser.parse_args(argv)
-    figures = measure(Sizes(args.rounds, args.repetitions, args.burst), args.profile_dir)
-    result: dict[str, Any] = {k: v.__dict__ for k, v in figures.items()}
-    print(json.dumps(result))
+    sizes = Sizes(args.rounds, args.repetitions, args.burst)
+    figures = measure(sizes, args.profile_dir, args.baseline)
+    if not args.table:
+        result: dict[str, Any] = {k: v.__dict__ for k, v in figures.items()}
+        print(json.dumps(result))
+        return
+    print("| measure | bare PTB bot | Kuaipei | ratio |\n|---|---|---|---|")
+    for row in rows(figures):
+        print(f"| {' | '.join(row)} |")
+    if "baseline" in figures:
+        print("\nthe baseline checkout's Kuaipei in the same run:\n")
+        for row in rows({"bare": figures["bare"], "kuaipei": figures["baseline"]}):
+            print(f"| {' | '.join(row)} |")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import collections
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +64,22 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+# Attribute of an aiosqlite connection: SQLAlchemy began a transaction whose BEGIN has not
+# been sent yet (it goes with the first statement, see _OneTripConnection).
+_BEGIN_PENDING = "_kuaipei_begin_pending"
+
+
 def _run_statement(
-    conn: Any, operation: str, parameters: Any, many: bool
+    aconn: Any, operation: str, parameters: Any, many: bool
 ) -> tuple[Any, int, int | None, list[Any]]:
-    """One statement, whole, in aiosqlite's thread: cursor, execute, rows, close."""
+    """One statement, whole, in aiosqlite's thread: the transaction's deferred BEGIN when it
+    is the first, then cursor, execute, rows, close."""
+    conn = aconn._conn
+    if getattr(aconn, _BEGIN_PENDING, False):
+        conn.execute("BEGIN IMMEDIATE")
+        # Cleared only once BEGIN went through: a BEGIN refused (busy past the timeout) is
+        # tried again by the next statement, so no statement runs outside the transaction.
+        setattr(aconn, _BEGIN_PENDING, False)
     cur = conn.cursor()
     try:
         if many:
@@ -79,6 +92,31 @@ def _run_statement(
         return cur.description, cur.rowcount, cur.lastrowid, rows
     finally:
         cur.close()
+
+
+# Set while a task runs statements known to be small (by key or by an index, a handful of
+# rows): on SQLite they run on the event loop's own thread, see `small_statements`.
+_SMALL: ContextVar[bool] = ContextVar("kuaipei_small_statements", default=False)
+
+
+@contextmanager
+def small_statements() -> Iterator[None]:
+    """Run this task's SQLite statements on the event loop's thread once their transaction
+    holds the write lock (`Database.transaction(small=True)`). Its BEGIN IMMEDIATE, which
+    may wait for the lock, still goes to the driver's thread, and so does the commit, which
+    may checkpoint.
+
+    Inside a write transaction in WAL mode a statement waits for no lock, and a small one
+    takes microseconds, far less than the hand-off to the driver's thread and back, which a
+    loaded machine stretches further. Only for the inbox's and the sender lane's own
+    statements: a use case's may be large, and would stall every other task meanwhile.
+    PostgreSQL is not affected.
+    """
+    token = _SMALL.set(True)
+    try:
+        yield
+    finally:
+        _SMALL.reset(token)
 
 
 class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -130,9 +168,15 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
             aconn = self._connection
-            self._description, self._rowcount, self._lastrowid, rows = await aconn._execute(
-                _run_statement, aconn._conn, operation, parameters, many
-            )
+            if (
+                _SMALL.get()
+                and not getattr(aconn, _BEGIN_PENDING, False)
+                and aconn._conn.in_transaction
+            ):
+                outcome = _run_statement(aconn, operation, parameters, many)
+            else:
+                outcome = await aconn._execute(_run_statement, aconn, operation, parameters, many)
+            self._description, self._rowcount, self._lastrowid, rows = outcome
             self._rows = collections.deque(rows)
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
@@ -144,10 +188,42 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's aiosqlite connection with the one-trip cursor (server-side cursors,
-    for streamed results, stay as they are)."""
+    for streamed results, stay as they are), and no trip for what does nothing.
+
+    A transaction's BEGIN IMMEDIATE travels with its first statement instead of making a
+    trip of its own; a transaction that ran no statement began nothing and commits or rolls
+    back without a trip; and the pool's rollback when a connection is returned, after the
+    transaction was already committed or rolled back, is skipped when SQLite says no
+    transaction is open. Two trips fewer per transaction (five transactions per update).
+    """
 
     __slots__ = ()
     _cursor_cls = _OneTripCursor
+
+    def begin_deferred(self) -> None:
+        """Have the next statement send BEGIN IMMEDIATE first."""
+        setattr(self._connection, _BEGIN_PENDING, True)
+
+    def _nothing_began(self) -> bool:
+        aconn = self._connection
+        if getattr(aconn, _BEGIN_PENDING, False):
+            setattr(aconn, _BEGIN_PENDING, False)
+            return True
+        return False
+
+    def commit(self) -> None:
+        if not self._nothing_began():
+            super().commit()
+
+    def rollback(self) -> None:
+        if self._nothing_began():
+            return
+        sqlite_conn = self._connection._connection
+        # The pool's reset after a transaction that already ended: SQLite knows there is
+        # none open (reading the flag needs no trip); anything else rolls back for real.
+        if sqlite_conn is not None and not sqlite_conn.in_transaction:
+            return
+        super().rollback()
 
 
 # How long a SQLite transaction waits for the write lock (every transaction, reads too,
@@ -191,7 +267,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     def _on_begin(conn: Any) -> None:
         # A deferred transaction that reads and then writes can fail with "database is
         # locked" instead of waiting; IMMEDIATE takes the write lock up front.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_conn = conn.connection.dbapi_connection
+        if isinstance(dbapi_conn, _OneTripConnection):
+            dbapi_conn.begin_deferred()  # sent with the first statement
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -234,10 +314,16 @@ class Database:
         )
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit on success, roll back on any exception."""
-        async with self._sessions() as session, session.begin():
-            yield session
+    async def transaction(self, *, small: bool = False) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success, roll back on any exception. `small`: every
+        statement of it is small, see `small_statements`."""
+        if not small:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        with small_statements():
+            async with self._sessions() as session, session.begin():
+                yield session
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

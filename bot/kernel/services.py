@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import bindparam
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col
@@ -22,6 +23,14 @@ from storage.db import OUTBOX_CHATS, Database
 from storage.models import InboxUpdate
 
 T = TypeVar("T")
+
+# Built once: building the statement per update cost more CPU than SQLite takes to run it.
+_INBOX = InboxUpdate.__table__.c  # type: ignore[attr-defined]
+_MARK_HANDLED = (
+    sql_update(InboxUpdate)
+    .where(col(InboxUpdate.update_id) == bindparam("update"))
+    .values(handled_at=bindparam("at", type_=_INBOX.handled_at.type))
+)
 
 
 class ConcurrentChange(Exception):
@@ -162,11 +171,7 @@ class Services:
 
     async def _mark_handled(self, session: AsyncSession, update_id: int) -> None:
         conn = await session.connection()
-        await conn.execute(
-            sql_update(InboxUpdate)
-            .where(col(InboxUpdate.update_id) == update_id)
-            .values(handled_at=self.clock.now())
-        )
+        await conn.execute(_MARK_HANDLED, {"update": update_id, "at": self.clock.now()})
 
     async def _after_change(self, session: AsyncSession) -> None:
         # A step may change another case (or the same one again); run until nothing is left.

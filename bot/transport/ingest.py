@@ -16,7 +16,7 @@ from collections.abc import MutableMapping, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, insert
 from sqlalchemy import update as sql_update
 from sqlmodel import col, select
 from telegram import Update
@@ -142,6 +142,13 @@ def inbox_state(bot_data: MutableMapping[str, Any]) -> InboxState:
     return state
 
 
+# Built once: a statement built per call costs more CPU than SQLite takes to run it.
+_SEEN = select(InboxUpdate.update_id).where(
+    col(InboxUpdate.update_id).in_(bindparam("ids", expanding=True))
+)
+_STORE = insert(InboxUpdate)
+
+
 async def _write_done(session: Any, done: dict[int, Any]) -> None:
     conn = await session.connection()
     for at in set(done.values()):
@@ -171,28 +178,44 @@ async def store_updates(
     done = state.take_done() if state is not None else {}
     claimed_at = now if state is not None else None
     try:
-        async with svc.db.transaction() as session:
+        # Small statements: a batch (at most 100 updates) read by key and inserted.
+        async with svc.db.transaction(small=True) as session:
+            conn = await session.connection()
+            # One read for the batch, and the new rows (nearly always all of them) written
+            # as plain rows in one statement: no ORM object, no unit of work.
+            result = await conn.execute(_SEEN, {"ids": [u.update_id for u in updates]})
+            seen = {uid for (uid,) in result}
+            fresh_ids: set[int] = set()
+            new_rows: list[dict[str, Any]] = []
             for upd in updates:
-                row = await session.get(InboxUpdate, upd.update_id)
+                if upd.update_id in fresh_ids:
+                    continue  # the same id twice in one batch: stored once
+                fresh_ids.add(upd.update_id)
+                row = (
+                    await session.get(InboxUpdate, upd.update_id) if upd.update_id in seen else None
+                )
                 if row is None:
-                    session.add(
-                        InboxUpdate(
-                            update_id=upd.update_id,
-                            payload=upd.to_dict(),
-                            received_at=now,
-                            claimed_at=claimed_at,
-                            chat_id=chat_of(upd),
-                        )
+                    new_rows.append(
+                        {
+                            "update_id": upd.update_id,
+                            "payload": upd.to_dict(),
+                            "chat_id": chat_of(upd),
+                            "received_at": now,
+                            "claimed_at": claimed_at,
+                            "handled_at": None,
+                            "error": None,
+                        }
                     )
+                    fresh.append(upd)
                 elif row.handled_at is not None and row.received_at < now - REDELIVERY_WINDOW:
                     log.info("update id %s reused by Telegram: a new update", upd.update_id)
                     row.payload, row.received_at = upd.to_dict(), now
                     row.handled_at = row.error = None
                     row.claimed_at, row.chat_id = claimed_at, chat_of(upd)
                     session.add(row)
-                else:
-                    continue
-                fresh.append(upd)
+                    fresh.append(upd)
+            if new_rows:
+                await conn.execute(_STORE, new_rows)
             if done:
                 await _write_done(session, done)
     except BaseException:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -74,6 +74,65 @@ IDEMPOTENT_KINDS = frozenset(
 CARD_SETTLE = 1.0  # seconds
 # The call cut off when a sender died mid-item: unknown, so it counts as any of them.
 UNKNOWN_CALL = "*"
+
+# The lane's statements, built once: building one per item cost more CPU than SQLite
+# takes to run it.
+_OUTBOX = OutboxItem.__table__.c  # type: ignore[attr-defined]
+_CLAIM = (
+    update(OutboxItem)
+    .where(
+        col(OutboxItem.id) == bindparam("item"),
+        col(OutboxItem.status) == OutboxStatus.PENDING.value,
+    )
+    .values(status=OutboxStatus.SENDING.value, claimed_by=bindparam("holder"))
+)
+_OUTCOME = (
+    update(OutboxItem)
+    .where(col(OutboxItem.id) == bindparam("item"))
+    .values(
+        status=bindparam("status", type_=_OUTBOX.status.type),
+        error=bindparam("error", type_=_OUTBOX.error.type),
+        done_at=bindparam("at", type_=_OUTBOX.done_at.type),
+    )
+)
+# The chat's lease as the lane reads and writes it: plain rows, no ORM object to flush.
+_LEASE = ChatLease.__table__.c  # type: ignore[attr-defined]
+_READ_LEASE = (
+    select(ChatLease.holder, ChatLease.until, ChatLease.sent)
+    .where(ChatLease.chat_id == bindparam("chat"))
+    .with_for_update()
+)
+_NEW_LEASE = insert(ChatLease)
+_HOLD_LEASE = (
+    update(ChatLease)
+    .where(col(ChatLease.chat_id) == bindparam("chat"))
+    .values(
+        holder=bindparam("holder", type_=_LEASE.holder.type),
+        until=bindparam("until", type_=_LEASE.until.type),
+        sent=bindparam("sent", type_=_LEASE.sent.type),
+    )
+)
+_DROP_LEASE = delete(ChatLease).where(col(ChatLease.chat_id) == bindparam("chat"))
+_RUN_OUT_LEASE = (
+    update(ChatLease)
+    .where(col(ChatLease.chat_id) == bindparam("chat"))
+    .values(
+        until=bindparam("until", type_=_LEASE.until.type),
+        sent=bindparam("sent", type_=_LEASE.sent.type),
+    )
+)
+# What a stopped sender left `sending` in a chat: any other sender's, or one holder's.
+_LEFT_SENDING = select(OutboxItem).where(
+    OutboxItem.chat_id == bindparam("chat"), OutboxItem.status == OutboxStatus.SENDING
+)
+_LEFT_BY_OTHERS = _LEFT_SENDING.where(col(OutboxItem.claimed_by) != bindparam("holder"))
+_LEFT_BY = _LEFT_SENDING.where(OutboxItem.claimed_by == bindparam("holder"))
+_PENDING = (
+    select(OutboxItem)
+    .where(OutboxItem.chat_id == bindparam("chat"), OutboxItem.status == OutboxStatus.PENDING)
+    .order_by(col(OutboxItem.id))
+    .limit(LOOKAHEAD)
+)
 
 
 def _pid_namespace() -> str:
@@ -139,8 +198,11 @@ class _Outcome:
     at: datetime
 
 
-# What the lane's take step found instead of an item (Sender._take_next).
+# What the lane's take step found instead of an item (Sender._take_next). `_LET_GO`: nothing
+# due and the chat was this sender's, so nothing a stopped sender left can wait in it (it
+# was taken over when this sender took the chat); `_NOTHING`: nothing due otherwise.
 _NOTHING = object()
+_LET_GO = object()
 _BUSY = object()
 
 
@@ -339,10 +401,11 @@ class Sender(Deliveries):
                 taken, finished = await self._take_next(chat_id, finished), None
                 if taken is _BUSY:
                     return True  # another process delivers this chat now
-                if taken is _NOTHING:
+                if taken is _NOTHING or taken is _LET_GO:
                     if chat_id in self._dirty:
                         continue  # queued while this lane looked
-                    if await self._adopt(chat_id):
+                    # A chat that was ours has nothing to adopt: spare the transaction.
+                    if taken is _NOTHING and await self._adopt(chat_id):
                         continue  # what a stopped sender left is pending (or ended) now
                     return True  # the poll starts the lane again when something is due
                 if isinstance(taken, float):  # a bulk item waits for the chat's own traffic
@@ -360,14 +423,17 @@ class Sender(Deliveries):
     ) -> OutboxItem | float | object:
         """In one transaction: write the outcome of the item just sent, then hold the chat
         and claim its next due item (returned). `_NOTHING` when none is due (the chat is
-        let go of), `_BUSY` when another sender holds it, or seconds to wait when only a
-        bulk item is due and the chat's own traffic has the limit."""
+        let go of; `_LET_GO` when it was this sender's), `_BUSY` when another sender holds
+        it, or seconds to wait when only a bulk item is due and the chat's own traffic has
+        the limit."""
         now = self.svc.clock.now()
         try:
-            async with self.svc.db.transaction() as session:
+            # Small statements: by key, or a chat's first LOOKAHEAD rows by an index.
+            async with self.svc.db.transaction(small=True) as session:
                 if finished is not None:
                     await self._write_outcome(session, finished)
-                lease = await session.get(ChatLease, chat_id, with_for_update=True)
+                conn = await session.connection()
+                lease = (await conn.execute(_READ_LEASE, {"chat": chat_id})).first()
                 ours = lease is not None and lease.holder == self.holder
                 if lease is not None and not ours:
                     if lease.until > now and not holder_is_dead(lease.holder):
@@ -381,23 +447,33 @@ class Sender(Deliveries):
                     retry = _next_retry(items, now)
                     if retry is not None:  # a postponed item: back when it is due
                         self._wake_later(chat_id, retry)
-                    if ours and lease is not None:
-                        await self._give_back(session, lease)  # nothing left to send
+                    if ours:
+                        await self._give_back(session, chat_id)  # nothing left to send
+                        return _LET_GO
                     return _NOTHING
                 if item.kind in self.bulk_kinds:
                     wait = self.throttle.bulk_wait(chat_id, leave=BULK_LEAVES)
                     if wait > 0:
                         # Look again soon: the chat's own traffic, arriving meanwhile, goes first.
                         return min(wait, BULK_LOOK_AGAIN)
-                fresh: ChatLease | None = None
+                held = {"chat": chat_id, "holder": self.holder, "until": now + self.lease}
+                fresh = lease is None
+                if fresh:
+                    # Inserted before anything else is written: of two senders taking the
+                    # chat at once, one fails here (IntegrityError) and backs off.
+                    keep = self.shared_limits and chat_id < 0
+                    await conn.execute(
+                        _NEW_LEASE,
+                        {
+                            "chat_id": chat_id,
+                            "holder": self.holder,
+                            "until": held["until"],
+                            "sent": self.throttle.group_times(chat_id) if keep else None,
+                        },
+                    )
                 if not ours:
                     # Taking the chat over: what a stopped sender left `sending` comes
                     # back first, and may now be the next item.
-                    if lease is None:
-                        fresh = ChatLease(
-                            chat_id=chat_id, holder=self.holder, until=now + self.lease
-                        )
-                        session.add(fresh)
                     cut_off = await self._reclaim(session, chat_id, lease.holder if lease else None)
                     if self.shared_limits and lease is not None:
                         self._take_window(chat_id, lease.sent or [], cut_off)
@@ -407,24 +483,14 @@ class Sender(Deliveries):
                             items, now, self.bulk_kinds, set(self._settling(items))
                         )
                         if item is None:
-                            if fresh is not None:
-                                await session.delete(fresh)
+                            if fresh:
+                                await conn.execute(_DROP_LEASE, {"chat": chat_id})
                             return _NOTHING
-                held = lease if lease is not None else fresh
-                if held is not None:
-                    held.holder, held.until = self.holder, now + self.lease
-                    if self.shared_limits and chat_id < 0:
-                        held.sent = self.throttle.group_times(chat_id)
-                    session.add(held)
-                conn = await session.connection()
-                result = await conn.execute(
-                    update(OutboxItem)
-                    .where(
-                        col(OutboxItem.id) == item.id,
-                        col(OutboxItem.status) == OutboxStatus.PENDING.value,
-                    )
-                    .values(status=OutboxStatus.SENDING.value, claimed_by=self.holder)
-                )
+                if lease is not None:
+                    keep = self.shared_limits and chat_id < 0
+                    sent = self.throttle.group_times(chat_id) if keep else lease.sent
+                    await conn.execute(_HOLD_LEASE, {**held, "sent": sent})
+                result = await conn.execute(_CLAIM, {"item": item.id, "holder": self.holder})
                 if result.rowcount != 1:
                     return 0.0  # taken meanwhile: look again
                 return item
@@ -433,25 +499,25 @@ class Sender(Deliveries):
                 await self._finish(finished.item, finished.status, finished.error)
             return _BUSY
 
-    async def _give_back(self, session: AsyncSession, lease: ChatLease) -> None:
+    async def _give_back(self, session: AsyncSession, chat_id: int) -> None:
         """Let go of a chat at once. With limits shared between processes the row stays,
         run out, for the group's send times it carries to whoever sends there next."""
-        if self.shared_limits and lease.chat_id < 0:
-            lease.until = self.svc.clock.now()
-            lease.sent = self.throttle.group_times(lease.chat_id)
-            session.add(lease)
+        conn = await session.connection()
+        if self.shared_limits and chat_id < 0:
+            await conn.execute(
+                _RUN_OUT_LEASE,
+                {
+                    "chat": chat_id,
+                    "until": self.svc.clock.now(),
+                    "sent": self.throttle.group_times(chat_id),
+                },
+            )
         else:
-            await session.delete(lease)
+            await conn.execute(_DROP_LEASE, {"chat": chat_id})
 
     @staticmethod
     async def _pending(session: AsyncSession, chat_id: int) -> list[OutboxItem]:
-        stmt = (
-            select(OutboxItem)
-            .where(OutboxItem.chat_id == chat_id, OutboxItem.status == OutboxStatus.PENDING)
-            .order_by(col(OutboxItem.id))
-            .limit(LOOKAHEAD)
-        )
-        return list((await session.exec(stmt)).all())
+        return list((await session.exec(_PENDING, params={"chat": chat_id})).all())
 
     def _settling(self, items: list[OutboxItem]) -> dict[int, float]:
         """The card edits held back because their card reached the chat less than
@@ -569,14 +635,11 @@ class Sender(Deliveries):
         Whether its last call reached Telegram is unknown: an idempotent kind is sent again,
         any other is an ambiguous failure of an unknown call (docs/architecture.md).
         """
-        stmt = select(OutboxItem).where(
-            OutboxItem.chat_id == chat_id, OutboxItem.status == OutboxStatus.SENDING
-        )
         if holder is None:
-            stmt = stmt.where(col(OutboxItem.claimed_by) != self.holder)
+            stmt, params = _LEFT_BY_OTHERS, {"chat": chat_id, "holder": self.holder}
         else:
-            stmt = stmt.where(OutboxItem.claimed_by == holder)
-        rows = (await session.exec(stmt)).all()
+            stmt, params = _LEFT_BY, {"chat": chat_id, "holder": holder}
+        rows = (await session.exec(stmt, params=params)).all()
         for row in rows:
             if row.kind in IDEMPOTENT_KINDS:
                 row.status, row.claimed_by = OutboxStatus.PENDING, None
@@ -595,7 +658,7 @@ class Sender(Deliveries):
             async with self.svc.db.transaction() as session:
                 lease = await session.get(ChatLease, chat_id)
                 if lease is not None and lease.holder == self.holder:
-                    await self._give_back(session, lease)
+                    await self._give_back(session, chat_id)
 
     @staticmethod
     def _next_due(
@@ -691,9 +754,13 @@ class Sender(Deliveries):
     async def _write_outcome(session: AsyncSession, outcome: _Outcome) -> None:
         conn = await session.connection()
         await conn.execute(
-            update(OutboxItem)
-            .where(col(OutboxItem.id) == outcome.item.id)
-            .values(status=outcome.status.value, error=outcome.error, done_at=outcome.at)
+            _OUTCOME,
+            {
+                "item": outcome.item.id,
+                "status": outcome.status.value,
+                "error": outcome.error,
+                "at": outcome.at,
+            },
         )
 
     async def _postpone(self, item: OutboxItem, error: str) -> None:
