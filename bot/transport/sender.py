@@ -428,8 +428,7 @@ class Sender(Deliveries):
         the limit."""
         now = self.svc.clock.now()
         try:
-            # Small statements: by key, or a chat's first LOOKAHEAD rows by an index.
-            async with self.svc.db.transaction(small=True) as session:
+            async with self.svc.db.transaction() as session:
                 if finished is not None:
                     await self._write_outcome(session, finished)
                 conn = await session.connection()
