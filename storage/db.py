@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import collections
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from contextvars import ContextVar
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -94,31 +93,6 @@ def _run_statement(
         cur.close()
 
 
-# Set while a task runs statements known to be small (by key or by an index, a handful of
-# rows): on SQLite they run on the event loop's own thread, see `small_statements`.
-_SMALL: ContextVar[bool] = ContextVar("kuaipei_small_statements", default=False)
-
-
-@contextmanager
-def small_statements() -> Iterator[None]:
-    """Run this task's SQLite statements on the event loop's thread once their transaction
-    holds the write lock (`Database.transaction(small=True)`). Its BEGIN IMMEDIATE, which
-    may wait for the lock, still goes to the driver's thread, and so does the commit, which
-    may checkpoint.
-
-    Inside a write transaction in WAL mode a statement waits for no lock, and a small one
-    takes microseconds, far less than the hand-off to the driver's thread and back, which a
-    loaded machine stretches further. Only for the inbox's and the sender lane's own
-    statements: a use case's may be large, and would stall every other task meanwhile.
-    PostgreSQL is not affected.
-    """
-    token = _SMALL.set(True)
-    try:
-        yield
-    finally:
-        _SMALL.reset(token)
-
-
 class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A statement in one trip to aiosqlite's thread instead of three or four.
 
@@ -168,15 +142,9 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
             aconn = self._connection
-            if (
-                _SMALL.get()
-                and not getattr(aconn, _BEGIN_PENDING, False)
-                and aconn._conn.in_transaction
-            ):
-                outcome = _run_statement(aconn, operation, parameters, many)
-            else:
-                outcome = await aconn._execute(_run_statement, aconn, operation, parameters, many)
-            self._description, self._rowcount, self._lastrowid, rows = outcome
+            self._description, self._rowcount, self._lastrowid, rows = await aconn._execute(
+                _run_statement, aconn, operation, parameters, many
+            )
             self._rows = collections.deque(rows)
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
@@ -314,16 +282,10 @@ class Database:
         )
 
     @asynccontextmanager
-    async def transaction(self, *, small: bool = False) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit on success, roll back on any exception. `small`: every
-        statement of it is small, see `small_statements`."""
-        if not small:
-            async with self._sessions() as session, session.begin():
-                yield session
-            return
-        with small_statements():
-            async with self._sessions() as session, session.begin():
-                yield session
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success, roll back on any exception."""
+        async with self._sessions() as session, session.begin():
+            yield session
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

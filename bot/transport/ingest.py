@@ -178,8 +178,7 @@ async def store_updates(
     done = state.take_done() if state is not None else {}
     claimed_at = now if state is not None else None
     try:
-        # Small statements: a batch (at most 100 updates) read by key and inserted.
-        async with svc.db.transaction(small=True) as session:
+        async with svc.db.transaction() as session:
             conn = await session.connection()
             # One read for the batch, and the new rows (nearly always all of them) written
             # as plain rows in one statement: no ORM object, no unit of work.

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
-import aiosqlite
 import pytest
 from sqlalchemy import text
 
@@ -79,37 +77,5 @@ async def test_a_failed_transaction_is_rolled_back_before_its_connection_is_reus
         async with db.transaction() as session:
             conn = await session.connection()
             assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
-    finally:
-        await db.dispose()
-
-
-async def test_small_statements_after_the_first_run_without_a_trip(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    db = Database(f"sqlite:///{tmp_path / 'trips.db'}")
-    trips: list[str] = []
-    execute = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(getattr(fn, "__name__", "?"))
-        return await execute(self, fn, *args, **kwargs)
-
-    try:
-        async with db.transaction() as session:
-            conn = await session.connection()
-            await conn.execute(text("CREATE TABLE t (x INTEGER)"))
-        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
-        for small in (False, True):
-            trips.clear()
-            async with db.transaction(small=small) as session:
-                conn = await session.connection()
-                await conn.execute(text("INSERT INTO t VALUES (1)"))  # with the BEGIN
-                await conn.execute(text("INSERT INTO t VALUES (2)"))
-                await conn.execute(text("SELECT count(*) FROM t"))
-            statements = 1 if small else 3
-            assert trips == ["_run_statement"] * statements + ["commit"]
-        async with db.transaction() as session:
-            conn = await session.connection()
-            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 4
     finally:
         await db.dispose()
