@@ -15,8 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -24,18 +22,11 @@ from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 
 from bot.kernel.services import Services
-from bot.transport.sender import HERE
+from bot.transport.chat_lease import new_holder
 from bot.transport.throttle import Throttle
 from storage.models import BotProcess, InboxLease
 
 log = logging.getLogger(__name__)
-
-
-def new_holder() -> str:
-    """A name for this process among those sharing the database."""
-    # The sender's form (host@pid-namespace:pid:nonce): a lease of a process of this host
-    # that no longer exists is then taken over at once (bot/transport/sender.py).
-    return f"{HERE}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def overall_share(budget: int, live: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+from bot.transport.lane_order import next_due
 from bot.transport.sender import Sender
 from storage.models import OutboxItem
 
@@ -25,7 +26,7 @@ def _item(i: int, kind: str, case: int | None, waits: bool = False) -> OutboxIte
 
 
 def _next(*items: OutboxItem) -> int | None:
-    found = Sender._next_due(list(items), NOW)
+    found = next_due(list(items), NOW)
     return found.id if found is not None else None
 
 
@@ -48,7 +49,9 @@ def test_an_edited_prompt_overtakes_its_cases_waiting_items_but_not_its_own_mess
     assert _next(_item(1, "send_text", 7, waits=True), _named(2, "edit_ref", "est:1")) == 2
     assert _next(_named(1, "edit_ref", "ping:3", waits=True), _named(2, "edit_ref", "est:1")) == 2
     # ... but an edit waits for the send of its own message, and for its earlier edits,
-    assert _next(_named(1, "send_text", "est:1", waits=True), _named(2, "edit_ref", "est:1")) is None
+    assert (
+        _next(_named(1, "send_text", "est:1", waits=True), _named(2, "edit_ref", "est:1")) is None
+    )
     assert _next(_named(1, "edit_ref", "est:1", waits=True), _named(2, "edit_ref", "est:1")) is None
     # and a waiting topic or card still holds it (the thread must exist first).
     assert _next(_item(1, "open_thread", 7, waits=True), _named(2, "edit_ref", "est:1")) is None
@@ -80,10 +83,10 @@ def test_a_settling_card_edit_waits_and_holds_nothing_back():
     # The card renders the case as it is when it goes out: the topic's closing, a reply or
     # a prompt of its case need not wait for it (bot/transport/sender.py CARD_SETTLE).
     edit = _item(1, "edit_card", 7)
-    assert Sender._next_due([edit, _item(2, "close_topic", 7)], NOW, settling={1}).id == 2  # type: ignore[union-attr]
-    assert Sender._next_due([edit, _item(2, "edit_ref", 7)], NOW, settling={1}).id == 2  # type: ignore[union-attr]
-    assert Sender._next_due([edit], NOW, settling={1}) is None
-    assert Sender._next_due([edit], NOW) is edit
+    assert next_due([edit, _item(2, "close_topic", 7)], NOW, settling={1}).id == 2  # type: ignore[union-attr]
+    assert next_due([edit, _item(2, "edit_ref", 7)], NOW, settling={1}).id == 2  # type: ignore[union-attr]
+    assert next_due([edit], NOW, settling={1}) is None
+    assert next_due([edit], NOW) is edit
 
 
 def _sender() -> Sender:

@@ -20,11 +20,13 @@ from sqlmodel import select
 from telegram.error import NetworkError, TimedOut
 
 from bot.kernel.services import Services
+from bot.transport.chat_lease import HERE
 from bot.transport.errors import Delivery, delivery_of
-from bot.transport.sender import HERE, Sender
+from bot.transport.sender import Sender
 from bot.transport.throttle import Throttle
 from storage.models import AuditEvent, ChatLease, OutboxItem
 from storage.types import OutboxStatus
+from tests.usecases.sender_steps import claim
 
 CHAT = -100123
 
@@ -123,7 +125,7 @@ async def _attempt(svc: Services, sender: Sender, item_id: int) -> bool:
     if row.status != OutboxStatus.PENDING:
         return False
     svc.clock.advance(seconds=1000)  # type: ignore[attr-defined]
-    assert await sender._claim(CHAT, row) is True
+    assert await claim(sender, CHAT, row) is True
     await sender._deliver(row)
     return True
 
@@ -226,7 +228,7 @@ async def test_a_sender_killed_mid_send_is_taken_over_at_once_and_repeats_once(
         row.status, row.claimed_by = OutboxStatus.SENDING, _dead_holder()
         s.add(row)
     # The lease has not run out, but its holder is a dead process of this host: no wait.
-    assert await sender._claim(CHAT, await _row(svc, edit)) is True
+    assert await claim(sender, CHAT, await _row(svc, edit)) is True
     row = await _row(svc, send)
     assert (row.status, row.ambiguous, row.ambiguous_calls) == (OutboxStatus.PENDING, 1, "*")
     assert row.not_before is None
@@ -237,7 +239,7 @@ async def test_a_sender_killed_mid_send_is_taken_over_at_once_and_repeats_once(
     # for the flood limit), so the item is repeated once more rather than lost.
     await _left_sending(svc, send, _dead_holder())
     other = await _queue(svc, "send_text", {"text": "别的"})
-    assert await sender._claim(CHAT, await _row(svc, other)) is True
+    assert await claim(sender, CHAT, await _row(svc, other)) is True
     row = await _row(svc, send)
     assert (row.status, row.ambiguous) == (OutboxStatus.PENDING, 2)
     assert await _audits(svc, "outbox.not_repeated") == []
@@ -251,7 +253,7 @@ async def test_after_a_takeover_a_lost_answer_repeats_once_and_a_second_ends_it(
     await _left_sending(svc, send, _dead_holder())
     fake.failures = [lost_answer, lost_answer]
     row = await _row(svc, send)
-    assert await sender._claim(CHAT, row) is True  # taken over, and claimed again
+    assert await claim(sender, CHAT, row) is True  # taken over, and claimed again
     await sender._deliver(row)
     row = await _row(svc, send)
     assert (row.status, row.ambiguous) == (OutboxStatus.PENDING, 2)  # the crash, then the call
@@ -266,10 +268,10 @@ async def test_a_live_holders_lease_is_waited_out(svc: Services, sender: Sender)
     alive = f"{HERE}:{os.getppid()}:alive"  # the process that started these tests
     await _left_sending(svc, send, alive)
     other = await _queue(svc, "send_text", {"text": "别的"})
-    assert await sender._claim(CHAT, await _row(svc, other)) is None
+    assert await claim(sender, CHAT, await _row(svc, other)) is None
     assert (await _row(svc, send)).status == OutboxStatus.SENDING
     svc.clock.advance(seconds=21)  # type: ignore[attr-defined]
-    assert await sender._claim(CHAT, await _row(svc, other)) is True
+    assert await claim(sender, CHAT, await _row(svc, other)) is True
     assert (await _row(svc, send)).ambiguous == 1
 
 
@@ -281,7 +283,7 @@ async def test_items_orphaned_without_a_lease_are_taken_over(svc: Services, send
         row.status, row.claimed_by = OutboxStatus.SENDING, "elsewhere:1:gone"
         s.add(row)
     other = await _queue(svc, "send_text", {"text": "别的"})
-    assert await sender._claim(CHAT, await _row(svc, other)) is True
+    assert await claim(sender, CHAT, await _row(svc, other)) is True
     row = await _row(svc, send)
     assert (row.status, row.ambiguous) == (OutboxStatus.PENDING, 1)
 
@@ -302,7 +304,7 @@ async def test_an_outcome_the_database_refuses_at_first_is_recorded_not_left_sen
             raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("locked"))
         return real()
 
-    assert await sender._claim(CHAT, await _row(svc, item)) is True
+    assert await claim(sender, CHAT, await _row(svc, item)) is True
     monkeypatch.setattr(svc.db, "transaction", flaky)
     await sender._deliver(await _row(svc, item))
     assert refusals["left"] == 0
