@@ -72,7 +72,9 @@ async def bench(
             )
             for i in range(albums)
         ]
-        settings = bot_settings(sb, url, workdir / "media", token=TOKEN, group_rate=None)
+        settings = bot_settings(
+            sb, url, workdir / "media", token=TOKEN, group_rate=None, card_settle=None
+        )
         async with running_bot(settings, load_deployment(EXAMPLE_FILE)):
             for chat in groups:
                 sb.send_text(chat, admin, "/setup 花石镇")

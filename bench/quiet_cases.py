@@ -239,7 +239,9 @@ async def bench(
                 for i, pp in enumerate(players_people)
             ),
         )
-        settings = bot_settings(sb, url, workdir / "media", token=TOKEN, group_rate=group_rate)
+        settings = bot_settings(
+            sb, url, workdir / "media", token=TOKEN, group_rate=group_rate, card_settle=None
+        )
         deployment = base.model_copy(update={"people": people})
         async with running_bot(settings, deployment) as runtime:
             sb.send_text(chat, admin, "/setup 花石镇")

@@ -233,6 +233,7 @@ def build_runtime(
         lease=lease,
         holder=fleet.holder if fleet else None,
         shared_limits=multi,
+        card_settle=settings.card_settle_seconds,
     )
     sender.handlers.update(wiring.sender_kinds(sender.handlers, svc))
     ingress: Poller | WebhookServer | PollerElection

@@ -55,6 +55,7 @@ settings read:
   SEND_GROUP_MAX_RATE, SEND_GROUP_PERIOD_SECONDS,
   SEND_OVERALL_MAX_RATE, SEND_OVERALL_PERIOD_SECONDS
                                Telegram's flood limits as the sender honours them
+  CARD_SETTLE_SECONDS          how long a case card rests after an edit (bursts merge)
   SLA_SWEEP_SECONDS            how often due reminders and escalations are looked for
   RETENTION_EVIDENCE_DAYS, RETENTION_MESSAGES_DAYS
                                days evidence of finished cases, and delivered messages,

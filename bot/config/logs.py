@@ -149,7 +149,9 @@ def protect_logs(secrets: Iterable[str] = (), *, log_sql: bool = False) -> None:
 def configure_logging(level: str, secrets: Iterable[str] = (), *, log_sql: bool = False) -> None:
     """Log to stderr at `level`, with secrets and personal data masked everywhere."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
+    )
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -18,6 +18,9 @@ from sandbox import Sandbox
 TOKEN = "987654:E2E-secret-token-value"
 # Telegram's per-group limit, on a 2 s window instead of 60 s so tests run in seconds.
 GROUP_RATE = (20, 2.0)
+# The card's settling pause (CARD_SETTLE_SECONDS) on the same scaled-down time: a script
+# that taps and waits for the card otherwise waits the full second at every step.
+CARD_SETTLE = 0.2
 
 
 @dataclass
@@ -60,10 +63,12 @@ def sandbox_values(
     *,
     token: str = TOKEN,
     group_rate: tuple[int, float] | None = GROUP_RATE,
+    card_settle: float | None = CARD_SETTLE,
 ) -> dict[str, Any]:
     """The settings, by name, that point a bot at the local Telegram: the same for a bot in
     this process (`bot_settings`) and for `kuaipei run` (helpers.py `sandbox_env`).
-    `group_rate=None` leaves the bot Telegram's own group limit."""
+    `group_rate=None` leaves the bot Telegram's own group limit, `card_settle=None` the
+    card's own settling pause."""
     values: dict[str, Any] = {
         "TELEGRAM_BOT_TOKEN": token,
         "TELEGRAM_API_BASE_URL": sb.base_url,
@@ -73,6 +78,8 @@ def sandbox_values(
     }
     if group_rate is not None:
         values["SEND_GROUP_MAX_RATE"], values["SEND_GROUP_PERIOD_SECONDS"] = group_rate
+    if card_settle is not None:
+        values["CARD_SETTLE_SECONDS"] = card_settle
     return values
 
 
@@ -83,12 +90,14 @@ def bot_settings(
     *,
     token: str = TOKEN,
     group_rate: tuple[int, float] | None = GROUP_RATE,
+    card_settle: float | None = CARD_SETTLE,
     **extra: Any,
 ) -> Settings:
     """Settings that point the bot at the local Telegram; `extra` by setting name."""
-    return Settings(
-        **sandbox_values(sb, database_url, media, token=token, group_rate=group_rate), **extra
+    values = sandbox_values(
+        sb, database_url, media, token=token, group_rate=group_rate, card_settle=card_settle
     )
+    return Settings(**values, **extra)
 
 
 def with_assistant(deployment: Deployment, world: World) -> Deployment:

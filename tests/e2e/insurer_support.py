@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from bot.app import Runtime, build_runtime
 from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
 from storage.models import AuditEvent, Case, InsurerClaim
-from tests.e2e.conftest import World, bot_settings, eventually
+from tests.e2e.conftest import CARD_SETTLE, World, bot_settings, eventually
 from tests.e2e.flows import drive_to_ready
 from tests.e2e.helpers import bot_messages, text_of
 
@@ -57,7 +57,12 @@ def staff_of(world: World) -> tuple[Staff, tuple[Person, ...]]:
 
 
 async def staffed_runtime(
-    world: World, database_url: str, tmp_path: Path, *, proxy: bool
+    world: World,
+    database_url: str,
+    tmp_path: Path,
+    *,
+    proxy: bool,
+    card_settle: float | None = CARD_SETTLE,
 ) -> Runtime:
     staff, people = staff_of(world)
     world.staff = staff  # type: ignore[attr-defined]
@@ -69,7 +74,9 @@ async def staffed_runtime(
         }
     )
     runtime = build_runtime(
-        bot_settings(world.sb, database_url, tmp_path / "media"), deployment, poll_timeout=1
+        bot_settings(world.sb, database_url, tmp_path / "media", card_settle=card_settle),
+        deployment,
+        poll_timeout=1,
     )
     await runtime.start()
     return runtime
