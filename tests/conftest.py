@@ -18,20 +18,41 @@ install_texts()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Under pytest-xdist each worker gets a PostgreSQL database of its own (`test_gw0`, …),
-    made once from the one TEST_DATABASE_URL names, since every test wipes its schema."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    """On PostgreSQL the tests get a database of their own per run (per pytest-xdist
+    worker: `test_gw0`, …), never the one TEST_DATABASE_URL names, and a template of it
+    migrated to head once (`test_gw0_head`): each test's database is a fresh copy of the
+    template, about 30 ms against 250 ms for emptying the schema and migrating it."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if not (worker and url):
+    if not url or _is_controller(config):
         return
     import asyncio
 
     from sqlalchemy.engine import make_url
 
     base = make_url(url)
-    name = f"{base.database or 'test'}_{worker}"
-    asyncio.run(pg.create_database(url, name))
-    os.environ["TEST_DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
+    name = f"{base.database or 'test'}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    template = f"{name}_head"
+    own = base.set(database=name).render_as_string(hide_password=False)
+    template_url = base.set(database=template).render_as_string(hide_password=False)
+
+    async def prepare() -> None:
+        await pg.drop_database(url, template)
+        await pg.create_database(url, template)
+        await upgrade_async(template_url)
+
+    asyncio.run(prepare())
+    os.environ["TEST_DATABASE_URL"] = own
+    os.environ[_TEMPLATE] = template
+
+
+def _is_controller(config: pytest.Config) -> bool:
+    """Whether this is pytest-xdist's controlling process, which runs no test."""
+    return bool(getattr(config.option, "numprocesses", None)) and not os.environ.get(
+        "PYTEST_XDIST_WORKER"
+    )
+
+
+_TEMPLATE = "KUAIPEI_TEST_TEMPLATE_DATABASE"
 
 
 @pytest.fixture(scope="session")
@@ -49,8 +70,7 @@ async def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A migrated, empty database for one test."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        await pg.wipe_schema(url)
-        await upgrade_async(url)
+        await pg.clone_database(url, os.environ[_TEMPLATE])
         return url
     template: Path = request.getfixturevalue("_migrated_sqlite")
     target = tmp_path / "kuaipei-test.db"

@@ -35,6 +35,28 @@ async def create_database(url: str, name: str, *, via: str | None = None) -> Non
         await conn.close()
 
 
+async def clone_database(url: str, template: str) -> None:
+    """The database of `url` made afresh as a copy of `template`, whatever was left
+    connected to the old one cut off (a test's engines, a killed bot's connections)."""
+    name = make_url(url).database
+    assert name and name != template, f"{url} cannot be a copy of {template}"
+    conn = await connect(url, database="postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await conn.close()
+
+
+async def drop_database(url: str, name: str) -> None:
+    """Database `name` on the server of `url` gone, whoever was connected to it."""
+    conn = await connect(url, database="postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 async def wipe_schema(url: str) -> None:
     """The database of `url` emptied: its public schema dropped and made again."""
     conn = await connect(url)
