@@ -49,14 +49,6 @@ _HOLD = (
     )
 )
 _DROP = delete(ChatLease).where(col(ChatLease.chat_id) == bindparam("chat"))
-_RUN_OUT = (
-    update(ChatLease)
-    .where(col(ChatLease.chat_id) == bindparam("chat"))
-    .values(
-        until=bindparam("until", type_=_LEASE.until.type),
-        sent=bindparam("sent", type_=_LEASE.sent.type),
-    )
-)
 # What a stopped sender left `sending` in a chat: any other sender's, or one holder's.
 _LEFT_SENDING = select(OutboxItem).where(
     OutboxItem.chat_id == bindparam("chat"), OutboxItem.status == OutboxStatus.SENDING
@@ -184,10 +176,12 @@ class ChatLeases:
         run out, for the group's send times it carries to whoever sends there next."""
         conn = await session.connection()
         if self.shared_limits and chat_id < 0:
+            # Still ours, but run out: anyone may take it from now on.
             await conn.execute(
-                _RUN_OUT,
+                _HOLD,
                 {
                     "chat": chat_id,
+                    "holder": self.holder,
                     "until": self.svc.clock.now(),
                     "sent": self.throttle.group_times(chat_id),
                 },
