@@ -329,7 +329,7 @@ class Sender(Deliveries):
                     if wait > 0:
                         # Look again soon: the chat's own traffic, arriving meanwhile, goes first.
                         return min(wait, BULK_LOOK_AGAIN)
-                if await self._hold(session, chat_id, lease, now):
+                if await self.hold_chat(session, chat_id, lease, now):
                     # Taken over: what a stopped sender left `sending` came back first, and
                     # may now be the next item.
                     items = await self._pending(session, chat_id)
@@ -337,7 +337,7 @@ class Sender(Deliveries):
                     if item is None:
                         await leases.give_back(session, chat_id)
                         return _NOTHING
-                if not await self._claim_row(session, item):
+                if not await self.claim_row(session, item):
                     return 0.0  # taken meanwhile: look again
                 return item
         except IntegrityError:  # another sender leased the chat first
@@ -345,7 +345,9 @@ class Sender(Deliveries):
                 await self._finish(finished.item, finished.status, finished.error)
             return _BUSY
 
-    async def _hold(self, session: AsyncSession, chat_id: int, lease: Any, now: datetime) -> int:
+    async def hold_chat(
+        self, session: AsyncSession, chat_id: int, lease: Any, now: datetime
+    ) -> int:
         """Hold the chat (its `lease` row as read, None when nobody holds it) for another
         LEASE: taken when free, taken over from a stopped sender — whose items `sending`
         come back first — or renewed; how many items the stopped sender left."""
@@ -357,7 +359,7 @@ class Sender(Deliveries):
             await leases.hold(session, chat_id, lease, now)
         return cut_off
 
-    async def _claim_row(self, session: AsyncSession, item: OutboxItem) -> bool:
+    async def claim_row(self, session: AsyncSession, item: OutboxItem) -> bool:
         """Claim a pending item for this sender; False when another took it meanwhile."""
         conn = await session.connection()
         result = await conn.execute(_CLAIM, {"item": item.id, "holder": self.holder})

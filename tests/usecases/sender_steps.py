@@ -17,7 +17,7 @@ async def claim(sender: Sender, chat_id: int, item: OutboxItem) -> bool | None:
             lease = await sender.leases.read(session, chat_id)
             if sender.leases.held_elsewhere(lease, now):
                 return None
-            await sender._hold(session, chat_id, lease, now)
-            return await sender._claim_row(session, item)
+            await sender.hold_chat(session, chat_id, lease, now)
+            return await sender.claim_row(session, item)
     except IntegrityError:  # another sender leased the chat first
         return None
