@@ -12,6 +12,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# How long a case card stays as it is after it reached the chat before the sender's next
+# edit of it goes out (bot/transport/sender.py): the changes of a burst (six checks tapped,
+# several people answering at once) then cost one edit, and the card is never more than
+# this behind. An edit after a quiet moment goes out at once. Edits count against the
+# group's 20 calls a minute like new messages.
+CARD_SETTLE_SECONDS = 1.0
 DATABASES = ("sqlite", "postgresql")
 
 
@@ -47,10 +53,10 @@ class Settings(BaseSettings):
     send_group_period_seconds: float = Field(default=60.0, alias="SEND_GROUP_PERIOD_SECONDS")
     send_overall_max_rate: int = Field(default=30, alias="SEND_OVERALL_MAX_RATE")
     send_overall_period_seconds: float = Field(default=1.0, alias="SEND_OVERALL_PERIOD_SECONDS")
-    # How long a case card stays as it is after an edit reached the chat before the next
-    # edit goes out (bot/transport/sender.py): a burst of changes costs one edit. Lowered,
-    # like the windows above, only where the local Telegram runs on scaled-down time.
-    card_settle_seconds: float = Field(default=1.0, ge=0, alias="CARD_SETTLE_SECONDS")
+    # Lowered, like the windows above, only where the local Telegram runs on scaled-down time.
+    card_settle_seconds: float = Field(
+        default=CARD_SETTLE_SECONDS, ge=0, alias="CARD_SETTLE_SECONDS"
+    )
     # /healthz and /metrics for the operator (0: off), on this address.
     health_port: int = Field(default=0, ge=0, le=65535, alias="HEALTH_PORT")
     health_host: str = Field(default="127.0.0.1", alias="HEALTH_HOST")

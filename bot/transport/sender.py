@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
+from bot.config.settings import CARD_SETTLE_SECONDS
 from bot.kernel.services import Services
 from bot.transport.ambiguity import back_off, settle_ambiguity
 from bot.transport.chat_lease import LEASE, ChatLeases
@@ -48,11 +49,6 @@ BULK_LOOK_AGAIN = 0.2  # seconds
 # (SQLite busy past its timeout, a PostgreSQL connection lost): the outcome is a fact that
 # only this process knows, so it is written again rather than the item left `sending`.
 RECORD_RETRY = (0.2, 0.5, 1.0, 2.0, 5.0)
-# How long a card stays as it is after it reached the chat before the next edit of it goes
-# out: the changes of a burst (six checks tapped, several people answering at once) then
-# cost one edit, and the card is never more than this behind. An edit after a quiet moment
-# goes out at once. Edits count against the group's 20 calls a minute like new messages.
-CARD_SETTLE = 1.0  # seconds
 
 # The lane's statements, built once: building one per item cost more CPU than SQLite
 # takes to run it.
@@ -122,7 +118,7 @@ class Sender(Deliveries):
         throttle: Throttle,
         poll_interval: float = 1.0,
         bulk_kinds: frozenset[str] = frozenset(),
-        card_settle: float = CARD_SETTLE,
+        card_settle: float = CARD_SETTLE_SECONDS,
         *,
         lease: timedelta = LEASE,
         holder: str | None = None,

@@ -197,8 +197,8 @@ async def test_an_edit_by_ref_sends_only_the_newest_and_posts_a_missing_message_
 
 
 async def test_a_burst_of_changes_costs_the_card_one_edit(world: World, bot: Runtime):
-    """A card edit waits until the card has shown for a moment (bot/transport/sender.py
-    CARD_SETTLE): changes arriving meanwhile go out as one edit, replies are not held."""
+    """A card edit waits until the card has shown for a moment (CARD_SETTLE_SECONDS,
+    bot/config/settings.py): changes arriving meanwhile go out as one edit, replies are not held."""
     sb, chat = world.sb, world.plain
     await register(world, chat, "射埠镇")
     sb.send_photo(chat, world.assistant, scene_photo(1))

@@ -81,7 +81,7 @@ def test_nothing_waits_means_strict_order():
 
 def test_a_settling_card_edit_waits_and_holds_nothing_back():
     # The card renders the case as it is when it goes out: the topic's closing, a reply or
-    # a prompt of its case need not wait for it (bot/transport/sender.py CARD_SETTLE).
+    # a prompt of its case need not wait for it (CARD_SETTLE_SECONDS, bot/config/settings.py).
     edit = _item(1, "edit_card", 7)
     assert next_due([edit, _item(2, "close_topic", 7)], NOW, settling={1}).id == 2  # type: ignore[union-attr]
     assert next_due([edit, _item(2, "edit_ref", 7)], NOW, settling={1}).id == 2  # type: ignore[union-attr]
