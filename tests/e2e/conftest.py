@@ -20,7 +20,7 @@ TOKEN = "987654:E2E-secret-token-value"
 GROUP_RATE = (20, 2.0)
 # The card's settling pause (CARD_SETTLE_SECONDS) on the same scaled-down time: a script
 # that taps and waits for the card otherwise waits the full second at every step.
-CARD_SETTLE = 0.2
+SCALED_CARD_SETTLE = 0.2
 
 
 @dataclass
@@ -63,7 +63,7 @@ def sandbox_values(
     *,
     token: str = TOKEN,
     group_rate: tuple[int, float] | None = GROUP_RATE,
-    card_settle: float | None = CARD_SETTLE,
+    card_settle: float | None = SCALED_CARD_SETTLE,
 ) -> dict[str, Any]:
     """The settings, by name, that point a bot at the local Telegram: the same for a bot in
     this process (`bot_settings`) and for `kuaipei run` (helpers.py `sandbox_env`).
@@ -90,7 +90,7 @@ def bot_settings(
     *,
     token: str = TOKEN,
     group_rate: tuple[int, float] | None = GROUP_RATE,
-    card_settle: float | None = CARD_SETTLE,
+    card_settle: float | None = SCALED_CARD_SETTLE,
     **extra: Any,
 ) -> Settings:
     """Settings that point the bot at the local Telegram; `extra` by setting name."""
@@ -110,11 +110,18 @@ def with_assistant(deployment: Deployment, world: World) -> Deployment:
 
 
 @pytest.fixture
+def card_settle() -> float | None:
+    """The card's settling pause of the bots the fixtures below start; a module that counts
+    card edits overrides it with None, the real second (tests/e2e/test_message_budget.py)."""
+    return SCALED_CARD_SETTLE
+
+
+@pytest.fixture
 async def bot(
-    sb: Sandbox, world: World, database_url: str, tmp_path: Path
+    sb: Sandbox, world: World, database_url: str, tmp_path: Path, card_settle: float | None
 ) -> AsyncIterator[Runtime]:
     runtime = build_runtime(
-        bot_settings(sb, database_url, tmp_path / "media"),
+        bot_settings(sb, database_url, tmp_path / "media", card_settle=card_settle),
         with_assistant(load_deployment(EXAMPLE_FILE), world),
         poll_timeout=1,
     )
@@ -135,20 +142,28 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0
 
 # The insurer loop's staffed deployments (tests/e2e/insurer_support.py).
 @pytest.fixture
-async def two_payers(world: World, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
+async def two_payers(
+    world: World, database_url: str, tmp_path: Path, card_settle: float | None
+) -> AsyncIterator[Runtime]:
     """Staffed deployment without 无责代赔: in a rear-end case both insurers pay cash."""
     from tests.e2e.insurer_support import staffed_runtime  # it builds on this module
 
-    runtime = await staffed_runtime(world, database_url, tmp_path, proxy=False)
+    runtime = await staffed_runtime(
+        world, database_url, tmp_path, proxy=False, card_settle=card_settle
+    )
     yield runtime
     await runtime.stop()
 
 
 @pytest.fixture
-async def standard(world: World, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
+async def standard(
+    world: World, database_url: str, tmp_path: Path, card_settle: float | None
+) -> AsyncIterator[Runtime]:
     """Staffed example deployment (无责代赔 on): a rear-end case has one paying insurer."""
     from tests.e2e.insurer_support import staffed_runtime  # it builds on this module
 
-    runtime = await staffed_runtime(world, database_url, tmp_path, proxy=True)
+    runtime = await staffed_runtime(
+        world, database_url, tmp_path, proxy=True, card_settle=card_settle
+    )
     yield runtime
     await runtime.stop()

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from bot.app import Runtime, build_runtime
 from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
 from storage.models import AuditEvent, Case, InsurerClaim
-from tests.e2e.conftest import CARD_SETTLE, World, bot_settings, eventually
+from tests.e2e.conftest import SCALED_CARD_SETTLE, World, bot_settings, eventually
 from tests.e2e.flows import drive_to_ready
 from tests.e2e.helpers import bot_messages, text_of
 
@@ -62,7 +62,7 @@ async def staffed_runtime(
     tmp_path: Path,
     *,
     proxy: bool,
-    card_settle: float | None = CARD_SETTLE,
+    card_settle: float | None = SCALED_CARD_SETTLE,
 ) -> Runtime:
     staff, people = staff_of(world)
     world.staff = staff  # type: ignore[attr-defined]

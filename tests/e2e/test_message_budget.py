@@ -13,18 +13,15 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.app import Runtime, build_runtime
-from bot.config.deployment import EXAMPLE_FILE, load_deployment
+from bot.app import Runtime
 from bot.kernel import outbox
 from sandbox.photos import scene_photo
-from tests.e2e.conftest import World, bot_settings, eventually, with_assistant
+from tests.e2e.conftest import World, eventually
 from tests.e2e.helpers import (
     all_handled,
     becomes,
@@ -43,7 +40,6 @@ from tests.e2e.insurer_support import (
     ping_of,
     routed_case,
     say,
-    staffed_runtime,
     status_is,
 )
 
@@ -69,25 +65,11 @@ GROUP_TOPIC_PIN = 4
 PRIVATE_NEW = 3
 
 
-# This module counts edits, which the card's settling pause merges: both bots here keep
-# its real second (CARD_SETTLE_SECONDS' default), not the shorter one of the other tests.
+# This module counts edits, which the card's settling pause merges: its bots (the
+# `standard` and `bot` fixtures) keep the real second, CARD_SETTLE_SECONDS' default.
 @pytest.fixture
-async def standard(world: World, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
-    runtime = await staffed_runtime(world, database_url, tmp_path, proxy=True, card_settle=None)
-    yield runtime
-    await runtime.stop()
-
-
-@pytest.fixture
-async def bot(world: World, database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
-    runtime = build_runtime(
-        bot_settings(world.sb, database_url, tmp_path / "media", card_settle=None),
-        with_assistant(load_deployment(EXAMPLE_FILE), world),
-        poll_timeout=1,
-    )
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
+def card_settle() -> float | None:
+    return None
 
 
 def tally(calls: list[dict[str, Any]], chat: int) -> dict[str, Any]:
