@@ -16,6 +16,9 @@ from tests import pg
 # Pure tests render texts too; the app installs the catalogue at start, the suite here.
 install_texts()
 
+# Where pytest_configure tells the database fixture its template database (PostgreSQL).
+_TEMPLATE = "KUAIPEI_TEST_TEMPLATE_DATABASE"
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """On PostgreSQL the tests get a database of their own per run (per pytest-xdist
@@ -50,9 +53,6 @@ def _is_controller(config: pytest.Config) -> bool:
     return bool(getattr(config.option, "numprocesses", None)) and not os.environ.get(
         "PYTEST_XDIST_WORKER"
     )
-
-
-_TEMPLATE = "KUAIPEI_TEST_TEMPLATE_DATABASE"
 
 
 @pytest.fixture(scope="session")

@@ -40,19 +40,24 @@ async def clone_database(url: str, template: str) -> None:
     connected to the old one cut off (a test's engines, a killed bot's connections)."""
     name = make_url(url).database
     assert name and name != template, f"{url} cannot be a copy of {template}"
-    conn = await connect(url, database="postgres")
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    finally:
-        await conn.close()
+    await _on_server(url, _drop(name), f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
 
 async def drop_database(url: str, name: str) -> None:
     """Database `name` on the server of `url` gone, whoever was connected to it."""
+    await _on_server(url, _drop(name))
+
+
+def _drop(name: str) -> str:
+    return f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+
+
+async def _on_server(url: str, *statements: str) -> None:
+    """Statements run one by one through the server's own `postgres` database."""
     conn = await connect(url, database="postgres")
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for statement in statements:
+            await conn.execute(statement)
     finally:
         await conn.close()
 
