@@ -127,7 +127,7 @@ def sandbox_process() -> Iterator[tuple[SandboxClient, dict[str, str]]]:
 
 def help_text() -> str:
     """Kuaipei's /help text, which the bare bot sends too (the same length and HTML)."""
-    from bot import wiring
+    from bot.compose import wiring
     from bot.kernel.texts import t
 
     wiring.install_texts()
@@ -151,7 +151,7 @@ def bot_command(which: str, env: dict[str, str], workdir: Path, profile: Path | 
             "--text-file",
             str(workdir / "help.html"),
         ]
-    return [*prefix, "-m", "bot.cli", "run"]
+    return [*prefix, "-m", "bot.compose.cli", "run"]
 
 
 def bot_env(env: dict[str, str], workdir: Path) -> dict[str, str]:

@@ -34,7 +34,7 @@ from sqlmodel import select
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import Runtime  # noqa: E402
+from bot.compose.app import Runtime  # noqa: E402
 from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment  # noqa: E402
 from bot.config.logs import configure_logging  # noqa: E402
 from sandbox import Sandbox  # noqa: E402

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.wiring import install_texts
+from bot.compose.wiring import install_texts
 from storage.migrate import upgrade, upgrade_async
 from tests import pg
 

@@ -18,13 +18,13 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from bot.compose.wiring import wire
 from bot.config.deployment import EXAMPLE_FILE, load_deployment
 from bot.kernel.buttons import PREFIX, Press, PressResult, button_data, press_button
 from bot.kernel.clock import ManualClock
 from bot.kernel.incoming import IncomingText
 from bot.kernel.services import Services
 from bot.kernel.texts import t
-from bot.wiring import wire
 from storage.db import Database
 from storage.models import (
     AuditEvent,

@@ -70,7 +70,7 @@ def card_buttons(view: CardView) -> ButtonRows:
 async def card_for(svc: Services, case: Case) -> tuple[str, ButtonRows, str]:
     """Render the current card of a case: text, button rows, and a signature of both.
 
-    Each area adds its part through a section in the wiring (bot/wiring.py); the card is
+    Each area adds its part through a section in the wiring (bot/compose/wiring.py); the card is
     rendered from the database every time, so edits coalesce and always show the present.
     """
     case_id = case.id

@@ -286,7 +286,7 @@ async def resubmit(
 # --- /paid ----------------------------------------------------------------------------
 
 
-# The buttons of this module, by action name (wired in bot/wiring.py).
+# The buttons of this module, by action name (wired in bot/compose/wiring.py).
 BUTTONS: dict[str, ButtonAction] = {
     "claim.approve": approve,
     "claim.adjust": adjust,

@@ -170,7 +170,7 @@ async def switch_scenario(
 
 NOT_ALLOWED = "evidence.not_allowed"
 
-# The buttons of this module, by action name (wired in bot/wiring.py).
+# The buttons of this module, by action name (wired in bot/compose/wiring.py).
 BUTTONS: dict[str, ButtonAction] = {
     "evidence.retag_menu": fast_path(retag_menu, not_allowed=NOT_ALLOWED),
     "evidence.retag_photo": fast_path(retag_photo, not_allowed=NOT_ALLOWED),

@@ -179,7 +179,7 @@ async def use_photo_gps(
     return PressResult(t("evidence.gps.done", svc.language))
 
 
-# The buttons of this module, by action name (wired in bot/wiring.py).
+# The buttons of this module, by action name (wired in bot/compose/wiring.py).
 BUTTONS: dict[str, ButtonAction] = {
     "evidence.use_photo_gps": use_photo_gps,
 }

@@ -310,7 +310,7 @@ async def split_photo(
     return PressResult(done)
 
 
-# The buttons of this module, by action name (wired in bot/wiring.py).
+# The buttons of this module, by action name (wired in bot/compose/wiring.py).
 BUTTONS: dict[str, ButtonAction] = {
     split.SPLIT: fast_path(split_photo, not_allowed="evidence.not_allowed"),
 }

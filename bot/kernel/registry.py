@@ -1,4 +1,4 @@
-"""What the areas contribute, gathered in one place by the wiring (bot/wiring.py).
+"""What the areas contribute, gathered in one place by the wiring (bot/compose/wiring.py).
 
 Use cases find a button's action, the card's sections and the answer to a pending question
 here, so nothing registers itself on import and the wiring shows what the bot does.

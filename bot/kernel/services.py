@@ -96,7 +96,7 @@ class Services:
     # A fuller CJK font for the agreement PDF (None: the shipped GB2312 subset alone).
     agreement_font: Path | None = None
     # What runs at the end of every transaction for each case it marked changed (readiness:
-    # bot/flows/readiness.py); set by the wiring in bot/wiring.py.
+    # bot/flows/readiness.py); set by the wiring in bot/compose/wiring.py.
     after_change: AfterChange | None = None
     # What runs last in every transaction, after the after-change step: the stage clocks
     # apply the events it noted (bot/case/clocks.py); set by the wiring.
@@ -105,7 +105,7 @@ class Services:
     calendars: dict[Any, Any] = field(default_factory=dict)
     # Counters for the operator's Prometheus (bot/transport/health.py serves them).
     metrics: Metrics = field(default_factory=Metrics)
-    # What each area registered (buttons, card sections, answers), set by bot/wiring.py.
+    # What each area registered (buttons, card sections, answers), set by bot/compose/wiring.py.
     registry: Registry = field(default_factory=Registry)
 
     def outbox_changed(self, chats: Iterable[int] | None = None) -> None:

@@ -11,7 +11,7 @@ from html import escape
 from typing import Any
 
 # The kernel's own texts; each area keeps its own texts module, and the wiring
-# (bot/wiring.py) installs them all into CATALOG.
+# (bot/compose/wiring.py) installs them all into CATALOG.
 TEXTS: dict[str, dict[str, str]] = {
     "setup.done": {
         "zh": "✅ 本群已登记为 <b>{township}</b> 快处快赔群。协理员发送事故照片即可开案。",

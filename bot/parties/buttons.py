@@ -272,7 +272,7 @@ def _show_menu(
         outbox.say(session, svc, case, text, buttons=rows)
 
 
-# The buttons of this module, by action name (wired in bot/wiring.py).
+# The buttons of this module, by action name (wired in bot/compose/wiring.py).
 BUTTONS: dict[str, ButtonAction] = {
     "party.edit": guard.fast_path(edit_party),
     "party.add": guard.fast_path(add_party),

@@ -308,7 +308,7 @@ async def summary(session: AsyncSession, svc: Services, case: Case, party: Party
     )
 
 
-# The buttons of this module, by action name (wired in bot/wiring.py).
+# The buttons of this module, by action name (wired in bot/compose/wiring.py).
 BUTTONS: dict[str, ButtonAction] = {
     "confirm.links": send_links,
     "confirm.paper": paper,

@@ -145,7 +145,7 @@ async def take(session: AsyncSession, svc: Services, press: Press, button: Butto
     return PressResult(t("parties.ack.taken", lang))
 
 
-# The buttons of this module, by action name (wired in bot/wiring.py).
+# The buttons of this module, by action name (wired in bot/compose/wiring.py).
 BUTTONS: dict[str, ButtonAction] = {TAKE: take}
 # A group admin may take a case: the press arrives with Telegram's word on admin status.
 CHAT_ADMIN_BUTTONS = frozenset({TAKE})

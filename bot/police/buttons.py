@@ -225,7 +225,7 @@ async def cancel_ask(
     return PressResult(t("police.ok.asked", svc.language))
 
 
-# The buttons of this module, by action name (wired in bot/wiring.py).
+# The buttons of this module, by action name (wired in bot/compose/wiring.py).
 BUTTONS: dict[str, ButtonAction] = {
     "police.claim": claim,
     "police.release": release,

@@ -295,7 +295,7 @@ async def deny(session: AsyncSession, svc: Services, press: Press, button: Butto
     return await _decide(session, svc, press, button, approve=False)
 
 
-# The buttons of this module, by action name (wired in bot/wiring.py).
+# The buttons of this module, by action name (wired in bot/compose/wiring.py).
 BUTTONS: dict[str, ButtonAction] = {
     "role.pick": pick,
     "role.approve": approve,

@@ -1,6 +1,6 @@
 """The sweep: fire every ladder step that is due, once, batched per recipient.
 
-A JobQueue job calls `sweep` every few seconds (bot/app.py). One transaction claims the
+A JobQueue job calls `sweep` every few seconds (bot/compose/app.py). One transaction claims the
 due clocks through the `due_at` index (skipping rows another process holds, on
 PostgreSQL), records each firing on its clock, audits it and writes the messages, so a
 step fires once however many processes sweep and however long the bot was down: after

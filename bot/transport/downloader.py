@@ -1,6 +1,6 @@
 """The download worker: fetches pending photos through the Bot API, checks and keeps them.
 
-Started and stopped with the bot (bot/app.py), like the sender. Each photo's state is in
+Started and stopped with the bot (bot/compose/app.py), like the sender. Each photo's state is in
 the database (status, attempts, next_attempt_at), so a failed download is tried again
 later — also after a restart — and no update handler ever waits for a download. With
 several processes (MULTI_PROCESS) a round claims its photos (`claim`): their next attempt

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import Runtime, build_runtime
+from bot.compose.app import Runtime, build_runtime
 from bot.config.deployment import EXAMPLE_FILE, Deployment, Person, load_deployment
 from bot.config.settings import Settings
 from sandbox import Sandbox

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from sandbox import Sandbox
 from storage.models import AuditEvent, Case, Photo, PhotoFlag
 from tests.e2e.conftest import World, eventually

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from sandbox.photos import scene_photo
 from storage.models import Case
 from tests.e2e.conftest import World, eventually

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.app import Runtime, build_runtime
+from bot.compose.app import Runtime, build_runtime
 from bot.config.deployment import Deployment
 from bot.config.settings import Settings
 from sandbox import Sandbox
@@ -41,7 +41,7 @@ async def start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Proces
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.compose.cli",
         "run",
         env=env,
         stdout=asyncio.subprocess.DEVNULL,

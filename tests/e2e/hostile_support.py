@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import col, select
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from sandbox import Sandbox
 from storage.models import InboxUpdate, OutboxItem
 from storage.types import OutboxStatus

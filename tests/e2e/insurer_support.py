@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.app import Runtime, build_runtime
+from bot.compose.app import Runtime, build_runtime
 from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
 from storage.models import AuditEvent, Case, InsurerClaim
 from tests.e2e.conftest import SCALED_CARD_SETTLE, World, bot_settings, eventually

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.app import Runtime
 from bot.case import clocks
+from bot.compose.app import Runtime
 from bot.rules.sla import Event
 from storage.models import Case, InsurerClaim, InsurerPayment, Party
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.app import Runtime, build_runtime
 from bot.case import clocks
+from bot.compose.app import Runtime, build_runtime
 from bot.config.deployment import EXAMPLE_FILE, Deployment, LiaisonChat, Person, load_deployment
 from bot.kernel.clock import ManualClock
 from bot.rules.sla import Event

@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from storage.models import AuditEvent, CaseMessage, InsurerClaim, InsurerPayment
 from tests.e2e.conftest import World, eventually
 from tests.e2e.flows import drive_to_ready

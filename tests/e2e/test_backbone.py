@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from sandbox import Sandbox
 from sandbox.photos import scene_photo
 from storage.db import Database
@@ -211,7 +211,7 @@ def test_run_without_token_exits_with_one_sentence(tmp_path: Path):
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "bot.compose.cli", "run"],
         env=env,
         cwd=tmp_path,
         capture_output=True,

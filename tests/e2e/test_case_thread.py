@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from sandbox.photos import scene_photo
 from tests.e2e.conftest import World, eventually
 from tests.e2e.helpers import (

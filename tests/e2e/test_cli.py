@@ -16,7 +16,10 @@ def _env(**extra: str) -> dict[str, str]:
 
 def test_kuaipei_sandbox_prints_its_base_urls():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "sandbox"], stdout=subprocess.PIPE, text=True, env=_env()
+        [sys.executable, "-m", "bot.compose.cli", "sandbox"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(),
     )
     try:
         lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
@@ -31,7 +34,7 @@ def test_kuaipei_sandbox_prints_its_base_urls():
 def test_kuaipei_migrate_creates_the_schema(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'm.db'}"
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "migrate"],
+        [sys.executable, "-m", "bot.compose.cli", "migrate"],
         env=_env(DATABASE_URL=url),
         capture_output=True,
         text=True,
@@ -51,7 +54,7 @@ def test_kuaipei_migrate_creates_the_schema(tmp_path: Path):
 
 def test_kuaipei_demo_plays_the_scene():
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo", "--quiet"],
+        [sys.executable, "-m", "bot.compose.cli", "demo", "--quiet"],
         env=_env(),
         capture_output=True,
         text=True,

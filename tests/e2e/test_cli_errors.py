@@ -34,7 +34,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def _kuaipei(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.compose.cli", *args],
         env=_env(tmp_path, **extra),
         cwd=tmp_path,
         capture_output=True,
@@ -129,7 +129,7 @@ def test_a_postgresql_that_does_not_answer_is_one_line(tmp_path: Path, command: 
 
 def test_telegram_unreachable_at_start_is_retried_with_one_line_warnings(tmp_path: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "bot.compose.cli", "run"],
         env=_env(
             tmp_path,
             TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from tests.e2e.conftest import World, eventually
 from tests.e2e.helpers import all_handled, bot_messages, register, said, text_of
 

@@ -6,7 +6,7 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from bot.evidence.media import original_path, thumbnail_path
 from tests.e2e.conftest import World, eventually
 from tests.e2e.evidence_support import (

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from geopy.adapters import BaseSyncAdapter
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from bot.evidence import geo
 from bot.evidence.geocoder import BaiduReverseGeocoder
 from tests.e2e.conftest import World, eventually

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from tests.e2e.conftest import World, eventually
 from tests.e2e.evidence_support import audit, card_has, cases, flags, register, settled
 from tests.evidence import samples

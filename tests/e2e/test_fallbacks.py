@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Bot
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from bot.kernel.outbox import reply
 from sandbox.photos import scene_photo
 from tests.e2e.conftest import TOKEN, World, eventually

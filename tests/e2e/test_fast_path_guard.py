@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from sandbox.photos import scene_photo
 from storage.models import AuditEvent, Case, Member, Party, PendingInput, Photo
 from tests.e2e.conftest import World, eventually

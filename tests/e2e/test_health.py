@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.app import build_runtime
+from bot.compose.app import build_runtime
 from bot.config.deployment import EXAMPLE_FILE, load_deployment
 from tests.e2e.conftest import World, bot_settings
 from tests.e2e.helpers import bot_messages, text_of

@@ -17,7 +17,7 @@ from PIL import Image
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from sandbox.photos import scene_photo
 from storage.models import Photo
 from storage.types import PhotoStatus

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.app import Runtime
 from bot.claims.store import ping_message_id
+from bot.compose.app import Runtime
 from storage.models import AuditEvent, InsurerPayment
 from tests.e2e.conftest import World, eventually
 from tests.e2e.flows import drive_to_ready

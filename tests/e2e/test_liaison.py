@@ -13,7 +13,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from PIL import Image
 
-from bot.app import Runtime, build_runtime
+from bot.compose.app import Runtime, build_runtime
 from bot.config.deployment import EXAMPLE_FILE, Deployment, Person, load_deployment
 from bot.kernel.clock import ManualClock
 from bot.liaison.digest import chart_png, gather

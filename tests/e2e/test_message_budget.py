@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from bot.kernel import outbox
 from sandbox.photos import scene_photo
 from tests.e2e.conftest import World, eventually

@@ -279,7 +279,7 @@ async def test_one_poller_among_two_and_a_stand_by_takes_over(
         # One process on SQLite: asking for several is refused before anything starts.
         env = bot_env(world, database_url, tmp_path, MULTI_PROCESS="true")
         result = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "bot.compose.cli", "run"],
             env=env,
             capture_output=True,
             text=True,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from tests.e2e.conftest import TOKEN, World, eventually
 from tests.e2e.helpers import card_has, tap
 from tests.e2e.insurer_support import (

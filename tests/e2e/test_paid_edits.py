@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from bot.rules.amounts import AmountErrorCode
 from storage.models import AuditEvent, InsurerPayment
 from tests.e2e.conftest import World, eventually

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from sandbox.photos import scene_photo
 from tests.e2e.conftest import World, eventually
 from tests.e2e.flows import share_contact

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.app import build_runtime
+from bot.compose.app import build_runtime
 from bot.config.deployment import EXAMPLE_FILE, load_deployment
 from sandbox.photos import scene_photo
 from storage.models import AuditEvent, Member, Party

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from sandbox.photos import scene_photo
 from storage.models import Case, OutboxItem, Party
 from tests.e2e.conftest import World, eventually

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import handlers.casework
-from bot.app import Runtime, build_runtime
+from bot.compose.app import Runtime, build_runtime
 from bot.config.deployment import EXAMPLE_FILE, load_deployment
 from storage.models import AuditEvent, Party
 from tests.e2e.conftest import TOKEN, World, bot_settings, eventually

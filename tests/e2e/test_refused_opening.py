@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from tests.e2e.conftest import World, eventually
 from tests.e2e.evidence_support import audit, card_has, cases, opened_case, register, said, settled
 from tests.e2e.helpers import cards

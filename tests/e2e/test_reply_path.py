@@ -15,7 +15,7 @@ from sqlmodel import select
 from telegram.ext import CallbackContext
 
 import handlers
-from bot.app import Runtime, build_runtime
+from bot.compose.app import Runtime, build_runtime
 from bot.config.deployment import EXAMPLE_FILE, load_deployment
 from bot.kernel.services import HANDLING, Handling
 from bot.transport import ingest

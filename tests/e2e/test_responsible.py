@@ -6,7 +6,7 @@ A member without a role may open a case and fill it in, but the complete case wa
 
 from __future__ import annotations
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from storage.models import Case
 from tests.e2e.conftest import World, eventually
 from tests.e2e.evidence_support import audit, card_has, cases

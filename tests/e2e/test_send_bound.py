@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from storage.models import AuditEvent, OutboxItem
 from tests.e2e.conftest import World, eventually
 from tests.e2e.helpers import bot_messages, calls, register, text_of

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Runtime, build_runtime
+from bot.compose.app import Runtime, build_runtime
 from bot.config.deployment import EXAMPLE_FILE, Person, load_deployment
 from tests.e2e.conftest import World, bot_settings
 from tests.e2e.helpers import bot_messages, text_of

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Runtime, build_runtime
+from bot.compose.app import Runtime, build_runtime
 from bot.config.deployment import EXAMPLE_FILE, load_deployment
 from bot.kernel.clock import ManualClock
 from sandbox.photos import scene_photo

@@ -7,7 +7,7 @@ import time
 import pytest
 from sqlmodel import select
 
-from bot.app import Runtime
+from bot.compose.app import Runtime
 from storage.models import Member
 from tests.e2e.conftest import World, eventually
 from tests.e2e.helpers import becomes, bot_messages, calls, press, register, said, text_of

@@ -14,7 +14,7 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import select
 
-from bot.app import Runtime, build_runtime
+from bot.compose.app import Runtime, build_runtime
 from bot.config.deployment import EXAMPLE_FILE, load_deployment
 from bot.transport import webhook
 from storage.models import InboxUpdate

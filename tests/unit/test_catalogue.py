@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import wiring
 from bot.case.status import CaseStatus
 from bot.claims.rules import ClaimStatus, PayProblem
+from bot.compose import wiring
 from bot.kernel.texts import CATALOG
 from bot.parties.eligibility import QUESTIONS
 from bot.police.rules import Refusal as PoliceRefusal

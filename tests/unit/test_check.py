@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.compose.preflight import check
 from bot.config.deployment import EXAMPLE_FILE
-from bot.preflight import check
 from storage.migrate import upgrade
 
 TOKEN = "123456789:AAEhBP0av18xSAD5ZyzWbzzBmXr7c4AaAaA"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cli import main
+from bot.compose.cli import main
 from bot.config.settings import Settings
 
 

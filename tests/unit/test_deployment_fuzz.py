@@ -17,8 +17,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.compose.preflight import deployment_problems
 from bot.config.deployment import EXAMPLE_FILE, Deployment, DeploymentError, load_deployment
-from bot.preflight import deployment_problems
 
 FUZZ = settings(
     max_examples=40,

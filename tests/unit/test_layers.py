@@ -10,7 +10,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("bot", "handlers", "storage")
 # Where `telegram` may be imported: the transport, the composition root and entry points,
 # the handlers, and the local Telegram.
-TELEGRAM_ALLOWED = ("bot/transport/", "bot/app.py", "bot/cli.py", "bot/demo.py", "handlers/")
+TELEGRAM_ALLOWED = (
+    "bot/transport/",
+    "bot/compose/app.py",
+    "bot/compose/cli.py",
+    "bot/compose/demo.py",
+    "handlers/",
+)
 IMPURE = {"telegram", "storage", "sqlmodel", "sqlalchemy"}
 
 

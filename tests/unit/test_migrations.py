@@ -45,7 +45,7 @@ async def test_processes_starting_together_upgrade_the_schema_once(
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot.cli",
+            "bot.compose.cli",
             "migrate",
             env=env,
             stdout=asyncio.subprocess.DEVNULL,

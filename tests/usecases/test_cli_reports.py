@@ -25,7 +25,7 @@ async def _kuaipei(database_url: str, tmp_path: Path, *argv: str) -> tuple[int, 
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.compose.cli",
         *argv,
         env=env,
         cwd=tmp_path,

@@ -3,7 +3,7 @@
 Buttons by action name, the case card's sections in the order they show, the text
 catalogues, which area answers which pending question, the sender's extra outbox kinds,
 and the after-change step. Nothing registers itself on import: a module missing here is
-a module the bot does not use. `bot/app.py` calls `wire`; tests call it too.
+a module the bot does not use. `bot/compose/app.py` calls `wire`; tests call it too.
 """
 
 from __future__ import annotations

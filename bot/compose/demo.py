@@ -164,7 +164,7 @@ async def _accident(sc: Scene, forum: int, people: dict[str, int]) -> None:
 
 async def play(workdir: Path, quiet: bool = False) -> str:
     """Play the demo and return the printed transcripts."""
-    from bot.app import build_runtime
+    from bot.compose.app import build_runtime
     from storage.migrate import upgrade_async
 
     async with Sandbox(

@@ -15,8 +15,8 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 import handlers
-from bot import wiring
 from bot.case.clocks import reindex
+from bot.compose import wiring
 from bot.config.checks import sla_warnings
 from bot.config.deployment import Deployment, resolve_path
 from bot.config.logs import protect_logs

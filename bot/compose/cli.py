@@ -105,7 +105,7 @@ def _upgrade(settings: Settings) -> None:
 
 
 async def _serve(settings: Settings, deployment: Deployment) -> None:
-    from bot.app import build_runtime
+    from bot.compose.app import build_runtime
 
     runtime = build_runtime(settings, deployment)
     stop = asyncio.Event()
@@ -174,7 +174,7 @@ def cmd_migrate(settings: Settings) -> int:
 
 def _offline(settings: Settings, deployment: Deployment) -> Any:
     """Services over the bot's database without Telegram (the reports read what it wrote)."""
-    from bot import wiring
+    from bot.compose import wiring
     from bot.kernel.clock import SystemClock
     from bot.kernel.services import Services
     from storage.db import Database
@@ -288,7 +288,7 @@ def cmd_check() -> int:
     """Report every problem of the settings, the deployment file and the database."""
     from datetime import date
 
-    from bot.preflight import check
+    from bot.compose.preflight import check
 
     found = check(date.today())
     for line in found:
@@ -302,7 +302,7 @@ def cmd_check() -> int:
 
 def cmd_demo(quiet: bool) -> int:
     """Play a scene against the local Telegram and print it."""
-    from bot.demo import run_demo
+    from bot.compose.demo import run_demo
 
     return run_demo(quiet=quiet)
 
